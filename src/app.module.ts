@@ -1,0 +1,48 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthModule } from './auth/auth.module';
+import { ContentTypeGuard } from './common/http-conventions';
+import { ApiKeyThrottlerGuard } from './common/rate-limit.guard';
+import { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { LOGGER, Logger } from './logging/logger';
+
+/** Wires the modules. `config` is fully resolved by bootstrap (database URL, Stripe endpoint). */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: config.databaseUrl,
+          autoLoadEntities: true,
+          synchronize: false,
+          migrationsRun: false,
+          logging: false,
+          // Fail fast while the database is down instead of queueing requests behind a dead pool.
+          extra: { max: config.databasePoolSize, connectionTimeoutMillis: 5000 },
+          retryAttempts: 3,
+          retryDelay: 500,
+        }),
+        ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.rateLimitPerMinute }]),
+        AuthModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: LOGGER, useValue: logger },
+        { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
+        { provide: APP_GUARD, useClass: ContentTypeGuard },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+      ],
+      exports: [LOGGER],
+      global: true,
+    };
+  }
+}

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { invalid, notFound } from '../common/errors';
+import { Page } from '../common/pagination';
+import { inTransaction } from '../database/transaction';
+import { ApiKeyEntity, UserEntity } from './auth.entities';
+import { Caller } from './caller';
+import { generateSecret, hashPassword, sha256 } from './credentials';
+
+@Injectable()
+export class AuthService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Creates the user and their first API key; the key is returned once and stored only hashed. */
+  async register(email: string, password: string, confirmation: string): Promise<{ user: UserEntity; apiKey: string }> {
+    if (password !== confirmation) invalidConfirmation();
+    const passwordHash = await hashPassword(password);
+    try {
+      return await inTransaction(this.db, async (em) => {
+        const user = await em.save(em.create(UserEntity, { email: email.trim(), passwordHash }));
+        const { secret } = await this.issueKey(em, user.id, 'default');
+        return { user, apiKey: secret };
+      });
+    } catch (err) {
+      if ((err as { driverError?: { constraint?: string } }).driverError?.constraint === 'users_email_key') {
+        throw invalid('email has already been taken', [{ field: 'email', message: 'has already been taken' }]);
+      }
+      throw err;
+    }
+  }
+
+  async callerForKey(key: string): Promise<Caller | undefined> {
+    if (!key || key.length > 200) return undefined;
+    const rows: Array<{ key_id: string; user_id: string; email: string }> = await this.db.query(
+      `SELECT k.id AS key_id, u.id AS user_id, u.email
+         FROM api_keys k JOIN users u ON u.id = k.user_id
+        WHERE k.key_hash = $1 AND k.deleted_at IS NULL`,
+      [sha256(key.trim())],
+    );
+    const row = rows[0];
+    return row ? { userId: row.user_id, email: row.email, apiKeyId: row.key_id } : undefined;
+  }
+
+  async user(caller: Caller): Promise<UserEntity> {
+    const user = await this.db.getRepository(UserEntity).findOneBy({ id: caller.userId });
+    if (!user) throw notFound('User', caller.userId);
+    return user;
+  }
+
+  listKeys(caller: Caller, page: Page): Promise<ApiKeyEntity[]> {
+    return this.db.getRepository(ApiKeyEntity).find({
+      where: { userId: caller.userId, deletedAt: IsNull() },
+      order: { id: 'DESC' },
+      skip: page.offset,
+      take: page.limit + 1,
+    });
+  }
+
+  createKey(caller: Caller, name: string | undefined): Promise<{ key: ApiKeyEntity; secret: string }> {
+    return inTransaction(this.db, (em) => this.issueKey(em, caller.userId, name ?? null));
+  }
+
+  async deleteKey(caller: Caller, id: string): Promise<ApiKeyEntity> {
+    const repo = this.db.getRepository(ApiKeyEntity);
+    const key = await repo.findOneBy({ id, userId: caller.userId, deletedAt: IsNull() });
+    if (!key) throw notFound('ApiKey', id);
+    key.deletedAt = new Date();
+    return repo.save(key);
+  }
+
+  private async issueKey(em: EntityManager, userId: string, name: string | null) {
+    const secret = generateSecret('og');
+    const key = await em.save(em.create(ApiKeyEntity, { userId, name, keyHash: sha256(secret), keyHint: secret.slice(-4) }));
+    return { key, secret };
+  }
+}
+
+function invalidConfirmation(): never {
+  throw invalid("password_confirmation doesn't match password", [
+    { field: 'password_confirmation', message: "doesn't match password" },
+  ]);
+}

@@ -1,0 +1,145 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import type { DestinationStream } from 'pino';
+import { AppModule } from './app.module';
+import { normalizeBasicAuthorization } from './auth/credentials';
+import { AllowedMethods, ApiErrorFilter } from './common/error.filter';
+import { bodyParsers, requireJsonAccept } from './common/http-conventions';
+import { apiValidationPipe } from './common/validation';
+import { AppConfig } from './config/config';
+import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import { runMigrations } from './database/migrate';
+import { createLogger, httpLogger, Logger, PinoNestLogger } from './logging/logger';
+import { startStripeMock, StripeMock } from './stripe-mock';
+
+export interface RunningServer {
+  app: INestApplication;
+  /** where it listens, e.g. http://127.0.0.1:41234 */
+  url: string;
+  config: AppConfig;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** where JSON logs go (default stdout); tests capture them to scan for secrets */
+  logStream?: DestinationStream;
+  /** the caller has already migrated this database (tests clone a migrated template) */
+  skipMigrations?: boolean;
+}
+
+/**
+ * Starts everything the server needs, in order: the database (embedded unless DATABASE_URL),
+ * migrations, the Stripe endpoint (a local mock in test mode), then the Nest app. `main.ts` and
+ * the tests both start the server through here, so tests run the same wiring as production.
+ */
+export async function startServer(base: AppConfig, opts: StartOptions = {}): Promise<RunningServer> {
+  const config: AppConfig = { ...base };
+  const logger = createLogger(config.logLevel, opts.logStream);
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    let embedded: EmbeddedDatabase | undefined;
+    if (!config.databaseUrl) {
+      const dir = path.join(config.dataDir, 'postgres');
+      embedded = await startEmbeddedPostgres({ dir, port: config.embeddedPostgresPort, database: 'openguilds', log: (l) => logger.debug({ postgres: l }) });
+      stops.push(() => embedded!.stop());
+      config.databaseUrl = embedded.url;
+      logger.info({ dir, port: config.embeddedPostgresPort }, 'started embedded PostgreSQL (no DATABASE_URL set)');
+    }
+    if (!opts.skipMigrations) await runMigrations(config.databaseUrl!);
+
+    let stripeMock: StripeMock | undefined;
+    if (!config.stripeSecretKey) {
+      if (!config.stripeApiUrl) {
+        stripeMock = await startStripeMock();
+        stops.push(() => stripeMock!.close());
+        config.stripeApiUrl = stripeMock.url;
+      }
+      config.stripeSecretKey = 'sk_test_openguilds_local_mock';
+      logger.warn({ stripeApiUrl: config.stripeApiUrl }, 'TEST MODE: no STRIPE_SECRET_KEY is set, so no real money moves; card charges go to a local Stripe mock');
+    }
+
+    // `config` is the object every module receives: what is resolved below (publicUrl) is seen by all.
+    const app = await NestFactory.create(AppModule.forRoot(config, logger), {
+      bodyParser: false,
+      logger: new PinoNestLogger(logger),
+    });
+    let allowedMethods: AllowedMethods | undefined;
+    app.use(httpLogger(logger));
+    app.use((req: { headers: Record<string, string | undefined> }, _res: unknown, next: () => void) => {
+      req.headers.authorization = normalizeBasicAuthorization(req.headers.authorization);
+      next();
+    });
+    app.use(requireJsonAccept);
+    for (const handler of bodyParsers(config.jsonBodyLimitBytes)) app.use(handler);
+    app.useGlobalPipes(apiValidationPipe());
+    app.useGlobalFilters(new ApiErrorFilter(logger, () => allowedMethods));
+    setUpOpenApi(app);
+
+    await app.init();
+    allowedMethods = routeTable(app);
+    const server: Server = app.getHttpServer();
+    // Slow clients cannot hold connections open forever (slow-loris): bounded header and request time.
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 120_000;
+    server.keepAliveTimeout = 5_000;
+    await app.listen(config.port);
+    const port = (server.address() as AddressInfo).port;
+    if (!config.publicUrl) config.publicUrl = `http://localhost:${port}`;
+    logger.info({ port, publicUrl: config.publicUrl }, 'OpenGuilds is listening');
+
+    let closed = false;
+    return {
+      app,
+      url: `http://127.0.0.1:${port}`,
+      config,
+      logger,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await app.close();
+        for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'error while stopping'));
+      },
+    };
+  } catch (err) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+function setUpOpenApi(app: INestApplication): void {
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('OpenGuilds API')
+      .setDescription('The wire contract of OpenGuilds. Authenticate with your API key as the Basic username (curl -u KEY:) or as a Bearer token.')
+      .setVersion('1.0')
+      .addBasicAuth()
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/openapi.json', yamlDocumentUrl: 'api/openapi.yaml' });
+}
+
+/** Which methods each routed path answers to, read from the router once it is built. */
+function routeTable(app: INestApplication): AllowedMethods {
+  const instance = app.getHttpAdapter().getInstance() as { router?: { stack: RouterLayer[] }; _router?: { stack: RouterLayer[] } };
+  const stack = (instance.router ?? instance._router)?.stack ?? [];
+  const routes = stack.filter((l) => l.route);
+  return (reqPath: string) => {
+    const allowed = new Set<string>();
+    for (const layer of routes) {
+      if (layer.match(reqPath)) for (const m of Object.keys(layer.route!.methods)) if (m !== '_all') allowed.add(m.toUpperCase());
+    }
+    return [...allowed];
+  };
+}
+
+interface RouterLayer {
+  route?: { methods: Record<string, boolean> };
+  match(path: string): boolean;
+}

@@ -1,0 +1,104 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, NotFoundException } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { ApiError, ErrorType } from './errors';
+
+const STATUS_TYPES: Record<number, ErrorType> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  402: 'PaymentRequired',
+  403: 'Forbidden',
+  404: 'RecordNotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'InvalidParameters',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+};
+
+const DB_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+
+/** True when the error means "the database cannot be reached right now", which is a 503, not a bug. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = e?.driverError?.code ?? e?.code;
+  if (code && DB_UNAVAILABLE_CODES.has(code)) return true;
+  const msg = e?.message ?? '';
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|the database system is (starting up|shutting down)|Client has encountered a connection error/i.test(msg);
+}
+
+/**
+ * Finds the methods a path answers to, so a known path with the wrong method is a 405 rather
+ * than a 404. Set once the router is built (see bootstrap).
+ */
+export type AllowedMethods = (path: string) => string[];
+
+export function errorBody(status: number, type: ErrorType, message: string, details?: unknown, extra?: Record<string, unknown>) {
+  return { error: message, type, status, ...(details ? { details } : {}), ...(extra ?? {}) };
+}
+
+export function sendError(res: Response, status: number, type: ErrorType, message: string, opts: { details?: unknown; headers?: Record<string, string>; extra?: Record<string, unknown> } = {}) {
+  if (res.headersSent) return;
+  for (const [k, v] of Object.entries(opts.headers ?? {})) res.setHeader(k, v);
+  res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(status, type, message, opts.details, opts.extra)));
+}
+
+/** Renders every failure in the contract's error shape (API.md §1.2). */
+@Catch()
+export class ApiErrorFilter implements ExceptionFilter {
+  constructor(
+    private readonly logger: Logger,
+    private readonly allowedMethods: () => AllowedMethods | undefined,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+
+    if (exception instanceof ApiError) {
+      sendError(res, exception.getStatus(), exception.type, exception.message, {
+        details: exception.details,
+        headers: exception.headers,
+        extra: exception.extra,
+      });
+      return;
+    }
+    if (exception instanceof ThrottlerException) {
+      // the throttler guard has already set Retry-After on the response
+      if (!res.getHeader('Retry-After')) res.setHeader('Retry-After', '60');
+      sendError(res, 429, 'TooManyRequests', 'Rate limit exceeded; retry after the number of seconds in Retry-After');
+      return;
+    }
+    if (exception instanceof NotFoundException && /^Cannot [A-Z]+ /.test(exception.message)) {
+      // Nest's "no route matched": a 405 when the path exists under another method
+      const allowed = this.allowedMethods()?.(req.path) ?? [];
+      if (allowed.length > 0) {
+        sendError(res, 405, 'MethodNotAllowed', `${req.method} is not allowed on ${req.path}`, { headers: { Allow: allowed.join(', ') } });
+      } else {
+        sendError(res, 404, 'RecordNotFound', `No route matches ${req.method} ${req.path}`);
+      }
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const type = STATUS_TYPES[status] ?? (status >= 500 ? 'InternalError' : 'BadRequest');
+      if (status >= 500) this.logger.error({ err: exception, reqId: req.id }, 'unhandled http exception');
+      sendError(res, status, type, status >= 500 ? 'Internal server error' : exception.message);
+      return;
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ err: exception, reqId: req.id }, 'database unavailable');
+      sendError(res, 503, 'ServiceUnavailable', 'The service is temporarily unavailable; retry shortly', { headers: { 'Retry-After': '5' } });
+      return;
+    }
+    this.logger.error({ err: exception, reqId: req.id }, 'unhandled error');
+    sendError(res, 500, 'InternalError', 'Internal server error');
+  }
+}

@@ -1,0 +1,27 @@
+import { ValueTransformer } from 'typeorm';
+
+/** 500 → "$5.00", -1234 → "-$12.34". Integer arithmetic only: money never touches a float. */
+export function formatCents(cents: number): string {
+  if (!Number.isSafeInteger(cents)) throw new Error(`not an integer amount of cents: ${cents}`);
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  const dollars = Math.trunc(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign}$${dollars}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** Renders an amount the way the contract does everywhere: `{name: "$5.00", name_cents: 500}`. */
+export function money<K extends string>(name: K, cents: number): Record<K, string> & Record<`${K}_cents`, number> {
+  return { [name]: formatCents(cents), [`${name}_cents`]: cents } as Record<K, string> & Record<`${K}_cents`, number>;
+}
+
+/** pg returns bigint as a string; cents fit a JS safe integer, so convert at the column. */
+export const centsColumn: ValueTransformer = {
+  to: (v: number | null | undefined) => v,
+  from: (v: string | null) => (v === null ? null : toCents(v)),
+};
+
+export function toCents(v: string | number | bigint): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new Error(`amount out of range: ${v}`);
+  return n;
+}

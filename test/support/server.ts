@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { Client } from 'pg';
+import request from 'supertest';
+import TestAgent from 'supertest/lib/agent';
+import { RunningServer, startServer } from '../../src/bootstrap';
+import { AppConfig, loadConfig } from '../../src/config/config';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of this test file's own, cloned from the run's template. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = process.env.OG_TEST_ADMIN_URL;
+  const template = process.env.OG_TEST_TEMPLATE;
+  if (!adminUrl || !template) throw new Error('test database not set up: run through jest (globalSetup)');
+  const name = `og_t${randomBytes(5).toString('hex')}_${process.env.OG_TEST_RUN}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const c = new Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => c.end());
+    },
+  };
+}
+
+/** Every JSON log line the server wrote, kept so tests can assert on (and scan) them. */
+export class CapturedLogs extends Writable {
+  readonly lines: string[] = [];
+  _write(chunk: Buffer, _enc: string, done: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) if (line) this.lines.push(line);
+    done();
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface TestServer extends RunningServer {
+  http: TestAgent;
+  db: TestDatabase;
+  logs: CapturedLogs;
+  /** runs SQL against this server's database (for assertions on stored state) */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+/**
+ * The real server (same bootstrap as `npm start`) on a fresh database and an ephemeral port,
+ * with a local Stripe mock and logs captured at debug level.
+ */
+export async function startTestServer(overrides: Partial<AppConfig> = {}, env: Record<string, string> = {}): Promise<TestServer> {
+  const db = await createTestDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-test-data-'));
+  const config: AppConfig = {
+    ...loadConfig({ NODE_ENV: 'test', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...env }),
+    databaseUrl: db.url,
+    databasePoolSize: 10,
+    ...overrides,
+  };
+  const logs = new CapturedLogs();
+  const server = await startServer(config, { skipMigrations: true, logStream: logs });
+  const pool = new Client({ connectionString: db.url });
+  await pool.connect();
+  return {
+    ...server,
+    http: request(server.url),
+    db,
+    logs,
+    sql: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
+    close: async () => {
+      await pool.end();
+      await server.close();
+      await db.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
