@@ -75,8 +75,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (row.response_status !== null) return of(replay(row.response_status, row.response_body));
       if (row.abandoned) {
         const taken: unknown[] = await this.db.query(
-          `UPDATE idempotency_keys SET created = now() WHERE user_id = $1 AND key = $2 AND response_status IS NULL
-             AND created < now() - make_interval(secs => $3) RETURNING 1`,
+          `WITH u AS (UPDATE idempotency_keys SET created = now() WHERE user_id = $1 AND key = $2 AND response_status IS NULL
+             AND created < now() - make_interval(secs => $3) RETURNING 1) SELECT * FROM u`,
           [userId, key, ABANDONED_SECONDS],
         );
         if (taken.length > 0) break;

@@ -78,7 +78,7 @@ export class CardService {
       throw this.mapStripeError(err, 'customer');
     }
     const stored: Array<{ stripe_customer_id: string }> = await this.db.query(
-      `UPDATE users SET stripe_customer_id = coalesce(stripe_customer_id, $2), updated = now() WHERE id = $1 RETURNING stripe_customer_id`,
+      `WITH u AS (UPDATE users SET stripe_customer_id = coalesce(stripe_customer_id, $2), updated = now() WHERE id = $1 RETURNING stripe_customer_id) SELECT * FROM u`,
       [userId, customer.id],
     );
     return stored[0].stripe_customer_id;
@@ -184,7 +184,7 @@ export class CardService {
     // Book the money in its own committed transaction: from here on it is in the wallet.
     await inTransaction(this.db, async (em) => {
       const updated: CardChargeRow[] = await em.query(
-        `UPDATE card_charges SET status = 'succeeded', stripe_charge_id = $2, updated = now() WHERE id = $1 AND status = 'pending' RETURNING *`,
+        `WITH u AS (UPDATE card_charges SET status = 'succeeded', stripe_charge_id = $2, updated = now() WHERE id = $1 AND status = 'pending' RETURNING *) SELECT * FROM u`,
         [row.id, charge.id],
       );
       if (updated.length === 0) return; // a concurrent resume booked it already

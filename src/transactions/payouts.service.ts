@@ -52,7 +52,7 @@ export class PayoutsService {
         });
         if (!posted) throw conflict(`Payout ${id} has already been paid out`);
         const rows: PayoutRow[] = await em.query(
-          `UPDATE payouts SET status = 'approved', ledger_transaction_id = $2, decided_by = $3, updated = now() WHERE id = $1 RETURNING *`,
+          `WITH u AS (UPDATE payouts SET status = 'approved', ledger_transaction_id = $2, decided_by = $3, updated = now() WHERE id = $1 RETURNING *) SELECT * FROM u`,
           [p.id, posted.ledgerTransactionId, caller.userId],
         );
         return rows[0];
@@ -67,7 +67,7 @@ export class PayoutsService {
     return inTransaction(this.db, async (em) => {
       const p = await this.lockOwned(em, caller, id);
       const rows: PayoutRow[] = await em.query(
-        `UPDATE payouts SET status = 'declined', decided_by = $2, updated = now() WHERE id = $1 RETURNING *`,
+        `WITH u AS (UPDATE payouts SET status = 'declined', decided_by = $2, updated = now() WHERE id = $1 RETURNING *) SELECT * FROM u`,
         [p.id, caller.userId],
       );
       return rows[0];
