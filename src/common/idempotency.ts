@@ -96,7 +96,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const release = () => this.db.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND response_status IS NULL`, [userId, key]);
 
     return next.handle().pipe(
-      mergeMap((body) => from(store(success, body).then(() => body))),
+      // the money has moved: a failure to store the response must not turn the answer into an error
+      mergeMap((body) => from(store(success, body).then(() => body, () => body))),
       catchError((err: unknown) => {
         const keep = err instanceof ApiError && STORED_ERRORS.has(err.getStatus());
         const done = keep
