@@ -133,13 +133,16 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
     const queues = [...this.handlers.keys()];
     if (queues.length === 0) return false;
     const rows: Array<{ id: string; queue: string; payload: Record<string, unknown>; attempts: number }> = await this.db.query(
-      `UPDATE jobs SET attempts = attempts + 1, locked_until = now() + make_interval(secs => $2)
-        WHERE id = (SELECT id FROM jobs
-                     WHERE queue = ANY($1) AND run_at <= now() AND (locked_until IS NULL OR locked_until < now())
-                     ORDER BY run_at, id
-                     FOR UPDATE SKIP LOCKED
-                     LIMIT 1)
-        RETURNING id, queue, payload, attempts`,
+      // (wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE … RETURNING)
+      `WITH claimed AS (
+         UPDATE jobs SET attempts = attempts + 1, locked_until = now() + make_interval(secs => $2)
+          WHERE id = (SELECT id FROM jobs
+                       WHERE queue = ANY($1) AND run_at <= now() AND (locked_until IS NULL OR locked_until < now())
+                       ORDER BY run_at, id
+                       FOR UPDATE SKIP LOCKED
+                       LIMIT 1)
+          RETURNING id, queue, payload, attempts)
+       SELECT * FROM claimed`,
       [queues, LOCK_SECONDS],
     );
     const row = rows[0];

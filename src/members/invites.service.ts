@@ -139,9 +139,11 @@ export class InvitesService implements OnModuleInit {
   private async sendMail(job: Job<{ invite_id: string }>): Promise<void> {
     const token = generateSecret('inv');
     const rows: Array<{ id: string; email: string; guild_name: string }> = await this.db.query(
-      `UPDATE invites i SET token_hash = $2, updated = now() FROM guilds g
-        WHERE i.id = $1 AND i.status = 'sending' AND g.id = i.guild_id
-        RETURNING i.id, i.email, g.name AS guild_name`,
+      `WITH u AS (
+         UPDATE invites i SET token_hash = $2, updated = now() FROM guilds g
+          WHERE i.id = $1 AND i.status = 'sending' AND g.id = i.guild_id
+          RETURNING i.id, i.email, g.name AS guild_name)
+       SELECT * FROM u`,
       [job.payload.invite_id, sha256(token)],
     );
     const invite = rows[0];

@@ -106,7 +106,8 @@ export class MembersService {
       }
       await em.query(`UPDATE members SET status = 'removed', removed_at = now(), updated = now() WHERE id = $1`, [member.id]);
       const released: Array<{ work_item_id: string }> = await em.query(
-        `UPDATE assignments SET status = 'released', updated = now() WHERE member_id = $1 AND status = 'claimed' RETURNING work_item_id`,
+        `WITH r AS (UPDATE assignments SET status = 'released', updated = now() WHERE member_id = $1 AND status = 'claimed' RETURNING work_item_id)
+         SELECT work_item_id FROM r`,
         [member.id],
       );
       if (released.length) {

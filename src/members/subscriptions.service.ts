@@ -48,7 +48,7 @@ export class SubscriptionsService {
       const member = await this.access.activeMember(caller, task.guildId, em);
       if (!member) throw notFound('Subscription');
       const deleted: SubscriptionRow[] = await em.query(
-        `DELETE FROM subscriptions WHERE member_id = $1 AND task_id = $2 RETURNING member_id, task_id, created`,
+        `WITH d AS (DELETE FROM subscriptions WHERE member_id = $1 AND task_id = $2 RETURNING member_id, task_id, created) SELECT * FROM d`,
         [member.id, task.id],
       );
       if (!deleted[0]) throw notFound('Subscription');
