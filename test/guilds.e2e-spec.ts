@@ -18,6 +18,17 @@ describe('guilds, workspaces, tasks and connections', () => {
   });
   afterAll(() => s.close());
 
+  it('documents the routes in the OpenAPI document', async () => {
+    const doc = await s.http.get('/api/openapi.json');
+    expect(doc.status).toBe(200);
+    for (const p of ['/api/guilds', '/api/guilds/{id}', '/api/workspaces', '/api/guilds/{gid}/tasks', '/api/tasks/{id}', '/api/guilds/{gid}/connections',
+      '/api/connections/{id}', '/api/guilds/{gid}/members', '/api/members/{id}', '/api/guilds/{gid}/invites', '/api/invites/{id}/accept',
+      '/api/me/invites', '/api/tasks/{id}/subscriptions', '/api/me/tasks']) {
+      expect(Object.keys(doc.body.paths)).toContain(p);
+    }
+    expect(doc.body.components.schemas.CreateTaskDto.required).toEqual(expect.arrayContaining(['name', 'minimum_amount_cents']));
+  });
+
   describe('guilds', () => {
     it('creates, reads, lists and patches a guild', async () => {
       const res = await s.http.post('/api/guilds').set('Authorization', owner.auth).send({ name: 'Audio Transcription', description: 'audio → text', input_parameters: ['audio_url'] });

@@ -51,7 +51,7 @@ export class JobQueue implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  register<P>(queue: string, handler: JobHandler<P>, opts: HandlerOptions = {}): void {
+  register<P extends Record<string, unknown> = Record<string, unknown>>(queue: string, handler: JobHandler<P>, opts: HandlerOptions = {}): void {
     if (this.handlers.has(queue)) throw new Error(`a handler for job queue "${queue}" is already registered`);
     this.handlers.set(queue, { handler: handler as JobHandler<never>, opts });
   }
