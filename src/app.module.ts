@@ -10,6 +10,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { LOGGER, Logger } from './logging/logger';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Wires the modules. `config` is fully resolved by bootstrap (database URL, Stripe endpoint). */
 @Module({})
@@ -34,6 +35,7 @@ export class AppModule {
         ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.rateLimitPerMinute }]),
         AuthModule,
         HealthModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },
