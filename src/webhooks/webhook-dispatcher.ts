@@ -130,7 +130,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
     const lockMs = this.config.webhookTimeoutMs + LOCK_MARGIN_MS;
     return this.db.query(
-      `UPDATE webhook_deliveries d
+      // (wrapped in a CTE so TypeORM returns plain rows: it returns [rows, count] for a bare UPDATE)
+      `WITH claimed AS (
+       UPDATE webhook_deliveries d
           SET locked_until = now() + make_interval(secs => $2::float8 / 1000), updated = now()
          FROM webhooks w
         WHERE d.id IN (SELECT id FROM webhook_deliveries
@@ -140,7 +142,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
                         LIMIT $1
                         FOR UPDATE SKIP LOCKED)
           AND w.id = d.webhook_id AND w.deleted_at IS NULL
-       RETURNING d.id, d.webhook_id, d.event_id, d.payload, d.attempt_count, d.locked_until::text AS lock, w.destination, w.secret`,
+       RETURNING d.id, d.webhook_id, d.event_id, d.payload, d.attempt_count, d.locked_until::text AS lock, w.destination, w.secret)
+       SELECT * FROM claimed`,
       [limit, lockMs],
     );
   }

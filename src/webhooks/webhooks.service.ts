@@ -43,12 +43,20 @@ export class WebhooksService {
   /** Stores the (already validated) webhooks of a batch in the caller's transaction, in order. */
   async createForBatch(em: EntityManager, batchId: string, specs: Array<{ destination: string; secret: string }>): Promise<WebhookEntity[]> {
     if (specs.length === 0) return [];
-    const rows: Array<{ id: string; batch_id: string; destination: string; created: Date; updated: Date }> = await em.query(
-      `INSERT INTO webhooks (batch_id, destination, secret)
-       SELECT $1, t.destination, t.secret FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(destination, secret, n) ORDER BY t.n
-       RETURNING id, batch_id, destination, created, updated`,
-      [batchId, specs.map((s) => s.destination), specs.map((s) => s.secret)],
-    );
+    let rows: Array<{ id: string; batch_id: string; destination: string; created: Date; updated: Date }>;
+    try {
+      rows = await em.query(
+        `INSERT INTO webhooks (batch_id, destination, secret)
+         SELECT $1, t.destination, t.secret FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(destination, secret, n) ORDER BY t.n
+         RETURNING id, batch_id, destination, created, updated`,
+        [batchId, specs.map((s) => s.destination), specs.map((s) => s.secret)],
+      );
+    } catch (err) {
+      // TypeORM's QueryFailedError carries the query parameters, which hold the secrets: an error
+      // logged upstream must not print them.
+      if (err && typeof err === 'object' && 'parameters' in err) (err as { parameters: unknown }).parameters = ['[redacted]'];
+      throw err;
+    }
     return rows
       .map((r) => em.create(WebhookEntity, { id: String(r.id), batchId: String(r.batch_id), destination: r.destination, created: r.created, updated: r.updated, deletedAt: null }))
       .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
@@ -157,8 +165,10 @@ export class WebhooksService {
       if (last.status === 'pending') {
         if (last.locked) return { delivery: stripLocked(last), queued: false };
         const [row]: DeliveryRow[] = await em.query(
-          `UPDATE webhook_deliveries SET next_attempt_at = LEAST(next_attempt_at, now()), updated = now() WHERE id = $1
-           RETURNING id, webhook_id, event_id, status, attempt_count, next_attempt_at, created, updated`,
+          `WITH upd AS (
+             UPDATE webhook_deliveries SET next_attempt_at = LEAST(next_attempt_at, now()), updated = now() WHERE id = $1
+             RETURNING id, webhook_id, event_id, status, attempt_count, next_attempt_at, created, updated)
+           SELECT * FROM upd`,
           [last.id],
         );
         delivery = row;
