@@ -9,6 +9,9 @@ import { ApiKeyThrottlerGuard } from './common/rate-limit.guard';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
+import { BatchesModule } from './batches/batches.module';
+import { InterimModule } from './interim/interim.module';
+import { WorkModule } from './work/work.module';
 import { LOGGER, Logger } from './logging/logger';
 
 /** Wires the modules. `config` is fully resolved by bootstrap (database URL, Stripe endpoint). */
@@ -34,6 +37,9 @@ export class AppModule {
         ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.rateLimitPerMinute }]),
         AuthModule,
         HealthModule,
+        InterimModule,
+        BatchesModule,
+        WorkModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { BatchesModule } from '../batches/batches.module';
+import { LeaseSweeper } from './lease-sweeper';
+import { WorkController } from './work.controller';
+import { WorkService } from './work.service';
+
+@Module({
+  imports: [BatchesModule],
+  controllers: [WorkController],
+  providers: [WorkService, LeaseSweeper],
+})
+export class WorkModule {}
