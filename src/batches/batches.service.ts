@@ -45,7 +45,7 @@ export class BatchesService {
     if (tasks.length === 0) throw invalidField('guild', `has no task; add a task to guild ${guildId} before sending it batches`);
 
     const dataField = 'data_attributes' in b && !('data' in b) ? 'data_attributes' : 'data';
-    const data = normalizeData(b[dataField] ?? [], `batch.${dataField}`, guild.inputParameters, this.config.maxBatchData, { allowEmpty: b[dataField] === undefined });
+    const data = normalizeData(b[dataField] ?? [], `batch.${dataField}`, guild.inputParameters, this.config.maxBatchData, { allowEmpty: true });
     const hookField = 'webhooks_attributes' in b && !('webhooks' in b) ? 'webhooks_attributes' : 'webhooks';
     const hooks = this.webhooks.validateDestinations(b[hookField] ?? [], `batch.${hookField}`);
 
