@@ -13,6 +13,7 @@ import { BatchesModule } from './batches/batches.module';
 import { InterimModule } from './interim/interim.module';
 import { WorkModule } from './work/work.module';
 import { LOGGER, Logger } from './logging/logger';
+import { TransactionsModule } from './transactions/transactions.module';
 
 /** Wires the modules. `config` is fully resolved by bootstrap (database URL, Stripe endpoint). */
 @Module({})
@@ -37,6 +38,7 @@ export class AppModule {
         ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.rateLimitPerMinute }]),
         AuthModule,
         HealthModule,
+        TransactionsModule,
         InterimModule,
         BatchesModule,
         WorkModule,

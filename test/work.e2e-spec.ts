@@ -1,5 +1,6 @@
+import { expectLedgerInvariant } from './support/ledger';
 import { registerUser, TestUser } from './support/fixtures';
-import { addMemberSql, createPipelineSql, escrowCents, expectLedgerInvariantSql, giveCardSql, Pipeline, subscribeSql, walletCents } from './support/interim-fixtures';
+import { addMemberSql, createPipelineSql, escrowCents, giveCard, Pipeline, subscribeSql, walletCents } from './support/interim-fixtures';
 import { startTestServer, TestServer } from './support/server';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -11,7 +12,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
   beforeAll(async () => {
     s = await startTestServer();
     owner = await registerUser(s.http);
-    await giveCardSql(s, owner);
+    await giveCard(s, owner);
   });
   afterAll(() => s.close());
 
@@ -106,7 +107,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     const earned = (await walletCents(s, p.guildId, workers[0])) + (await walletCents(s, p.guildId, workers[1]));
     expect(earned).toBe(3000);
     expect(await escrowCents(s, p.guildId)).toBe(0);
-    await expectLedgerInvariantSql(s);
+    await expectLedgerInvariant(s);
 
     const hist = await s.http.get(`/api/data/${b.data[0].id}/history`).set('Authorization', owner.auth);
     expect(hist.body.object).toBe('List');
@@ -141,7 +142,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
   });
 
   it('double submit 409, someone else’s 404, bad parameters 422, list and get', async () => {
-    const p = await createPipelineSql(s, owner, { tasks: [{ name: 'T', minimum_amount_cents: 10 }] });
+    const p = await createPipelineSql(s, owner, { tasks: [{ name: 'T', minimum_amount_cents: 60 }] });
     await pay(await batchOf(p, [{ a: 1 }]));
     const w = await worker(p);
     const other = await worker(p);
@@ -159,7 +160,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     res = await submit(w, c.id, { x: 2 });
     expect(res.status).toBe(409);
     expect(res.body.type).toBe('Conflict');
-    expect(await walletCents(s, p.guildId, w)).toBe(10);
+    expect(await walletCents(s, p.guildId, w)).toBe(60);
     const list = await s.http.get('/api/assignments').set('Authorization', w.auth);
     expect(list.body).toEqual(expect.objectContaining({ object: 'List', url: '/api/assignments', has_more: false }));
     expect(list.body.data).toHaveLength(1);
@@ -169,7 +170,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
   });
 
   it('a lapsed lease: the work is claimable again, the old assignment expired, a late submit 410', async () => {
-    const p = await createPipelineSql(s, owner, { tasks: [{ name: 'Quick', minimum_amount_cents: 40, lease_seconds: 1 }] });
+    const p = await createPipelineSql(s, owner, { tasks: [{ name: 'Quick', minimum_amount_cents: 55, lease_seconds: 1 }] });
     const batchId = await batchOf(p, [{ a: 1 }]);
     await pay(batchId);
     const slow = await worker(p);
@@ -186,14 +187,14 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     expect(late.body.type).toBe('Gone');
     expect((await submit(fast, second.body.id, { x: 2 })).status).toBe(200);
     expect(await walletCents(s, p.guildId, slow)).toBe(0);
-    expect(await walletCents(s, p.guildId, fast)).toBe(40);
+    expect(await walletCents(s, p.guildId, fast)).toBe(55);
     const d = (await s.http.get(`/api/data/${first.datum.id}`).set('Authorization', owner.auth)).body;
     expect(d).toEqual(expect.objectContaining({ status: 'completed', parameters: { a: 1, x: 2 } }));
-    await expectLedgerInvariantSql(s);
+    await expectLedgerInvariant(s);
   });
 
   it('a late submit of never re-claimed work is 410 too and reopens it', async () => {
-    const p = await createPipelineSql(s, owner, { tasks: [{ name: 'Quick', minimum_amount_cents: 40, lease_seconds: 1 }] });
+    const p = await createPipelineSql(s, owner, { tasks: [{ name: 'Quick', minimum_amount_cents: 55, lease_seconds: 1 }] });
     await pay(await batchOf(p, [{ a: 1 }]));
     const w = await worker(p);
     const c = (await claim(w, p.taskIds[0])).body;
@@ -205,7 +206,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
   });
 
   it('release returns the work to the pool', async () => {
-    const p = await createPipelineSql(s, owner, { tasks: [{ name: 'T', minimum_amount_cents: 10 }] });
+    const p = await createPipelineSql(s, owner, { tasks: [{ name: 'T', minimum_amount_cents: 60 }] });
     await pay(await batchOf(p, [{ a: 1 }]));
     const w = await worker(p);
     const c = (await claim(w, p.taskIds[0])).body;
@@ -318,7 +319,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     expect(await escrowCents(s, p.guildId)).toBe(0);
     const refunds = await s.sql<{ business_key: string }>(`SELECT business_key FROM ledger_transactions WHERE batch_id = $1 AND kind = 'refund' ORDER BY id`, [batchId]);
     expect(refunds.map((r) => r.business_key)).toEqual([`batch:${batchId}:cancel-refund`, expect.stringMatching(/^work:\d+:refund$/)]);
-    await expectLedgerInvariantSql(s);
+    await expectLedgerInvariant(s);
   });
 
   it('race: 1,000 data, 50 concurrent claimers — every datum claimed once, every submit paid once', async () => {
@@ -355,6 +356,6 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     expect(total).toBe(7000);
     const b = (await s.http.get(`/api/batches/${batchId}`).set('Authorization', owner.auth)).body;
     expect(b).toEqual(expect.objectContaining({ status: 'completed', data_completed_count: 1000, progress: 100 }));
-    await expectLedgerInvariantSql(s);
+    await expectLedgerInvariant(s);
   }, 120_000);
 });

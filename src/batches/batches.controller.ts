@@ -5,8 +5,8 @@ import { Caller, CurrentCaller, WireVersion } from '../auth/caller';
 import { IdParam } from '../common/ids';
 import { PageQuery, toPage } from '../common/pagination';
 import type { ApiVersion } from '../common/wire';
-import { Idempotent } from '../interim/idempotency';
-import { presentTransaction } from '../interim/money';
+import { Idempotent } from '../common/idempotency';
+import { presentTransaction } from '../transactions/transaction.presenter';
 import { BatchesService } from './batches.service';
 import { BatchListQuery, DataListQuery } from './dto/batch-queries';
 

@@ -3,6 +3,7 @@ import { MulterModule } from '@nestjs/platform-express';
 import * as path from 'node:path';
 import multer from 'multer';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { TransactionsModule } from '../transactions/transactions.module';
 import { BatchesController } from './batches.controller';
 import { BatchesService } from './batches.service';
 import { FILE_STORAGE, LocalFileStorage } from './file-storage';
@@ -11,6 +12,7 @@ import { FilesService } from './files.service';
 
 @Module({
   imports: [
+    TransactionsModule,
     MulterModule.registerAsync({
       inject: [APP_CONFIG],
       // in memory: the bytes are hashed before they are stored, and the limit bounds the buffer

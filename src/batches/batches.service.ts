@@ -9,7 +9,7 @@ import { ApiVersion, WireList } from '../common/wire';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { inTransaction } from '../database/transaction';
 import { GuildAccess, PipelineService } from '../interim/guilds';
-import { LedgerEntryView, MoneyService } from '../interim/money';
+import { LedgerEntryView, MoneyService } from '../transactions/money.service';
 import { WebhooksService } from '../interim/webhooks';
 import { BatchView, presentBatch } from './batch.presenter';
 import { normalizeData, Params } from './datum-input';
@@ -212,7 +212,6 @@ export class BatchesService {
     if (tasks.length === 0) throw invalidField('guild', `has no task; add a task to guild ${b.guild_id} before paying`);
     const price = await this.pipeline.pricePerDatumCents(b.guild_id);
     const amountCents = b.data_count * price;
-    if (amountCents <= 0) throw invalid(`Batch ${batchId} costs nothing; its tasks have no minimum amount`, [{ field: 'batch.cost_cents', message: 'must be more than 0' }]);
 
     return this.money.payForBatch({
       payerUserId: caller.userId,

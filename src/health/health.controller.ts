@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode } from '@nestjs/common';
+import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -28,13 +29,27 @@ export class HealthController {
   /** Ready to serve: the database answers and every migration is applied. 503 otherwise. */
   @Get('ready')
   @HealthCheck()
-  ready() {
+  async ready(@Res({ passthrough: true }) res: Response) {
+    try {
+      return await this.check();
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      // keep terminus' report (which dependency is down) rather than the generic error shape
+      res.status(503).setHeader('Retry-After', '5');
+      return err.getResponse();
+    }
+  }
+
+  private check() {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 2000 }),
       async () => {
         const indicator = this.indicators.check('migrations');
-        const pending = await this.db.showMigrations();
-        return pending ? indicator.down({ pending: true }) : indicator.up();
+        try {
+          return (await this.db.showMigrations()) ? indicator.down({ pending: true }) : indicator.up();
+        } catch {
+          return indicator.down({ message: 'cannot read the migrations table' });
+        }
       },
     ]);
   }

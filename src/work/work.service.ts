@@ -13,7 +13,7 @@ import { BatchesService } from '../batches/batches.service';
 import { Params } from '../batches/datum-input';
 import { sql, sqlOne } from '../batches/sql';
 import { GuildAccess } from '../interim/guilds';
-import { MoneyService } from '../interim/money';
+import { MoneyService } from '../transactions/money.service';
 import { WebhooksService } from '../interim/webhooks';
 import { presentAssignment } from './assignment.presenter';
 import { AssignmentRow, AssignmentView, WorkItemRow } from './rows';

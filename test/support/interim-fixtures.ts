@@ -43,8 +43,10 @@ export async function subscribeSql(s: TestServer, memberId: string, taskId: stri
   await s.sql('INSERT INTO subscriptions (member_id, task_id) VALUES ($1, $2)', [memberId, taskId]);
 }
 
-export async function giveCardSql(s: TestServer, user: TestUser): Promise<void> {
-  await s.sql(`INSERT INTO payment_methods (user_id, stripe_source_id, brand, last4) VALUES ($1, 'card_test', 'Visa', '4242')`, [user.id]);
+/** Attaches a test card through the money API (POST /api/payment_methods). */
+export async function giveCard(s: TestServer, user: TestUser): Promise<void> {
+  const res = await s.http.post('/api/payment_methods').set('Authorization', user.auth).send({ source: 'tok_visa' });
+  if (res.status !== 201) throw new Error(`payment method: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 export async function walletCents(s: TestServer, guildId: string, user: TestUser): Promise<number> {
@@ -57,13 +59,3 @@ export async function escrowCents(s: TestServer, guildId: string): Promise<numbe
   return rows.length ? Number(rows[0].b) : 0;
 }
 
-/** Sum of all accounts is 0, no wallet or escrow negative, every ledger transaction balances. */
-export async function expectLedgerInvariantSql(s: TestServer): Promise<void> {
-  const [sum] = await s.sql<{ total: string; neg: string }>(`SELECT coalesce(sum(balance_cents), 0) AS total, count(*) FILTER (WHERE kind <> 'world' AND balance_cents < 0) AS neg FROM ledger_accounts`);
-  expect(Number(sum.total)).toBe(0);
-  expect(Number(sum.neg)).toBe(0);
-  const unbalanced = await s.sql(`SELECT ledger_transaction_id FROM ledger_entries GROUP BY 1 HAVING sum(amount_cents) <> 0`);
-  expect(unbalanced).toEqual([]);
-  const drift = await s.sql(`SELECT a.id FROM ledger_accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id HAVING a.balance_cents <> coalesce(sum(e.amount_cents), 0)`);
-  expect(drift).toEqual([]);
-}

@@ -1,0 +1,127 @@
+import { applyDecorators, CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Request } from 'express';
+import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
+import { DataSource } from 'typeorm';
+import { ApiError, conflict, ErrorType, invalid } from './errors';
+
+/** How long a retry waits for the first request with its key to finish before answering 409. */
+const WAIT_MS = 10_000;
+/** A key whose request has shown no result for this long is presumed abandoned (process died) and taken over. */
+const ABANDONED_SECONDS = 120;
+/** Error statuses kept and replayed. 402/409/429 describe a state that may change, and nothing was changed, so they are not. */
+const STORED_ERRORS = new Set([400, 403, 404, 410, 413, 415, 422]);
+
+interface KeyRow {
+  method: string;
+  path: string;
+  response_status: number | null;
+  response_body: unknown;
+  abandoned: boolean;
+}
+
+/**
+ * `Idempotency-Key` for money-moving POSTs (the Stripe convention):
+ * - the first request with a key (per user) runs and its response is stored: 2xx, and the 4xx
+ *   that are final and changed nothing (400, 403, 404, 410, 413, 415, 422);
+ * - a retry with the same key gets the stored response, status and body;
+ * - a retry while the first is still running waits for it (up to 10 s), then gets 409;
+ * - after a 5xx, 402, 409 or 429 the key is released, so a retry runs again (nothing had changed);
+ * - the same key on another method or path is a 422.
+ * Requests without the header are not affected.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const req = ctx.switchToHttp().getRequest<Request & { user?: { userId: string } }>();
+    const raw = req.headers['idempotency-key'];
+    if (raw === undefined || !req.user) return next.handle();
+    const key = String(raw).trim();
+    if (key === '' || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+      throw invalid('Idempotency-Key must be 1 to 255 visible ASCII characters', [{ field: 'Idempotency-Key', message: 'is invalid' }]);
+    }
+    const userId = req.user.userId;
+    const method = req.method;
+    const path = req.path;
+    const success: number =
+      this.reflector.get<number>(HTTP_CODE_METADATA, ctx.getHandler()) ?? (method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
+
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const claimed: unknown[] = await this.db.query(
+        `INSERT INTO idempotency_keys (user_id, key, method, path) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
+        [userId, key, method, path],
+      );
+      if (claimed.length > 0) break;
+      const rows: KeyRow[] = await this.db.query(
+        `SELECT method, path, response_status, response_body, created < now() - make_interval(secs => $3) AS abandoned
+           FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
+        [userId, key, ABANDONED_SECONDS],
+      );
+      const row = rows[0];
+      if (!row) continue; // released between the insert and the select: try to claim it again
+      if (row.method !== method || row.path !== path) {
+        throw invalid(`Idempotency-Key was already used for ${row.method} ${row.path}; use a new key for a different request`, [
+          { field: 'Idempotency-Key', message: 'was used for a different request' },
+        ]);
+      }
+      if (row.response_status !== null) return of(replay(row.response_status, row.response_body));
+      if (row.abandoned) {
+        const taken: unknown[] = await this.db.query(
+          `WITH u AS (UPDATE idempotency_keys SET created = now() WHERE user_id = $1 AND key = $2 AND response_status IS NULL
+             AND created < now() - make_interval(secs => $3) RETURNING 1) SELECT * FROM u`,
+          [userId, key, ABANDONED_SECONDS],
+        );
+        if (taken.length > 0) break;
+        continue;
+      }
+      if (Date.now() > deadline) throw conflict('A request with this Idempotency-Key is still in progress; retry shortly');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    const store = (status: number, body: unknown) =>
+      this.db.query(`UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE user_id = $1 AND key = $2`, [
+        userId,
+        key,
+        status,
+        JSON.stringify(body ?? null),
+      ]);
+    const release = () => this.db.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND response_status IS NULL`, [userId, key]);
+
+    return next.handle().pipe(
+      // the money has moved: a failure to store the response must not turn the answer into an error
+      mergeMap((body) => from(store(success, body).then(() => body, () => body))),
+      catchError((err: unknown) => {
+        const keep = err instanceof ApiError && STORED_ERRORS.has(err.getStatus());
+        const done = keep
+          ? store(err.getStatus(), {
+              error: err.message,
+              type: err.type,
+              status: err.getStatus(),
+              ...(err.details ? { details: err.details } : {}),
+              ...(err.extra ?? {}),
+            })
+          : release();
+        return from(done.catch(() => undefined)).pipe(mergeMap(() => throwError(() => err)));
+      }),
+    );
+  }
+}
+
+/** A stored success is returned as the body (the route's status is the stored one); a stored error is thrown again. */
+function replay(status: number, body: unknown): unknown {
+  if (status < 400) return body;
+  const b = (body ?? {}) as { error?: string; type?: ErrorType; details?: ApiError['details']; status?: number } & Record<string, unknown>;
+  const { error, type, details, status: _s, ...extra } = b;
+  throw new ApiError(status, type ?? 'BadRequest', error ?? 'Request failed', details, undefined, Object.keys(extra).length ? extra : undefined);
+}
+
+/** Marks a money-moving POST as honouring the Idempotency-Key header. */
+export const Idempotent = () => applyDecorators(UseInterceptors(IdempotencyInterceptor));
