@@ -16,6 +16,7 @@ import { TasksModule } from './tasks/tasks.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { LOGGER, Logger } from './logging/logger';
 import { TransactionsModule } from './transactions/transactions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Wires the modules. `config` is fully resolved by bootstrap (database URL, Stripe endpoint). */
 @Module({})
@@ -46,6 +47,7 @@ export class AppModule {
         WorkspacesModule,
         TasksModule,
         MembersModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },
