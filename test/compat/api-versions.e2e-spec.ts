@@ -98,6 +98,30 @@ describe('compat: OpenGuilds-Version 2018-12-18 shapes, chosen per request', () 
     });
   });
 
+  describe('Batch.data and Batch.webhooks', () => {
+    it('default: arrays (first 100 data, data_has_more/data_url past them); 2018-12-18: Lists with has_more', async () => {
+      const data = Array.from({ length: 101 }, (_, i) => ({ image_url: `img${i}.png` }));
+      const body = { batch: { data, webhooks: [{ destination: 'https://hooks.example.com/x', secret: 's3cret' }] } };
+      const created = await s.http.post(`/api/guilds/${guild.id}/batches`).set('Authorization', owner.auth).send(body);
+      expect(created.status).toBe(201);
+      const id = created.body.id;
+      const d = await get(`/api/batches/${id}`);
+      expect(d.body.data).toHaveLength(100);
+      expect(d.body).toMatchObject({ data_has_more: true, data_url: `/api/batches/${id}/data` });
+      expect(d.body.webhooks).toEqual([expect.objectContaining({ object: 'Webhook', destination: 'https://hooks.example.com/x' })]);
+      const n = await get(`/api/batches/${id}`, V);
+      expect(n.body.data).toEqual(list(`/api/batches/${id}/data`, d.body.data, true));
+      expect(n.body.webhooks).toEqual(list(`/api/batches/${id}/webhooks`, d.body.webhooks));
+      const created2 = await s.http.post(`/api/guilds/${guild.id}/batches`).set('Authorization', owner.auth).set('OpenGuilds-Version', V).send({ batch: { data: [{ image_url: 'one.png' }] } });
+      expect(created2.body.data).toMatchObject({ object: 'List', has_more: false, data: [expect.objectContaining({ object: 'Datum' })] });
+      const listD = await get('/api/batches');
+      const listN = await get('/api/batches', V);
+      expect(listD.body.data.every((b: Wire) => Array.isArray(b.data) && Array.isArray(b.webhooks))).toBe(true);
+      expect(listN.body.data.every((b: Wire) => b.data.object === 'List' && b.webhooks.object === 'List')).toBe(true);
+      expect(JSON.stringify([d.body, n.body, listD.body, listN.body])).not.toContain('s3cret');
+    });
+  });
+
   describe('Wallet.transactions', () => {
     it('default: a bare array; 2018-12-18: a List with the wallet transactions url', async () => {
       const d = await get('/api/wallets');
