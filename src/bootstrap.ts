@@ -8,6 +8,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { normalizeBasicAuthorization } from './auth/credentials';
 import { AllowedMethods, ApiErrorFilter } from './common/error.filter';
+import { compatAliases } from './compat/aliases';
 import { bodyParsers, requireJsonAccept } from './common/http-conventions';
 import { apiValidationPipe } from './common/validation';
 import { AppConfig } from './config/config';
@@ -70,6 +71,8 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
     });
     let allowedMethods: AllowedMethods | undefined;
     app.use(httpLogger(logger));
+    // URL aliases of the docs and the Ruby clients → canonical paths, before anything reads the path
+    app.use(compatAliases);
     app.use((req: { headers: Record<string, string | undefined> }, _res: unknown, next: () => void) => {
       req.headers.authorization = normalizeBasicAuthorization(req.headers.authorization);
       next();

@@ -35,7 +35,7 @@ describe('guilds, workspaces, tasks and connections', () => {
       expect(res.status).toBe(201);
       expect(res.body).toEqual({
         object: 'Guild', id: expect.stringMatching(/^\d+$/), name: 'Audio Transcription', description: 'audio → text',
-        input_parameters: ['audio_url'], price_per_datum: '$0.00', price_per_datum_cents: 0, created: expect.stringMatching(TIME), updated: expect.stringMatching(TIME),
+        input_parameters: ['audio_url'], price_per_datum: '$0.00', price_per_datum_cents: 0, price_floor: '$0.00', price_floor_cents: 0, created: expect.stringMatching(TIME), updated: expect.stringMatching(TIME),
       });
       const id = res.body.id;
       const got = await s.http.get(`/api/guilds/${id}`).set('Authorization', owner.auth);

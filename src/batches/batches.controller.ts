@@ -18,7 +18,7 @@ export class BatchesController {
   constructor(private readonly batches: BatchesService) {}
 
   /** Body: {batch: {data: [...], webhooks: [...]}} or the Rails nested-attributes form (checked by hand: up to 100,000 data). */
-  @Post(['guilds/:gid/batches', 'guild/:gid/batch'])
+  @Post('guilds/:gid/batches')
   create(@CurrentCaller() caller: Caller, @Param('gid', IdParam) gid: string, @Body() body: Record<string, unknown>, @WireVersion() version: ApiVersion) {
     return this.batches.create(caller, gid, body, version);
   }

@@ -28,8 +28,8 @@ export class GuildsController {
     return pageOf('/api/guilds', page, rows, (g) => presentGuild(g, prices.get(String(g.id)) ?? 0));
   }
 
-  /** `/api/guild/:id` is the singular alias old docs use. */
-  @Get(['guilds/:id', 'guild/:id'])
+  /** The singular /api/guild/:id of the old docs is an alias (src/compat/aliases.ts). */
+  @Get('guilds/:id')
   async get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string) {
     return this.present(await this.guilds.get(caller, id));
   }

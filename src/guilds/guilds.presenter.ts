@@ -5,6 +5,7 @@ import { GuildEntity } from './guild.entity';
 /**
  * `price_per_datum_cents` is what one datum costs through the whole pipeline: the sum of
  * minimum_amount_cents of every task (each task runs once per datum, docs/architecture.md).
+ * `price_floor(_cents)` repeats it under the name the Ruby client reads (docs/compat.md).
  */
 export function presentGuild(guild: GuildEntity, pricePerDatumCents: number) {
   return {
@@ -14,6 +15,8 @@ export function presentGuild(guild: GuildEntity, pricePerDatumCents: number) {
     description: guild.description,
     input_parameters: guild.inputParameters,
     ...money('price_per_datum', pricePerDatumCents),
+    // the name the Ruby client reads (Guild#price_floor): the least one datum costs, the same figure
+    ...money('price_floor', pricePerDatumCents),
     created: wireTime(guild.created),
     updated: wireTime(guild.updated),
   };

@@ -13,7 +13,6 @@ import { presentInvite, presentMember } from './members.presenter';
 import { MembersService } from './members.service';
 import { SubscriptionRow, SubscriptionsService } from './subscriptions.service';
 
-/** `/api/guild/…` are the singular aliases old docs use. */
 @ApiTags('Members')
 @ApiBasicAuth()
 @ApiBearerAuth()
@@ -21,18 +20,18 @@ import { SubscriptionRow, SubscriptionsService } from './subscriptions.service';
 export class MembersController {
   constructor(private readonly members: MembersService) {}
 
-  @Get(['guilds/:gid/members', 'guild/:gid/members'])
+  @Get('guilds/:gid/members')
   async list(@CurrentCaller() caller: Caller, @Param('gid', IdParam) gid: string, @Query() q: PageQuery) {
     const page = toPage(q);
     return pageOf(`/api/guilds/${gid}/members`, page, await this.members.list(caller, gid, page), presentMember);
   }
 
-  @Get(['guilds/:gid/members/find', 'guild/:gid/members/find'])
+  @Get('guilds/:gid/members/find')
   async find(@CurrentCaller() caller: Caller, @Param('gid', IdParam) gid: string, @Query() q: FindMemberQuery) {
     return presentMember(await this.members.find(caller, gid, q.email));
   }
 
-  @Get(['guilds/:gid/members/:id', 'guild/:gid/members/:id'])
+  @Get('guilds/:gid/members/:id')
   async getNested(@CurrentCaller() caller: Caller, @Param('gid', IdParam) gid: string, @Param('id', IdParam) id: string) {
     return presentMember(await this.members.get(caller, id, gid));
   }
@@ -42,7 +41,7 @@ export class MembersController {
     return presentMember(await this.members.get(caller, id));
   }
 
-  @Delete(['guilds/:gid/members/:id', 'guild/:gid/members/:id'])
+  @Delete('guilds/:gid/members/:id')
   @HttpCode(200)
   async removeNested(@CurrentCaller() caller: Caller, @Param('gid', IdParam) gid: string, @Param('id', IdParam) id: string) {
     const m = await this.members.remove(caller, id, gid);

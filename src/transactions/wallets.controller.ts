@@ -28,7 +28,7 @@ export class WalletsController {
     return pageOf('/api/wallets', page, await this.wallets.list(caller, page), (w) => presentWallet(w, version));
   }
 
-  @Get(['wallets/:id', 'wallet/:id'])
+  @Get('wallets/:id')
   async get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @WireVersion() version: ApiVersion) {
     return presentWallet(await this.wallets.get(caller, id), version);
   }
