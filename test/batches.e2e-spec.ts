@@ -328,18 +328,14 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
       expect(await s.sql('SELECT * FROM work_items WHERE batch_id = $1', [b.id])).toEqual([]);
     });
 
-    it('creates and pays 100,000 data in seconds (bulk SQL)', async () => {
+    it('creates and pays 100,000 data in one request each (bulk SQL; timed by npm run bench)', async () => {
       const g = await setUpPipeline(s, owner, { input_parameters: ['u'], tasks: [{ name: 'A', minimum_amount_cents: 2 }, { name: 'B', minimum_amount_cents: 3 }], connections: [[0, 1]] });
       const data = Array.from({ length: 100_000 }, (_, i) => ({ u: `https://img.example.com/${i}.png` }));
-      let t = Date.now();
       const res = await create({ batch: { data } }, g.guildId);
-      const createMs = Date.now() - t;
       expect(res.status).toBe(201);
       expect(res.body.data_count).toBe(100_000);
       expect(res.body.cost_cents).toBe(500_000);
-      t = Date.now();
       const pay = await s.http.post(`/api/batches/${res.body.id}/debits`).set('Authorization', owner.auth);
-      const payMs = Date.now() - t;
       expect(pay.status).toBe(201);
       expect(pay.body.amount_cents).toBe(500_000);
       const [counts] = await s.sql<{ open: string; waiting: string }>(
@@ -347,10 +343,6 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
         [res.body.id],
       );
       expect(counts).toEqual({ open: '100000', waiting: '100000' });
-      // eslint-disable-next-line no-console
-      console.log(`100,000 data: create ${createMs} ms, pay ${payMs} ms`);
-      expect(createMs).toBeLessThan(20_000);
-      expect(payMs).toBeLessThan(20_000);
     }, 120_000);
   });
 });
