@@ -11,6 +11,7 @@ import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { LOGGER, Logger } from './logging/logger';
 import { TransactionsModule } from './transactions/transactions.module';
+import { WorkerModule } from './worker/worker.module';
 
 /** Wires the modules. `config` is fully resolved by bootstrap (database URL, Stripe endpoint). */
 @Module({})
@@ -36,6 +37,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         TransactionsModule,
+        WorkerModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },
