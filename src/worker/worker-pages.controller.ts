@@ -5,7 +5,7 @@ import { Public } from '../auth/caller';
 import { ApiError } from '../common/errors';
 import { AcceptsBody } from '../common/http-conventions';
 import { LOGGER, Logger } from '../logging/logger';
-import { WORK_JS, WORKER_CSS } from './assets';
+import { FAVICON_SVG, WORK_JS, WORKER_CSS } from './assets';
 import { messagePage, originOf, sendHtml } from './html';
 import { afterSubmitPage, workPage, workspacePage, workspacePreviewPage } from './pages';
 import { sampleImage } from './sample-images';
@@ -71,6 +71,13 @@ export class WorkerPagesController {
       .status(200)
       .set({ 'Content-Type': 'image/svg+xml; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'", 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'public, max-age=3600' })
       .send(svg);
+  }
+
+  /** Browsers ask for it on every page; an icon instead of a 404 in every log. */
+  @Public()
+  @Get('favicon.ico')
+  favicon(@Res() res: Response): void {
+    res.status(200).set({ 'Content-Type': 'image/svg+xml', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'public, max-age=86400' }).send(FAVICON_SVG);
   }
 
   @Public()
