@@ -8,9 +8,15 @@ import { ContentTypeGuard } from './common/http-conventions';
 import { ApiKeyThrottlerGuard } from './common/rate-limit.guard';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { GuildsModule } from './guilds/guilds.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { MembersModule } from './members/members.module';
+import { TasksModule } from './tasks/tasks.module';
+import { WorkspacesModule } from './workspaces/workspaces.module';
 import { LOGGER, Logger } from './logging/logger';
 import { TransactionsModule } from './transactions/transactions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { WorkerModule } from './worker/worker.module';
 
 /** Wires the modules. `config` is fully resolved by bootstrap (database URL, Stripe endpoint). */
@@ -37,6 +43,12 @@ export class AppModule {
         AuthModule,
         HealthModule,
         TransactionsModule,
+        JobsModule,
+        GuildsModule,
+        WorkspacesModule,
+        TasksModule,
+        MembersModule,
+        WebhooksModule,
         WorkerModule,
       ],
       providers: [

@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Client } from 'pg';
 
 export default async function globalTeardown(): Promise<void> {
+  // the app build of test/support/process-server.ts, if a test used it
+  fs.rmSync(path.join(os.tmpdir(), `og-build-${process.pid}`), { recursive: true, force: true });
   const pg = (globalThis as { __OG_TEST_PG__?: { stop(): Promise<void>; dir: string } }).__OG_TEST_PG__;
   if (pg) {
     await pg.stop();

@@ -1,0 +1,226 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { Caller } from '../auth/caller';
+import { conflict, ErrorDetail, invalid, invalidField, notFound } from '../common/errors';
+import { Page } from '../common/pagination';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { inTransaction } from '../database/transaction';
+import { checkDestination } from './destination-policy';
+import { WebhookEntity } from './webhook.entities';
+import { AttemptRow, DeliveryRow } from './webhook.presenter';
+
+/** The channel the dispatcher LISTENs on; a NOTIFY in a transaction is delivered at its commit. */
+export const WEBHOOK_CHANNEL = 'og_webhook_deliveries';
+export const MAX_SECRET_LENGTH = 1024;
+
+/**
+ * Webhooks of batches: validation and storage (also used by the batches module inside its own
+ * transactions), the outbox (enqueueBatchCompleted), and the owner-facing API.
+ */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  // ------------------------------------------------------------------ API for the batches module
+
+  /**
+   * Checks each `{destination, secret}`: destination an http(s) URL whose host (after DNS
+   * resolution) is not loopback/private/link-local unless WEBHOOK_ALLOW_PRIVATE; secret a
+   * non-empty string of at most 1024 characters. One 422 listing every problem, with fields like
+   * `${fieldPrefix}[0].destination`. No database access.
+   */
+  async validateDestinations(specs: Array<{ destination: unknown; secret: unknown }>, fieldPrefix: string): Promise<void> {
+    if (!Array.isArray(specs)) throw invalidField(fieldPrefix, 'must be an array');
+    const perSpec = await Promise.all(specs.map((spec, i) => this.problems(spec, `${fieldPrefix}[${i}].`)));
+    const details = perSpec.flat();
+    if (details.length) throw invalid(`${details[0].field} ${details[0].message}`, details);
+  }
+
+  /** Stores the (already validated) webhooks of a batch in the caller's transaction, in order. */
+  async createForBatch(em: EntityManager, batchId: string, specs: Array<{ destination: string; secret: string }>): Promise<WebhookEntity[]> {
+    if (specs.length === 0) return [];
+    let rows: Array<{ id: string; batch_id: string; destination: string; created: Date; updated: Date }>;
+    try {
+      rows = await em.query(
+        `INSERT INTO webhooks (batch_id, destination, secret)
+         SELECT $1, t.destination, t.secret FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(destination, secret, n) ORDER BY t.n
+         RETURNING id, batch_id, destination, created, updated`,
+        [batchId, specs.map((s) => s.destination), specs.map((s) => s.secret)],
+      );
+    } catch (err) {
+      // TypeORM's QueryFailedError carries the query parameters, which hold the secrets: an error
+      // logged upstream must not print them.
+      if (err && typeof err === 'object' && 'parameters' in err) (err as { parameters: unknown }).parameters = ['[redacted]'];
+      throw err;
+    }
+    return rows
+      .map((r) => em.create(WebhookEntity, { id: String(r.id), batchId: String(r.batch_id), destination: r.destination, created: r.created, updated: r.updated, deletedAt: null }))
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  }
+
+  /** The live (not deleted) webhooks of a batch, oldest first. No secrets. */
+  listForBatch(batchId: string, em?: EntityManager): Promise<WebhookEntity[]> {
+    return (em ?? this.db.manager).find(WebhookEntity, { where: { batchId, deletedAt: IsNull() }, order: { id: 'ASC' } });
+  }
+
+  /**
+   * The outbox write: one pending delivery per live webhook of the batch, each with a fresh
+   * event id, due now. Call it inside the transaction that completes the batch; the NOTIFY issued
+   * here reaches the dispatchers when that transaction commits (and not at all if it rolls back).
+   */
+  async enqueueBatchCompleted(em: EntityManager, batchId: string, payload: string): Promise<void> {
+    const rows: Array<{ n: number }> = await em.query(
+      `WITH ins AS (
+         INSERT INTO webhook_deliveries (webhook_id, event_id, payload, status, next_attempt_at)
+         SELECT id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), $2, 'pending', now()
+           FROM webhooks WHERE batch_id = $1 AND deleted_at IS NULL ORDER BY id
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM ins`,
+      [batchId, payload],
+    );
+    if (rows[0]?.n > 0) await em.query(`SELECT pg_notify($1, '')`, [WEBHOOK_CHANNEL]);
+  }
+
+  // ------------------------------------------------------------------ the owner-facing API
+
+  async create(caller: Caller, batchId: string, spec: { destination: unknown; secret: unknown }): Promise<WebhookEntity> {
+    await this.ownedBatch(caller, batchId, this.db.manager);
+    const details = await this.problems(spec, '');
+    if (details.length) throw invalid(`${details[0].field} ${details[0].message}`, details);
+    return inTransaction(this.db, async (em) => {
+      // Locking the batch orders this insert against the transaction that completes the batch:
+      // either the webhook exists when the completion event is queued, or we see `completed` here.
+      const batch = await this.ownedBatch(caller, batchId, em, true);
+      if (batch.status === 'completed' || batch.status === 'canceled') {
+        throw conflict(`Batch ${batchId} is ${batch.status}: a webhook added now would never be called`);
+      }
+      const [w] = await this.createForBatch(em, batchId, [spec as { destination: string; secret: string }]);
+      return w;
+    });
+  }
+
+  async list(caller: Caller, batchId: string, page: Page): Promise<WebhookEntity[]> {
+    await this.ownedBatch(caller, batchId, this.db.manager);
+    return this.db.manager.find(WebhookEntity, {
+      where: { batchId, deletedAt: IsNull() },
+      order: { id: 'DESC' },
+      skip: page.offset,
+      take: page.limit + 1,
+    });
+  }
+
+  async get(caller: Caller, webhookId: string): Promise<WebhookEntity> {
+    return this.ownedWebhook(caller, webhookId, this.db.manager);
+  }
+
+  /** Soft delete; deliveries still pending for it are given up (status `failed`). */
+  async remove(caller: Caller, webhookId: string): Promise<WebhookEntity> {
+    return inTransaction(this.db, async (em) => {
+      const w = await this.ownedWebhook(caller, webhookId, em, true);
+      await em.query(`UPDATE webhooks SET deleted_at = now(), updated = now() WHERE id = $1`, [webhookId]);
+      await em.query(
+        `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, locked_until = NULL, updated = now()
+          WHERE webhook_id = $1 AND status = 'pending'`,
+        [webhookId],
+      );
+      return w;
+    });
+  }
+
+  /** Every attempt of every delivery of the webhook, newest first. */
+  async attempts(caller: Caller, webhookId: string, page: Page): Promise<AttemptRow[]> {
+    await this.ownedWebhook(caller, webhookId, this.db.manager);
+    return this.db.query(
+      `SELECT a.id, a.delivery_id, d.event_id, a.attempt, a.status_code, a.duration_ms, a.error, a.next_attempt_at,
+              d.status AS delivery_status, a.created
+         FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+        WHERE d.webhook_id = $1
+        ORDER BY a.id DESC
+        OFFSET $2 LIMIT $3`,
+      [webhookId, page.offset, page.limit + 1],
+    );
+  }
+
+  /**
+   * Queues a fresh attempt of the webhook's last event (same event id, same body). Idempotent:
+   * when the last delivery is still pending, no second one is queued — it is only made due now
+   * (unless an attempt is in flight). 409 when the webhook has no event yet.
+   */
+  async redeliver(caller: Caller, webhookId: string): Promise<{ delivery: DeliveryRow; queued: boolean }> {
+    return inTransaction(this.db, async (em) => {
+      await this.ownedWebhook(caller, webhookId, em, true); // the row lock serialises concurrent redelivers
+      const [last]: Array<DeliveryRow & { locked: boolean }> = await em.query(
+        `SELECT id, webhook_id, event_id, status, attempt_count, next_attempt_at, created, updated,
+                (locked_until IS NOT NULL AND locked_until > now()) AS locked
+           FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT 1`,
+        [webhookId],
+      );
+      if (!last) throw conflict(`Webhook ${webhookId} has no event yet: it is sent when its batch completes`);
+      let delivery: DeliveryRow;
+      let queued = false;
+      if (last.status === 'pending') {
+        if (last.locked) return { delivery: stripLocked(last), queued: false };
+        const [row]: DeliveryRow[] = await em.query(
+          `WITH upd AS (
+             UPDATE webhook_deliveries SET next_attempt_at = LEAST(next_attempt_at, now()), updated = now() WHERE id = $1
+             RETURNING id, webhook_id, event_id, status, attempt_count, next_attempt_at, created, updated)
+           SELECT * FROM upd`,
+          [last.id],
+        );
+        delivery = row;
+      } else {
+        const [row]: DeliveryRow[] = await em.query(
+          `INSERT INTO webhook_deliveries (webhook_id, event_id, payload, status, next_attempt_at)
+           SELECT webhook_id, event_id, payload, 'pending', now() FROM webhook_deliveries WHERE id = $1
+           RETURNING id, webhook_id, event_id, status, attempt_count, next_attempt_at, created, updated`,
+          [last.id],
+        );
+        delivery = row;
+        queued = true;
+      }
+      await em.query(`SELECT pg_notify($1, '')`, [WEBHOOK_CHANNEL]);
+      return { delivery, queued };
+    });
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private async problems(spec: unknown, prefix: string): Promise<ErrorDetail[]> {
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+      return [{ field: prefix.replace(/\.$/, '') || 'webhook', message: 'must be an object with destination and secret' }];
+    }
+    const { destination, secret } = spec as { destination?: unknown; secret?: unknown };
+    const out: ErrorDetail[] = [];
+    const destinationProblem = await checkDestination(destination, this.config.webhookAllowPrivate);
+    if (destinationProblem) out.push({ field: `${prefix}destination`, message: destinationProblem });
+    if (typeof secret !== 'string' || secret.length === 0) out.push({ field: `${prefix}secret`, message: 'is required' });
+    else if (secret.length > MAX_SECRET_LENGTH) out.push({ field: `${prefix}secret`, message: `is too long (maximum is ${MAX_SECRET_LENGTH} characters)` });
+    return out;
+  }
+
+  private async ownedBatch(caller: Caller, batchId: string, em: EntityManager, lock = false): Promise<{ id: string; status: string }> {
+    const [batch] = await em.query(`SELECT id, status FROM batches WHERE id = $1 AND owner_id = $2${lock ? ' FOR UPDATE' : ''}`, [batchId, caller.userId]);
+    if (!batch) throw notFound('Batch', batchId);
+    return batch;
+  }
+
+  private async ownedWebhook(caller: Caller, webhookId: string, em: EntityManager, lock = false): Promise<WebhookEntity> {
+    const [row] = await em.query(
+      `SELECT w.id, w.batch_id, w.destination, w.created, w.updated
+         FROM webhooks w JOIN batches b ON b.id = w.batch_id
+        WHERE w.id = $1 AND w.deleted_at IS NULL AND b.owner_id = $2${lock ? ' FOR UPDATE OF w' : ''}`,
+      [webhookId, caller.userId],
+    );
+    if (!row) throw notFound('Webhook', webhookId);
+    return em.create(WebhookEntity, { id: String(row.id), batchId: String(row.batch_id), destination: row.destination, created: row.created, updated: row.updated, deletedAt: null });
+  }
+}
+
+function stripLocked(row: DeliveryRow & { locked?: boolean }): DeliveryRow {
+  const { locked: _locked, ...rest } = row;
+  return rest;
+}
