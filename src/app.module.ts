@@ -14,6 +14,8 @@ import { JobsModule } from './jobs/jobs.module';
 import { MembersModule } from './members/members.module';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
+import { BatchesModule } from './batches/batches.module';
+import { WorkModule } from './work/work.module';
 import { LOGGER, Logger } from './logging/logger';
 import { TransactionsModule } from './transactions/transactions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -49,6 +51,8 @@ export class AppModule {
         TasksModule,
         MembersModule,
         WebhooksModule,
+        BatchesModule,
+        WorkModule,
         WorkerModule,
       ],
       providers: [

@@ -244,6 +244,18 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       await expectLedgerInvariant(s);
     });
 
+    it('a shortfall under Stripe\'s 50¢ minimum is charged as 50¢ and the rest stays in the wallet', async () => {
+      const user = await registerUser(s.http);
+      const g = await guildOf(user);
+      await addCard(user);
+      await pay(user, g, await batchIn(g, user), 30);
+      const charges = await s.sql<{ amount_cents: string; status: string }>(`SELECT amount_cents, status FROM card_charges WHERE user_id = $1`, [user.id]);
+      expect(charges).toEqual([{ amount_cents: '50', status: 'succeeded' }]);
+      expect((await walletOf(user, g))!.balance).toBe(20);
+      expect(await escrowOf(g)).toBe(30);
+      await expectLedgerInvariant(s);
+    });
+
     it('a zero amount moves nothing and runs apply()', async () => {
       const user = await registerUser(s.http);
       const g = await guildOf(user);

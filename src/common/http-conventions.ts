@@ -25,7 +25,7 @@ export function bodyParsers(jsonLimitBytes: number): Array<RequestHandler | ((er
 
 /** /api answers in JSON only; the interactive docs are HTML and exempt. */
 export function requireJsonAccept(req: Request, res: Response, next: NextFunction): void {
-  if (req.path.startsWith('/api/') && !req.path.startsWith('/api/docs') && req.headers.accept && !req.accepts('json')) {
+  if (req.path.startsWith('/api/') && !req.path.startsWith('/api/docs') && !req.path.startsWith('/api/files/') && req.headers.accept && !req.accepts('json')) {
     return sendError(res, 406, 'NotAcceptable', 'This API answers with application/json; the Accept header excludes it');
   }
   next();

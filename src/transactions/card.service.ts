@@ -10,6 +10,9 @@ import { LOGGER, Logger } from '../logging/logger';
 import { ensureWallet, post, worldAccount } from './ledger';
 import { STRIPE } from './stripe.provider';
 
+/** Stripe's smallest USD charge (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts). */
+export const STRIPE_MINIMUM_CHARGE_CENTS = 50;
+
 export interface PaymentMethodRow {
   id: string;
   user_id: string;
@@ -126,10 +129,12 @@ export class CardService {
         });
       }
       const key = `${p.purposeKey}:charge:${p.charges.length + 1}`;
+      // Stripe refuses USD charges under its minimum; charge the minimum and the rest stays in the wallet.
+      const amountCents = Math.max(p.shortfallCents, STRIPE_MINIMUM_CHARGE_CENTS);
       const inserted: CardChargeRow[] = await this.db.query(
         `INSERT INTO card_charges (user_id, purpose_key, amount_cents, status, payment_method_id)
          VALUES ($1, $2, $3, 'pending', $4) ON CONFLICT (purpose_key) DO NOTHING RETURNING *`,
-        [p.userId, key, p.shortfallCents, card[0].id],
+        [p.userId, key, amountCents, card[0].id],
       );
       if (inserted.length > 0) row = inserted[0];
       else {

@@ -33,12 +33,17 @@ export async function createTask(
   http: TestAgent,
   owner: TestUser,
   guildId: string,
-  opts: { name?: string; minimum_amount_cents: number; workspace_id?: string },
+  opts: { name?: string; minimum_amount_cents: number; workspace_id?: string; lease_seconds?: number },
 ): Promise<Wire> {
   const res = await http
     .post(`/api/guilds/${guildId}/tasks`)
     .set('Authorization', owner.auth)
-    .send({ name: opts.name ?? 'Test Task', minimum_amount_cents: opts.minimum_amount_cents, ...(opts.workspace_id ? { workspace_id: opts.workspace_id } : {}) });
+    .send({
+      name: opts.name ?? 'Test Task',
+      minimum_amount_cents: opts.minimum_amount_cents,
+      ...(opts.workspace_id ? { workspace_id: opts.workspace_id } : {}),
+      ...(opts.lease_seconds ? { lease_seconds: opts.lease_seconds } : {}),
+    });
   return check(res, 201, 'createTask');
 }
 
@@ -67,7 +72,7 @@ export async function subscribe(http: TestAgent, worker: TestUser, taskId: strin
 export async function createPipeline(
   http: TestAgent,
   owner: TestUser,
-  spec: { input_parameters?: string[]; tasks: Array<{ name: string; minimum_amount_cents: number }>; connections?: Array<[number, number]> },
+  spec: { input_parameters?: string[]; tasks: Array<{ name: string; minimum_amount_cents: number; lease_seconds?: number }>; connections?: Array<[number, number]> },
 ): Promise<{ guild: Wire; tasks: Wire[] }> {
   const guild = await createGuild(http, owner, { input_parameters: spec.input_parameters ?? [] });
   const tasks: Wire[] = [];

@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import * as path from 'node:path';
+import multer from 'multer';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { GuildsModule } from '../guilds/guilds.module';
+import { TasksModule } from '../tasks/tasks.module';
+import { TransactionsModule } from '../transactions/transactions.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
+import { BatchesController } from './batches.controller';
+import { BatchesService } from './batches.service';
+import { FILE_STORAGE, LocalFileStorage } from './file-storage';
+import { FilesController } from './files.controller';
+import { FilesService } from './files.service';
+
+@Module({
+  imports: [
+    TransactionsModule,
+    GuildsModule,
+    TasksModule,
+    WebhooksModule,
+    MulterModule.registerAsync({
+      inject: [APP_CONFIG],
+      // in memory: the bytes are hashed before they are stored, and the limit bounds the buffer
+      useFactory: (config: AppConfig) => ({ storage: multer.memoryStorage(), limits: { fileSize: config.uploadLimitBytes, files: 1, fields: 100 } }),
+    }),
+  ],
+  controllers: [BatchesController, FilesController],
+  providers: [
+    BatchesService,
+    FilesService,
+    { provide: FILE_STORAGE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new LocalFileStorage(path.join(config.dataDir, 'files')) },
+  ],
+  exports: [BatchesService],
+})
+export class BatchesModule {}

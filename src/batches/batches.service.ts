@@ -1,0 +1,292 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Caller } from '../auth/caller';
+import { conflict, invalid, invalidField, missingParam, notFound } from '../common/errors';
+import { toCents } from '../common/money';
+import { Page, pageOf } from '../common/pagination';
+import { ApiVersion, WireList } from '../common/wire';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { inTransaction } from '../database/transaction';
+import { GuildAccess } from '../guilds/guild-access.service';
+import { PipelineService } from '../tasks/pipeline.service';
+import { LedgerEntryView, MoneyService } from '../transactions/money.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
+import { BatchView, presentBatch } from './batch.presenter';
+import { normalizeData, Params } from './datum-input';
+import { presentDatum, presentSubmission } from './datum.presenter';
+import { BatchRow, BatchStatus, DatumRow, DatumStatus, SubmissionRow } from './rows';
+import { sql, sqlOne } from './sql';
+
+/** How many data GET /api/batches/:id embeds (API.md §5.1). */
+export const EMBEDDED_DATA = 100;
+
+@Injectable()
+export class BatchesService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly guilds: GuildAccess,
+    private readonly pipeline: PipelineService,
+    private readonly money: MoneyService,
+    private readonly webhooks: WebhooksService,
+  ) {}
+
+  // ------------------------------------------------------------------ create and add data
+
+  async create(caller: Caller, guildId: string, body: Record<string, unknown>, version: ApiVersion) {
+    const root = body?.batch;
+    if (root === undefined || root === null || root === '' || (typeof root === 'object' && !Array.isArray(root) && Object.keys(root).length === 0)) {
+      throw missingParam('batch');
+    }
+    if (typeof root !== 'object' || Array.isArray(root)) throw invalidField('batch', 'must be an object');
+    const b = root as Record<string, unknown>;
+    const guild = await this.guilds.ownedGuild(caller, guildId);
+    const tasks = await this.pipeline.tasks(guildId);
+    if (tasks.length === 0) throw invalidField('guild', `has no task; add a task to guild ${guildId} before sending it batches`);
+
+    const dataField = 'data_attributes' in b && !('data' in b) ? 'data_attributes' : 'data';
+    const data = normalizeData(b[dataField] ?? [], `batch.${dataField}`, guild.inputParameters, this.config.maxBatchData, { allowEmpty: true });
+    const hookField = 'webhooks_attributes' in b && !('webhooks' in b) ? 'webhooks_attributes' : 'webhooks';
+    const hookSpecs = b[hookField] ?? [];
+    await this.webhooks.validateDestinations(hookSpecs as Array<{ destination: unknown; secret: unknown }>, `batch.${hookField}`);
+    // validated above: an array of {destination, secret} strings
+    const hooks = (hookSpecs as Array<{ destination: string; secret: string }>).map(({ destination, secret }) => ({ destination, secret }));
+
+    const id = await inTransaction(this.ds, async (em) => {
+      const batch = await sqlOne<BatchRow>(em, 'INSERT INTO batches (guild_id, owner_id) VALUES ($1, $2) RETURNING *', [guildId, caller.userId]);
+      await this.insertData(em, batch!.id, data);
+      if (hooks.length) await this.webhooks.createForBatch(em, batch!.id, hooks);
+      return batch!.id;
+    });
+    return this.get(caller, id, version);
+  }
+
+  /**
+   * One statement for any number of data: the array goes to Postgres as one jsonb parameter and
+   * is expanded there, in order, so 100,000 data take one round trip.
+   */
+  private async insertData(em: EntityManager, batchId: string, data: Params[]): Promise<DatumRow[] | undefined> {
+    if (data.length === 0) return [];
+    await sql(
+      em,
+      `INSERT INTO data (batch_id, parameters)
+       SELECT $1, x.p FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(p, n) ORDER BY x.n`,
+      [batchId, JSON.stringify(data)],
+    );
+    await sql(em, 'UPDATE batches SET data_count = data_count + $2, updated = now() WHERE id = $1', [batchId, data.length]);
+    return undefined;
+  }
+
+  /** POST /api/batches/:id/data: one datum's parameters, or {data: [...]}. */
+  async addData(caller: Caller, batchId: string, body: Record<string, unknown>) {
+    const batch = await this.ownedBatch(caller, batchId);
+    const guild = await this.guilds.ownedGuild(caller, batch.guild_id);
+    const many = Object.keys(body).length === 1 && 'data' in body && Array.isArray(body.data);
+    const data = many
+      ? normalizeData(body.data, 'data', guild.inputParameters, this.config.maxBatchData)
+      : normalizeData([body], 'datum', guild.inputParameters, 1).map((d) => d);
+    const rows = await inTransaction(this.ds, async (em) => {
+      const locked = await this.lockBatch(em, caller, batchId);
+      if (locked.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${locked.status}; data can only be added while it is unpaid`);
+      const before = await sqlOne<{ m: string | null }>(em, 'SELECT max(id) AS m FROM data WHERE batch_id = $1', [batchId]);
+      await this.insertData(em, batchId, data);
+      return sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id = $1 AND id > $2 ORDER BY id', [batchId, before?.m ?? 0]);
+    });
+    if (!many) return { status: 201, body: presentDatum(rows[0]) };
+    return { status: 201, body: { object: 'List' as const, url: `/api/batches/${batchId}/data`, has_more: false, page: 1, data: rows.map(presentDatum) } };
+  }
+
+  async deleteDatum(caller: Caller, datumId: string) {
+    const d = await this.ownedDatum(caller, datumId);
+    await inTransaction(this.ds, async (em) => {
+      const b = await this.lockBatch(em, caller, d.batch_id);
+      if (b.status !== 'unpaid') throw conflict(`Batch ${b.id} is ${b.status}; data can only be deleted while it is unpaid`);
+      // an uploaded file's record goes with its datum; the stored bytes stay (other files may share them)
+      await sql(em, 'DELETE FROM files WHERE datum_id = $1', [datumId]);
+      const gone = await sql(em, 'DELETE FROM data WHERE id = $1 AND batch_id = $2 RETURNING id', [datumId, b.id]);
+      if (gone.length === 0) throw notFound('Datum', datumId);
+      await sql(em, 'UPDATE batches SET data_count = data_count - 1, updated = now() WHERE id = $1', [b.id]);
+    });
+    return { object: 'Datum' as const, id: String(datumId), deleted: true };
+  }
+
+  // ------------------------------------------------------------------ read
+
+  async ownedBatch(caller: Caller, id: string, em: EntityManager = this.ds.manager): Promise<BatchRow> {
+    const b = await sqlOne<BatchRow>(em, 'SELECT * FROM batches WHERE id = $1 AND owner_id = $2', [id, caller.userId]);
+    if (!b) throw notFound('Batch', id);
+    return b;
+  }
+
+  /** Lock order: the batch row first, then its data / work items, then ledger accounts. */
+  async lockBatch(em: EntityManager, caller: Caller, id: string): Promise<BatchRow> {
+    const b = await sqlOne<BatchRow>(em, 'SELECT * FROM batches WHERE id = $1 AND owner_id = $2 FOR UPDATE', [id, caller.userId]);
+    if (!b) throw notFound('Batch', id);
+    return b;
+  }
+
+  async ownedDatum(caller: Caller, id: string): Promise<DatumRow> {
+    const d = await sqlOne<DatumRow>(this.ds.manager, 'SELECT d.* FROM data d JOIN batches b ON b.id = d.batch_id WHERE d.id = $1 AND b.owner_id = $2', [id, caller.userId]);
+    if (!d) throw notFound('Datum', id);
+    return d;
+  }
+
+  private async costOf(b: BatchRow, em: EntityManager, priceCache?: Map<string, number>): Promise<number> {
+    if (b.cost_cents !== null) return toCents(b.cost_cents);
+    let price = priceCache?.get(b.guild_id);
+    if (price === undefined) {
+      price = await this.pipeline.pricePerDatumCents(b.guild_id, em);
+      priceCache?.set(b.guild_id, price);
+    }
+    return b.data_count * price;
+  }
+
+  /** The Batch as GET renders it; `allData` for the completion webhook's body. */
+  async view(em: EntityManager, b: BatchRow, opts: { allData?: boolean; priceCache?: Map<string, number> } = {}): Promise<BatchView> {
+    const data = opts.allData
+      ? await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id = $1 ORDER BY id', [b.id])
+      : await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id = $1 ORDER BY id LIMIT $2', [b.id, EMBEDDED_DATA + 1]);
+    const dataHasMore = !opts.allData && data.length > EMBEDDED_DATA;
+    return {
+      batch: b,
+      costCents: await this.costOf(b, em, opts.priceCache),
+      data: dataHasMore ? data.slice(0, EMBEDDED_DATA) : data,
+      dataHasMore,
+      webhooks: await this.webhooks.listForBatch(b.id, em),
+    };
+  }
+
+  async get(caller: Caller, id: string, version: ApiVersion) {
+    const b = await this.ownedBatch(caller, id);
+    return presentBatch(await this.view(this.ds.manager, b), version);
+  }
+
+  /** The body of the batch.completed webhook: the Batch as GET renders it, with all its data. */
+  async completedPayload(em: EntityManager, batchId: string): Promise<string> {
+    const b = await sqlOne<BatchRow>(em, 'SELECT * FROM batches WHERE id = $1', [batchId]);
+    return JSON.stringify(presentBatch(await this.view(em, b!, { allData: true }), 'default'));
+  }
+
+  async list(caller: Caller, page: Page, status: BatchStatus | undefined, version: ApiVersion): Promise<WireList<unknown>> {
+    const rows = await sql<BatchRow>(
+      this.ds.manager,
+      `SELECT * FROM batches WHERE owner_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY id DESC LIMIT $3 OFFSET $4`,
+      [caller.userId, status ?? null, page.limit + 1, page.offset],
+    );
+    const cache = new Map<string, number>();
+    const views = await Promise.all(rows.slice(0, page.limit).map((b) => this.view(this.ds.manager, b, { priceCache: cache })));
+    const url = '/api/batches';
+    return pageOf(url, page, [...views, ...rows.slice(page.limit)] as BatchView[], (v) => presentBatch(v, version));
+  }
+
+  /** Data of a batch in the order they were sent (oldest first), continuing the 100 GET embeds. */
+  async listData(caller: Caller, batchId: string, page: Page, status: DatumStatus | undefined) {
+    await this.ownedBatch(caller, batchId);
+    const rows = await sql<DatumRow>(
+      this.ds.manager,
+      `SELECT * FROM data WHERE batch_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY id LIMIT $3 OFFSET $4`,
+      [batchId, status ?? null, page.limit + 1, page.offset],
+    );
+    return pageOf(`/api/batches/${batchId}/data`, page, rows, presentDatum);
+  }
+
+  async getDatum(caller: Caller, id: string) {
+    return presentDatum(await this.ownedDatum(caller, id));
+  }
+
+  async history(caller: Caller, datumId: string, page: Page) {
+    await this.ownedDatum(caller, datumId);
+    const rows = await sql<SubmissionRow>(this.ds.manager, 'SELECT * FROM submissions WHERE datum_id = $1 ORDER BY id LIMIT $2 OFFSET $3', [datumId, page.limit + 1, page.offset]);
+    return pageOf(`/api/data/${datumId}/history`, page, rows, presentSubmission);
+  }
+
+  // ------------------------------------------------------------------ pay
+
+  /**
+   * Moves cost_cents into escrow and opens the work, all inside MoneyService's transaction:
+   * lock the batch, check it is still unpaid and its price unchanged, then bulk SQL for data and
+   * work items (one INSERT … SELECT of data × tasks).
+   */
+  async pay(caller: Caller, batchId: string): Promise<LedgerEntryView> {
+    const b = await this.ownedBatch(caller, batchId);
+    if (b.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${b.status}; only an unpaid batch can be paid`);
+    if (b.data_count === 0) throw invalidField('batch.data', 'is empty; add data before paying');
+    const tasks = await this.pipeline.tasks(b.guild_id);
+    if (tasks.length === 0) throw invalidField('guild', `has no task; add a task to guild ${b.guild_id} before paying`);
+    const price = await this.pipeline.pricePerDatumCents(b.guild_id);
+    const amountCents = b.data_count * price;
+
+    return this.money.payForBatch({
+      payerUserId: caller.userId,
+      guildId: b.guild_id,
+      amountCents,
+      purposeKey: `batch:${batchId}`,
+      apply: async (em) => {
+        const locked = await this.lockBatch(em, caller, batchId);
+        if (locked.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${locked.status}; only an unpaid batch can be paid`);
+        const nowTasks = await this.pipeline.tasks(locked.guild_id, em);
+        const nowPrice = await this.pipeline.pricePerDatumCents(locked.guild_id, em);
+        if (locked.data_count * nowPrice !== amountCents) throw conflict(`Batch ${batchId} or its guild's pipeline changed while paying; retry`);
+        const conns = await this.pipeline.connections(locked.guild_id, em);
+        const taskIds = new Set(nowTasks.map((t) => t.id));
+        const live = conns.filter((c) => taskIds.has(String(c.sourceTaskId)) && taskIds.has(String(c.targetTaskId)));
+        await sql(em, `UPDATE batches SET status = 'processing', cost_cents = $2, paid_at = now(), updated = now() WHERE id = $1`, [batchId, amountCents]);
+        if (live.length) {
+          await sql(em, 'INSERT INTO batch_connections (batch_id, source_task_id, target_task_id) SELECT $1, s, t FROM unnest($2::bigint[], $3::bigint[]) AS c(s, t) ON CONFLICT DO NOTHING', [
+            batchId,
+            live.map((c) => c.sourceTaskId),
+            live.map((c) => c.targetTaskId),
+          ]);
+        }
+        const inbound = new Map<string, number>();
+        for (const c of live) inbound.set(String(c.targetTaskId), (inbound.get(String(c.targetTaskId)) ?? 0) + 1);
+        await sql(em, `UPDATE data SET status = 'processing', open_work_count = $2, updated = now() WHERE batch_id = $1`, [batchId, nowTasks.length]);
+        await sql(
+          em,
+          `INSERT INTO work_items (batch_id, datum_id, task_id, status, waiting_for, reward_cents)
+           SELECT d.batch_id, d.id, t.id, CASE WHEN t.w = 0 THEN 'open' ELSE 'waiting' END, t.w, t.r
+             FROM data d CROSS JOIN unnest($2::bigint[], $3::int[], $4::bigint[]) AS t(id, w, r)
+            WHERE d.batch_id = $1
+            ORDER BY d.id, t.id`,
+          [batchId, nowTasks.map((t) => t.id), nowTasks.map((t) => inbound.get(String(t.id)) ?? 0), nowTasks.map((t) => t.minimumAmountCents)],
+        );
+      },
+    });
+  }
+
+  // ------------------------------------------------------------------ cancel
+
+  /**
+   * API.md §5.6. In one transaction, batch row first: unclaimed work (open, waiting, and claimed
+   * work whose lease already lapsed) is canceled and its escrow refunded; live claims are marked
+   * canceled (still submittable and paid; a lapse is refunded by the sweeper or the late submit).
+   */
+  async cancel(caller: Caller, batchId: string) {
+    await inTransaction(this.ds, async (em) => {
+      const b = await this.lockBatch(em, caller, batchId);
+      if (b.status === 'completed') throw conflict(`Batch ${batchId} is completed and cannot be canceled`);
+      if (b.status === 'canceled') throw conflict(`Batch ${batchId} is already canceled`);
+      if (b.status === 'processing') {
+        const unclaimed = await sql<{ reward_cents: string; assignment_id: string | null }>(
+          em,
+          `UPDATE work_items SET status = 'canceled', updated = now()
+            WHERE batch_id = $1 AND (status IN ('open', 'waiting') OR (status = 'claimed' AND lease_expires_at <= now()))
+            RETURNING reward_cents, assignment_id`,
+          [batchId],
+        );
+        const lapsed = unclaimed.map((w) => w.assignment_id).filter((a): a is string => a !== null);
+        if (lapsed.length) await sql(em, `UPDATE assignments SET status = 'expired', updated = now() WHERE id = ANY($1::bigint[]) AND status = 'claimed'`, [lapsed]);
+        await sql(em, `UPDATE work_items SET canceled = true, updated = now() WHERE batch_id = $1 AND status = 'claimed'`, [batchId]);
+        const refund = unclaimed.reduce((s, w) => s + toCents(w.reward_cents), 0);
+        if (refund > 0) {
+          await this.money.refund(em, { guildId: b.guild_id, requesterUserId: b.owner_id, amountCents: refund, businessKey: `batch:${batchId}:cancel-refund`, batchId });
+        }
+        await sql(em, `UPDATE submissions SET parameters = '{}' WHERE datum_id IN (SELECT id FROM data WHERE batch_id = $1)`, [batchId]);
+      }
+      await sql(em, `UPDATE data SET parameters = '{}', status = 'canceled', updated = now() WHERE batch_id = $1`, [batchId]);
+      await sql(em, `UPDATE batches SET status = 'canceled', canceled_at = now(), updated = now() WHERE id = $1`, [batchId]);
+    });
+    return { object: 'Batch' as const, id: String(batchId), canceled: true };
+  }
+}

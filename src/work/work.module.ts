@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { BatchesModule } from '../batches/batches.module';
+import { GuildsModule } from '../guilds/guilds.module';
+import { TasksModule } from '../tasks/tasks.module';
+import { TransactionsModule } from '../transactions/transactions.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
+import { LeaseSweeper } from './lease-sweeper';
+import { WorkController } from './work.controller';
+import { WorkService } from './work.service';
+
+@Module({
+  imports: [BatchesModule, TransactionsModule, GuildsModule, WebhooksModule],
+  controllers: [WorkController],
+  providers: [WorkService, LeaseSweeper],
+})
+export class WorkModule {}
