@@ -19,6 +19,7 @@ import { WorkModule } from './work/work.module';
 import { LOGGER, Logger } from './logging/logger';
 import { TransactionsModule } from './transactions/transactions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { WorkerModule } from './worker/worker.module';
 
 /** Wires the modules. `config` is fully resolved by bootstrap (database URL, Stripe endpoint). */
 @Module({})
@@ -52,6 +53,7 @@ export class AppModule {
         WebhooksModule,
         BatchesModule,
         WorkModule,
+        WorkerModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

@@ -25,9 +25,12 @@ export function createLogger(level: string, stream?: DestinationStream): Logger 
   return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'openguilds' } }, stream);
 }
 
-/** Drops query strings that may carry tokens (submit_to, invite links) from logged URLs. */
-function safeUrl(url: string | undefined): string | undefined {
-  return url?.replace(/([?&](token|api_key|key)=)[^&]*/gi, '$1[redacted]');
+/**
+ * Drops query values that may carry tokens (submit_to, invite links) from logged URLs, also when
+ * they are URL-encoded inside another parameter (the workspace URL's submitTo=…%3Ftoken%3D…).
+ */
+export function safeUrl(url: string | undefined): string | undefined {
+  return url?.replace(/((?:[?&]|%3F|%26)(?:token|api_key|key)(?:=|%3D))(?:[^&%]|%(?!26))*/gi, '$1[redacted]');
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;

@@ -12,5 +12,7 @@ import { WorkService } from './work.service';
   imports: [BatchesModule, TransactionsModule, GuildsModule, WebhooksModule],
   controllers: [WorkController],
   providers: [WorkService, LeaseSweeper],
+  // the worker pages' "claim next" (src/worker) claims through the same code
+  exports: [WorkService],
 })
 export class WorkModule {}
