@@ -1,5 +1,5 @@
 import { startServer } from './bootstrap';
-import { ConfigError, loadConfig } from './config/config';
+import { loadConfigOrExit } from './config/config';
 import { setUpDemoMarketplace } from './worker/demo-setup';
 
 /**
@@ -9,16 +9,7 @@ import { setUpDemoMarketplace } from './worker/demo-setup';
  * Ctrl-C; DEMO_EXIT=1 sets up, prints and stops (for a quick check).
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   if (config.mode === 'production') {
     console.error('npm run demo creates demo users and a paid batch; it refuses to run with NODE_ENV=production.');
     process.exit(1);

@@ -108,3 +108,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
 /** Injection token for the loaded configuration. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** For process entry points: the configuration, or a one-line message naming the bad variable and exit 1. */
+export function loadConfigOrExit(env: Env = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`Configuration error: ${err.message}`);
+    process.exit(1);
+  }
+}
