@@ -222,6 +222,7 @@ async function main() {
     postgres: `${pgVersion} (fsync=${fsync}, synchronous_commit=${syncCommit}${process.env.DATABASE_URL ? ', DATABASE_URL' : ', embedded'})`,
     pgbench: pgbenchVersion,
     mode: QUICK ? 'quick' : 'full',
+    loadAverageAtStart: os.loadavg().map((l) => l.toFixed(1)).join(' '),
   };
   console.log('Machine:', JSON.stringify(machine, null, 2));
 
@@ -475,7 +476,7 @@ async function main() {
   }
 
   console.log('\n## Results\n');
-  console.log(`Machine: ${machine.cpus}; ${machine.memory}; Node ${machine.node}; PostgreSQL ${machine.postgres}; ${machine.pgbench}; ${machine.mode} run; ${Math.round((Date.now() - started) / 1000)} s\n`);
+  console.log(`Machine: ${machine.cpus}; ${machine.memory}; Node ${machine.node}; PostgreSQL ${machine.postgres}; ${machine.pgbench}; ${machine.mode} run; ${Math.round((Date.now() - started) / 1000)} s; load average at start ${machine.loadAverageAtStart}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
   console.log('| section | measurement | value | baseline | ratio | target | verdict |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.section} | ${r.metric} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.verdict} |`);
