@@ -352,12 +352,15 @@ async function main() {
       });
       await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
       const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-      const hookGuild = await guildWithTask(app.url, owner, 'Bench webhooks');
-      await join(app.url, owner, hookGuild, workers);
-      await fundWallet(app.url, owner, hookGuild.id, 2 * n);
+      // a requester of its own: the Stripe mock lives in the server process, which was restarted for the ingest
+      const hookOwner = await register(app.url, 'hook-owner');
+      await expect(request('POST', `${app.url}/api/payment_methods`, { auth: hookOwner.key, body: { source: 'tok_visa' } }), 201, 'card');
+      const hookGuild = await guildWithTask(app.url, hookOwner, 'Bench webhooks');
+      await join(app.url, hookOwner, hookGuild, workers);
+      await fundWallet(app.url, hookOwner, hookGuild.id, 2 * n);
       await inParallel(Array.from({ length: 2 * n }), 6, async () => {
-        const b = await createBatch(app.url, owner, hookGuild.id, 1, [{ destination: hookUrl, secret }]);
-        await pay(app.url, owner, b.id);
+        const b = await createBatch(app.url, hookOwner, hookGuild.id, 1, [{ destination: hookUrl, secret }]);
+        await pay(app.url, hookOwner, b.id);
       });
 
       const phase = async (concurrency: number, waitForDelivery: boolean) => {
