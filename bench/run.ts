@@ -467,8 +467,13 @@ async function main() {
       const first = results[0].claim.perSecond;
       const lastR = results[results.length - 1].claim.perSecond;
       record('5 scaling', `claim+submit at ${results[results.length - 1].open.toLocaleString('en')} vs ${results[0].open.toLocaleString('en')}`, `${round((lastR / first) * 100)}%`, '', '', 'flat (≥ 80%)', lastR / first >= 0.8);
-      const plan = await q<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM work_items WHERE task_id = $1 AND status IN ('open', 'claimed') AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, [workGuild.taskId]);
-      console.log('  claim plan:\n    ' + plan.map((p) => p['QUERY PLAN']).join('\n    '));
+      for (const [label, where] of [
+        ['claim plan (as the server runs it)', `task_id >= $1::bigint AND task_id <= $1::bigint AND status IN ('open', 'claimed') AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)) ORDER BY task_id, id`],
+        ['claim plan of the old form (task_id = $1 ORDER BY id)', `task_id = $1 AND status IN ('open', 'claimed') AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)) ORDER BY id`],
+      ]) {
+        const plan = await q<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM work_items WHERE ${where} LIMIT 1 FOR UPDATE SKIP LOCKED`, [workGuild.taskId]);
+        console.log(`  ${label}:\n    ` + plan.map((p) => p['QUERY PLAN']).join('\n    '));
+      }
     }
     void httpRate;
   } finally {
