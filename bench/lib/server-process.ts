@@ -27,7 +27,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** Starts the compiled server (`npm run build` first) as its own process, as production runs it. */
 export async function startServerProcess(entry: string, env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, entry)], {
+  const child: ChildProcess = spawn(process.execPath, [path.resolve(ROOT, entry)], {
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000', WEBHOOK_ALLOW_PRIVATE: 'true', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

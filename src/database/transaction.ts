@@ -9,12 +9,20 @@ const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadloc
 export async function inTransaction<T>(
   dataSource: DataSource,
   work: (em: EntityManager) => Promise<T>,
-  opts: { isolation?: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE'; attempts?: number } = {},
+  opts: {
+    isolation?: 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+    attempts?: number;
+    /** `work` is one SQL statement (atomic by itself): run it without BEGIN/COMMIT, one round trip */
+    statement?: boolean;
+  } = {},
 ): Promise<T> {
   const attempts = opts.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await dataSource.transaction(opts.isolation ?? 'READ COMMITTED', work);
+      if (opts.statement) return await work(dataSource.manager);
+      // READ COMMITTED is PostgreSQL's default level: no SET TRANSACTION round trip for it
+      if (!opts.isolation || opts.isolation === 'READ COMMITTED') return await dataSource.transaction(work);
+      return await dataSource.transaction(opts.isolation, work);
     } catch (err) {
       const code = (err as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (err as { code?: string }).code;
       if (attempt >= attempts || !code || !RETRYABLE.has(code)) throw err;

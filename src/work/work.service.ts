@@ -15,8 +15,13 @@ import { sql, sqlOne } from '../batches/sql';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { MoneyService } from '../transactions/money.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
+import { ensureEscrow, ensureWallet } from '../transactions/ledger';
 import { presentAssignment } from './assignment.presenter';
+import { CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
 import { AssignmentRow, AssignmentView, WorkItemRow } from './rows';
+
+/** The assignment as the submit locks it (SUBMIT_LOCK_ASSIGNMENT_SQL). */
+type LockedAssignment = AssignmentRow & { lapsed: boolean; guild_id: string; preview: string | null; escrow_id: string | null; wallet_id: string | null };
 
 /** Who may act on an assignment: its worker by API key, or anyone holding its submit token. */
 export interface AssignmentAuth {
@@ -55,41 +60,16 @@ export class WorkService {
   // ------------------------------------------------------------------ claim
 
   async claim(caller: Caller, taskId: string) {
-    const task = await sqlOne<{ id: string; guild_id: string; lease_seconds: number }>(this.ds.manager, 'SELECT id, guild_id, lease_seconds FROM tasks WHERE id = $1', [taskId]);
-    if (!task) throw notFound('Task', taskId);
-    const member = await this.guilds.activeMember(caller, task.guild_id);
-    if (!member) throw notFound('Task', taskId);
-    const sub = await sqlOne(this.ds.manager, 'SELECT 1 FROM subscriptions WHERE member_id = $1 AND task_id = $2', [member.id, taskId]);
-    if (!sub) throw forbidden(`You are not subscribed to task ${taskId}; subscribe with POST /api/tasks/${taskId}/subscriptions`);
+    // one round trip for the task, the membership (404 unless active) and the subscription (403)
+    const check = await sqlOne<{ guild_id: string; lease_seconds: number; member_id: string | null; subscribed: boolean }>(this.ds.manager, CLAIM_CHECK_SQL, [taskId, caller.userId]);
+    if (!check || !check.member_id) throw notFound('Task', taskId);
+    if (!check.subscribed) throw forbidden(`You are not subscribed to task ${taskId}; subscribe with POST /api/tasks/${taskId}/subscriptions`);
 
     const token = generateSecret('ogs');
-    const id = await inTransaction(this.ds, async (em) => {
-      // oldest open work first; a claimed row whose lease lapsed is open again (unless its batch was canceled)
-      const w = await sqlOne<WorkItemRow>(
-        em,
-        `SELECT * FROM work_items
-          WHERE task_id = $1 AND status IN ('open', 'claimed')
-            AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled))
-          ORDER BY id
-          LIMIT 1
-          FOR UPDATE SKIP LOCKED`,
-        [taskId],
-      );
-      if (!w) return undefined;
-      if (w.status === 'claimed' && w.assignment_id) {
-        await sql(em, `UPDATE assignments SET status = 'expired', updated = now() WHERE id = $1 AND status = 'claimed'`, [w.assignment_id]);
-      }
-      const a = await sqlOne<AssignmentRow>(
-        em,
-        `INSERT INTO assignments (work_item_id, member_id, user_id, task_id, datum_id, token_hash, reward_cents, expires)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8)) RETURNING *`,
-        [w.id, member.id, caller.userId, taskId, w.datum_id, sha256(token), w.reward_cents, task.lease_seconds],
-      );
-      await sql(em, `UPDATE work_items SET status = 'claimed', assignment_id = $2, lease_expires_at = $3, updated = now() WHERE id = $1`, [w.id, a!.id, a!.expires]);
-      return a!.id;
-    });
-    if (!id) return undefined;
-    return presentAssignment(await this.view(this.ds.manager, id), this.config.publicUrl, token);
+    // one statement, so one implicit transaction and one round trip (see CLAIM_SQL)
+    const a = await inTransaction(this.ds, (em) => sqlOne<AssignmentView>(em, CLAIM_SQL, [taskId, check.member_id, caller.userId, sha256(token), check.lease_seconds]), { statement: true });
+    if (!a) return undefined;
+    return presentAssignment(a, this.config.publicUrl, token);
   }
 
   // ------------------------------------------------------------------ read
@@ -120,11 +100,11 @@ export class WorkService {
    * Locks work item then assignment (the module's lock order) and checks who is asking. Returns
    * undefined for an unknown or foreign assignment (→ 404).
    */
-  private async lockPair(em: EntityManager, id: string, auth: AssignmentAuth): Promise<{ w: WorkItemRow; a: AssignmentRow & { lapsed: boolean } } | undefined> {
-    const ref = await sqlOne<{ work_item_id: string }>(em, 'SELECT work_item_id FROM assignments WHERE id = $1', [id]);
-    if (!ref) return undefined;
-    const w = await sqlOne<WorkItemRow>(em, 'SELECT * FROM work_items WHERE id = $1 FOR UPDATE', [ref.work_item_id]);
-    const a = await sqlOne<AssignmentRow & { lapsed: boolean }>(em, 'SELECT *, (expires <= now()) AS lapsed FROM assignments WHERE id = $1 FOR UPDATE', [id]);
+  private async lockPair(em: EntityManager, id: string, auth: AssignmentAuth): Promise<{ w: WorkItemRow; a: LockedAssignment } | undefined> {
+    // the work item's id is read without a lock (a subquery), so the work item is locked first
+    const w = await sqlOne<WorkItemRow>(em, SUBMIT_LOCK_WORK_SQL, [id]);
+    if (!w) return undefined;
+    const a = await sqlOne<LockedAssignment>(em, SUBMIT_LOCK_ASSIGNMENT_SQL, [id]);
     if (!w || !a || !this.authorized(a, auth)) return undefined;
     return { w, a };
   }
@@ -164,56 +144,41 @@ export class WorkService {
         await this.endClaim(em, w, a, 'expired');
         return 'expired' as const;
       }
-      const task = await sqlOne<{ guild_id: string }>(em, 'SELECT guild_id FROM tasks WHERE id = $1', [w.task_id]);
+      if (!w.canceled) {
+        // the fast path: the whole state change and the reward in one statement (SUBMIT_SQL)
+        // (a zero reward moves nothing and, as in MoneyService.reward, creates no accounts)
+        const reward = toCents(w.reward_cents);
+        const escrowId = reward > 0 ? (a.escrow_id ?? (await ensureEscrow(em, a.guild_id))) : null;
+        const walletId = reward > 0 ? (a.wallet_id ?? (await ensureWallet(em, a.guild_id, a.user_id))) : null;
+        const json = JSON.stringify(parameters);
+        const r = await sqlOne<AssignmentRow & { parameters: Params; batch_status: string | null; just_completed: boolean }>(em, SUBMIT_SQL, [
+          w.id,
+          a.id,
+          w.datum_id,
+          w.task_id,
+          a.member_id,
+          json,
+          w.batch_id,
+          `work:${w.id}:reward`,
+          reward,
+          escrowId,
+          walletId,
+        ]);
+        if (r!.batch_status === 'completed' && r!.just_completed) {
+          await this.webhooks.enqueueBatchCompleted(em, w.batch_id, await this.batches.completedPayload(em, w.batch_id));
+        }
+        return { view: { ...r!, preview: a.preview, lapsed: false } as unknown as AssignmentView };
+      }
+      // the batch was canceled while this was claimed: the work is paid, but its data are gone
       await sql(em, `UPDATE work_items SET status = 'done', updated = now() WHERE id = $1`, [w.id]);
       await sql(em, `UPDATE assignments SET status = 'submitted', submitted_at = now(), updated = now() WHERE id = $1`, [a.id]);
-      if (w.canceled) {
-        // the batch was canceled while this was claimed: the work is paid, but its data are gone
-        await sql(em, `INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($1, $2, $3, $4, '{}')`, [a.id, w.datum_id, w.task_id, a.member_id]);
-      } else {
-        const json = JSON.stringify(parameters);
-        await sql(em, `INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($1, $2, $3, $4, $5::jsonb)`, [a.id, w.datum_id, w.task_id, a.member_id, json]);
-        // the datum moves along every outbound connection of the batch's pipeline snapshot
-        await sql(
-          em,
-          `UPDATE work_items s
-              SET waiting_for = s.waiting_for - 1,
-                  status = CASE WHEN s.waiting_for = 1 THEN 'open' ELSE s.status END,
-                  updated = now()
-             FROM batch_connections bc
-            WHERE bc.batch_id = $1 AND bc.source_task_id = $2
-              AND s.datum_id = $3 AND s.task_id = bc.target_task_id AND s.status = 'waiting'`,
-          [w.batch_id, w.task_id, w.datum_id],
-        );
-        const d = await sqlOne<{ status: string }>(
-          em,
-          `UPDATE data SET parameters = parameters || $2::jsonb,
-                  open_work_count = open_work_count - 1,
-                  status = CASE WHEN open_work_count = 1 THEN 'completed' ELSE status END,
-                  updated = now()
-            WHERE id = $1 RETURNING status`,
-          [w.datum_id, json],
-        );
-        if (d!.status === 'completed') {
-          const b = await sqlOne<{ status: string }>(
-            em,
-            `UPDATE batches SET data_completed_count = data_completed_count + 1,
-                    status = CASE WHEN status = 'processing' AND data_completed_count + 1 >= data_count THEN 'completed' ELSE status END,
-                    completed_at = CASE WHEN status = 'processing' AND data_completed_count + 1 >= data_count THEN now() ELSE completed_at END,
-                    updated = now()
-              WHERE id = $1 RETURNING status, (completed_at = now()) AS just_completed`,
-            [w.batch_id],
-          );
-          if (b!.status === 'completed' && (b as { just_completed?: boolean }).just_completed) {
-            await this.webhooks.enqueueBatchCompleted(em, w.batch_id, await this.batches.completedPayload(em, w.batch_id));
-          }
-        }
-      }
-      await this.money.reward(em, { guildId: task!.guild_id, memberUserId: a.user_id, amountCents: toCents(w.reward_cents), businessKey: `work:${w.id}:reward`, batchId: w.batch_id });
+      await sql(em, `INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($1, $2, $3, $4, '{}')`, [a.id, w.datum_id, w.task_id, a.member_id]);
+      await this.money.reward(em, { guildId: a.guild_id, memberUserId: a.user_id, amountCents: toCents(w.reward_cents), businessKey: `work:${w.id}:reward`, batchId: w.batch_id });
       return 'submitted' as const;
     });
     if (outcome === 'expired') throw gone(`Assignment ${id} expired: its lease lapsed before the submit`);
     if (outcome === 'released') throw gone(`Assignment ${id} was released back to the pool`);
+    if (typeof outcome === 'object') return presentAssignment(outcome.view as AssignmentView, this.config.publicUrl);
     return presentAssignment(await this.view(this.ds.manager, id), this.config.publicUrl);
   }
 

@@ -1,0 +1,498 @@
+/* eslint-disable no-console */
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Webhook } from 'standardwebhooks';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { runMigrations } from '../src/database/migrate';
+import * as W from '../src/work/work-sql';
+import { expect, request } from './lib/http';
+import { freePort, ServerProcess, startServerProcess } from './lib/server-process';
+import { closedLoop, LoadResult, percentile, round } from './lib/stats';
+
+const run = promisify(execFile);
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has('--quick');
+const ONLY = [...args].find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const want = (section: string) => !ONLY || ONLY.includes(section);
+
+const CFG = {
+  workers: 50,
+  loadSeconds: QUICK ? 8 : 20,
+  scaleSeconds: QUICK ? 5 : 10,
+  ingestData: 100_000,
+  webhookBatches: QUICK ? 200 : 1000,
+  readSeconds: QUICK ? 5 : 10,
+  scaleSteps: QUICK ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
+};
+const SERVER_ENTRY = process.env.BENCH_SERVER_ENTRY ?? 'dist/src/main.js';
+const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench';
+
+const rows: Array<{ section: string; metric: string; value: string; baseline: string; ratio: string; target: string; verdict: string }> = [];
+function record(section: string, metric: string, value: string, baseline = '', ratio = '', target = '', ok?: boolean) {
+  rows.push({ section, metric, value, baseline, ratio, target, verdict: ok === undefined ? '' : ok ? 'met' : 'MISSED' });
+  console.log(`  ${section} | ${metric}: ${value}${baseline ? ` (baseline ${baseline}, ratio ${ratio})` : ''}${target ? ` target ${target} → ${ok ? 'met' : 'MISSED'}` : ''}`);
+}
+
+function log(msg: string) {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+}
+
+// ------------------------------------------------------------------ API helpers
+
+interface User {
+  id: string;
+  email: string;
+  key: string;
+}
+
+let seq = 0;
+async function register(url: string, prefix: string): Promise<User> {
+  const email = `${prefix}-${Date.now().toString(36)}-${seq++}@bench.example.com`;
+  const b = await expect(request('POST', `${url}/api/register`, { body: { email, password: 'bench-password-123', password_confirmation: 'bench-password-123' } }), 201, 'register');
+  return { id: b.id, email, key: b.api_key };
+}
+
+async function inParallel<T, R>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return out;
+}
+
+interface Guild {
+  id: string;
+  taskId: string;
+}
+
+async function guildWithTask(url: string, owner: User, name: string): Promise<Guild> {
+  const g = await expect(request('POST', `${url}/api/guilds`, { auth: owner.key, body: { name, description: 'benchmark guild' } }), 201, 'guild');
+  const t = await expect(request('POST', `${url}/api/guilds/${g.id}/tasks`, { auth: owner.key, body: { name: `${name} task`, minimum_amount_cents: 1 } }), 201, 'task');
+  return { id: g.id, taskId: t.id };
+}
+
+async function join(url: string, owner: User, guild: Guild, workers: User[]): Promise<void> {
+  await inParallel(workers, 8, async (w) => {
+    const inv = await expect(request('POST', `${url}/api/guilds/${guild.id}/invites`, { auth: owner.key, body: { email: w.email } }), 201, 'invite');
+    await expect(request('POST', `${url}/api/invites/${inv.id}/accept`, { auth: w.key }), 200, 'accept');
+    await expect(request('POST', `${url}/api/tasks/${guild.taskId}/subscriptions`, { auth: w.key }), [200, 201], 'subscribe');
+    await expect(request('GET', `${url}/api/wallets`, { auth: w.key }), 200, 'wallets'); // creates the wallet (as on first read)
+  });
+}
+
+function datum(i: number) {
+  return { image_url: `https://images.example.com/bench/${i}.png`, caption: `benchmark datum number ${i}` };
+}
+
+async function createBatch(url: string, owner: User, guildId: string, n: number, webhooks: Array<{ destination: string; secret: string }> = []) {
+  const data = Array.from({ length: n }, (_, i) => datum(i));
+  return expect(request('POST', `${url}/api/guilds/${guildId}/batches`, { auth: owner.key, body: { batch: { data, webhooks } } }), 201, 'create batch');
+}
+
+async function pay(url: string, owner: User, batchId: string) {
+  return expect(request('POST', `${url}/api/batches/${batchId}/debits`, { auth: owner.key }), 201, 'pay');
+}
+
+/** Puts `cents` into the owner's wallet through the API: pay a batch by card, then cancel it (refund). */
+async function fundWallet(url: string, owner: User, guildId: string, cents: number) {
+  const b = await createBatch(url, owner, guildId, cents);
+  await pay(url, owner, b.id);
+  await expect(request('DELETE', `${url}/api/batches/${b.id}`, { auth: owner.key }), 200, 'cancel');
+}
+
+async function claimAndSubmit(url: string, w: User, taskId: string): Promise<boolean> {
+  const c = await request('POST', `${url}/api/tasks/${taskId}/claims`, { auth: w.key });
+  if (c.status === 204) return false;
+  if (c.status !== 201) throw new Error(`claim: HTTP ${c.status} ${c.text.slice(0, 200)}`);
+  const s = await request('POST', `${url}/api/assignments/${c.body.id}/submit`, { auth: w.key, body: { parameters: { answer: 'a cat' } } });
+  if (s.status !== 200) throw new Error(`submit: HTTP ${s.status} ${s.text.slice(0, 200)}`);
+  return true;
+}
+
+// ------------------------------------------------------------------ pgbench baseline
+
+/** The claim + submit pair as one pgbench script, generated from the server's own SQL (src/work/work-sql.ts). */
+export function pgbenchScript(): string {
+  const sub = (sqlText: string, params: readonly string[], vars: Record<string, string>) =>
+    sqlText.replace(/\$(\d+)/g, (_, n) => {
+      const name = params[Number(n) - 1];
+      const v = vars[name];
+      if (!v) throw new Error(`no pgbench variable for ${name}`);
+      return v;
+    });
+  const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+  const auth = `SELECT k.id AS key_id, u.id AS user_id, u.email, bc.task_id FROM bench_clients bc JOIN api_keys k ON k.key_hash = bc.key_hash AND k.deleted_at IS NULL JOIN users u ON u.id = k.user_id WHERE bc.client_id = :client_id`;
+  const claimVars = { task_id: ':task_id', user_id: ':user_id', member_id: ':c_member_id', token_hash: `sha256(convert_to(gen_random_uuid()::text, 'UTF8'))`, lease_seconds: ':c_lease_seconds' };
+  const submitVars = {
+    assignment_id: ':a_id',
+    work_item_id: ':w_id',
+    datum_id: ':w_datum_id',
+    task_id: ':w_task_id',
+    member_id: ':s_member_id',
+    parameters: `'{"answer":"a cat"}'`,
+    batch_id: ':w_batch_id',
+    business_key: `concat_ws(chr(58), 'work', :w_id::text, 'reward')`, // chr(58) = ':' (pgbench would read ':reward' as a variable)
+    reward_cents: ':w_reward_cents',
+    escrow_id: ':s_escrow_id',
+    wallet_id: ':s_wallet_id',
+  };
+  return [
+    '-- claim: auth, membership/subscription check, claim',
+    `${auth} \\gset`,
+    `${oneLine(sub(W.CLAIM_CHECK_SQL, W.CLAIM_CHECK_PARAMS, claimVars))} \\gset c_`,
+    `${oneLine(sub(W.CLAIM_SQL, W.CLAIM_PARAMS, claimVars))} \\gset a_`,
+    '-- submit: auth, then one transaction',
+    `${auth} \\gset`,
+    'BEGIN;',
+    `${oneLine(sub(W.SUBMIT_LOCK_WORK_SQL, W.SUBMIT_LOCK_WORK_PARAMS, submitVars))} \\gset w_`,
+    `${oneLine(sub(W.SUBMIT_LOCK_ASSIGNMENT_SQL, W.SUBMIT_LOCK_ASSIGNMENT_PARAMS, submitVars))} \\gset s_`,
+    `${oneLine(sub(W.SUBMIT_SQL, W.SUBMIT_PARAMS, submitVars))};`,
+    'COMMIT;',
+    '',
+  ].join('\n');
+}
+
+async function pgbench(dbUrl: string, tmp: string, seconds: number): Promise<LoadResult> {
+  const script = path.join(tmp, 'claim-submit.sql');
+  fs.writeFileSync(script, pgbenchScript());
+  const logDir = fs.mkdtempSync(path.join(tmp, 'pgbench-log-'));
+  const u = new URL(dbUrl);
+  const { stdout } = await run(
+    PGBENCH,
+    ['-n', '-M', 'extended', '-c', String(CFG.workers), '-j', '2', '-T', String(seconds), '-f', script, '-l', '--log-prefix', path.join(logDir, 'tx'), '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), u.pathname.slice(1)],
+    { env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) }, maxBuffer: 16 << 20 },
+  );
+  const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+  const processed = Number(/number of transactions actually processed: (\d+)/.exec(stdout)?.[1]);
+  const failed = Number(/number of failed transactions: (\d+)/.exec(stdout)?.[1] ?? 0);
+  const lat: number[] = [];
+  for (const f of fs.readdirSync(logDir)) {
+    for (const line of fs.readFileSync(path.join(logDir, f), 'utf8').split('\n')) {
+      const parts = line.split(' ');
+      if (parts.length > 3) lat.push(Number(parts[2]) / 1000);
+    }
+  }
+  if (/aborted|error/i.test(stdout) && !processed) throw new Error(`pgbench failed:\n${stdout}`);
+  return { operations: processed, errors: failed, seconds, perSecond: round(tps), p50Ms: round(percentile(lat, 50)), p99Ms: round(percentile(lat, 99)) };
+}
+
+// ------------------------------------------------------------------ main
+
+async function main() {
+  const started = Date.now();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'og-bench-'));
+  fs.chmodSync(tmp, 0o755);
+  let dbUrl = process.env.DATABASE_URL;
+  let stopDb: (() => Promise<void>) | undefined;
+  if (!dbUrl) {
+    log(`starting embedded PostgreSQL (fsync on) in ${tmp}`);
+    const db = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), port: await freePort(), database: 'openguilds_bench', persistent: true });
+    dbUrl = db.url;
+    stopDb = db.stop;
+  }
+  const sqlc = new Client({ connectionString: dbUrl });
+  await sqlc.connect();
+  const q = async <T = any>(text: string, params: unknown[] = []): Promise<T[]> => (await sqlc.query(text, params)).rows as T[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  await runMigrations(dbUrl);
+
+  const pgVersion = (await q<{ v: string }>("SELECT current_setting('server_version') AS v"))[0].v;
+  const fsync = (await q<{ v: string }>("SELECT current_setting('fsync') AS v"))[0].v;
+  const syncCommit = (await q<{ v: string }>("SELECT current_setting('synchronous_commit') AS v"))[0].v;
+  const pgbenchVersion = (await run(PGBENCH, ['--version'])).stdout.trim();
+  const machine = {
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    postgres: `${pgVersion} (fsync=${fsync}, synchronous_commit=${syncCommit}${process.env.DATABASE_URL ? ', DATABASE_URL' : ', embedded'})`,
+    pgbench: pgbenchVersion,
+    mode: QUICK ? 'quick' : 'full',
+    loadAverageAtStart: os.loadavg().map((l) => l.toFixed(1)).join(' '),
+  };
+  console.log('Machine:', JSON.stringify(machine, null, 2));
+
+  const servers: ServerProcess[] = [];
+  const startApp = async (extra: Record<string, string> = {}) => {
+    const s = await startServerProcess(SERVER_ENTRY, { DATABASE_URL: dbUrl!, DATA_DIR: path.join(tmp, 'data'), ...extra });
+    servers.push(s);
+    return s;
+  };
+  const stopApp = async (s: ServerProcess) => {
+    await s.stop();
+    servers.splice(servers.indexOf(s), 1);
+  };
+
+  try {
+    let app = await startApp();
+    const url = app.url;
+    log('setup through the API: owner, guild + task, card, 50 workers (members, subscribed)');
+    const owner = await register(url, 'owner');
+    await expect(request('POST', `${url}/api/payment_methods`, { auth: owner.key, body: { source: 'tok_visa' } }), 201, 'card');
+    const workGuild = await guildWithTask(url, owner, 'Bench work');
+    const workers = await inParallel(Array.from({ length: CFG.workers }), 5, () => register(url, 'worker'));
+    await join(url, owner, workGuild, workers);
+
+    // ---------------------------------------------------------------- 1. claim + submit
+    let httpRate = NaN;
+    if (want('claim') || want('scale')) {
+      const need = Math.round(CFG.loadSeconds * 2500 + CFG.loadSeconds * 1500 + CFG.scaleSeconds * CFG.scaleSteps.length * 1000 + 5000);
+      log(`creating and paying the work: ${need} data at one task (through the API)`);
+      for (let left = need; left > 0; left -= 100_000) {
+        const b = await createBatch(url, owner, workGuild.id, Math.min(left, 100_000));
+        await pay(url, owner, b.id);
+      }
+      await q('ANALYZE');
+    }
+    if (want('claim')) {
+      await q(`CREATE TABLE IF NOT EXISTS bench_clients (client_id int PRIMARY KEY, key_hash bytea NOT NULL, task_id bigint NOT NULL)`);
+      await q('TRUNCATE bench_clients');
+      for (const [i, w] of workers.entries()) await q('INSERT INTO bench_clients VALUES ($1, $2, $3)', [i, createHash('sha256').update(w.key).digest(), workGuild.taskId]);
+      log(`pgbench baseline: the same SQL, -c ${CFG.workers} -j 2 -T ${CFG.loadSeconds}`);
+      const pb = await pgbench(dbUrl, tmp, CFG.loadSeconds);
+      log(`pgbench: ${pb.perSecond} pairs/s, p50 ${pb.p50Ms} ms, p99 ${pb.p99Ms} ms (${pb.operations} pairs, ${pb.errors} failed)`);
+
+      log(`HTTP, one server process: ${CFG.workers} workers claim + submit for ${CFG.loadSeconds} s`);
+      const one = await closedLoop(CFG.workers, CFG.loadSeconds, (i) => claimAndSubmit(url, workers[i], workGuild.taskId));
+      httpRate = one.perSecond;
+      log(`  ${one.perSecond} pairs/s, p50 ${one.p50Ms} ms, p99 ${one.p99Ms} ms, ${one.errors} errors`);
+
+      log('HTTP, two server processes on the same database');
+      const second = await startApp();
+      const urls = [url, second.url];
+      const two = await closedLoop(CFG.workers, CFG.loadSeconds, (i) => claimAndSubmit(urls[i % 2], workers[i], workGuild.taskId));
+      log(`  ${two.perSecond} pairs/s, p50 ${two.p50Ms} ms, p99 ${two.p99Ms} ms, ${two.errors} errors`);
+      await stopApp(second);
+
+      const dup = await q<{ n: string }>(`SELECT count(*) AS n FROM (SELECT work_item_id FROM assignments WHERE status = 'submitted' GROUP BY work_item_id HAVING count(*) > 1) x`);
+      const dupPay = await q<{ n: string }>(`SELECT count(*) AS n FROM (SELECT business_key FROM ledger_transactions GROUP BY business_key HAVING count(*) > 1) x`);
+      const rewards = await q<{ n: string; s: string }>(`SELECT count(*) AS n FROM ledger_transactions WHERE kind = 'reward'`);
+      const submitted = await q<{ n: string }>(`SELECT count(*) AS n FROM assignments WHERE status = 'submitted'`);
+      log(`  correctness: ${submitted[0].n} submitted, ${rewards[0].n} rewards, ${dup[0].n} double-submitted work items, ${dupPay[0].n} duplicate business keys`);
+      if (dup[0].n !== '0' || dupPay[0].n !== '0' || submitted[0].n !== rewards[0].n) throw new Error('correctness check failed');
+
+      const r1 = one.perSecond / pb.perSecond;
+      const r2 = two.perSecond / pb.perSecond;
+      record('1 claim+submit', 'pgbench, same SQL (-c 50 -j 2)', `${pb.perSecond} pairs/s; p50 ${pb.p50Ms} / p99 ${pb.p99Ms} ms`);
+      record('1 claim+submit', 'HTTP, 1 process, 50 workers', `${one.perSecond} pairs/s; p50 ${one.p50Ms} / p99 ${one.p99Ms} ms`, `${pb.perSecond}`, `${round(r1 * 100)}%`, '≥ 35%', r1 >= 0.35);
+      record('1 claim+submit', 'HTTP, 2 processes, 50 workers', `${two.perSecond} pairs/s; p50 ${two.p50Ms} / p99 ${two.p99Ms} ms`, `${pb.perSecond}`, `${round(r2 * 100)}%`, '≥ 35%', r2 >= 0.35);
+    }
+
+    // ---------------------------------------------------------------- 2. batch ingest
+    if (want('ingest')) {
+      log(`batch ingest: one POST of ${CFG.ingestData} data to a fresh server process`);
+      await stopApp(app);
+      app = await startApp();
+      const data = Array.from({ length: CFG.ingestData }, (_, i) => datum(i));
+      const body = JSON.stringify({ batch: { data } });
+      const rssBefore = app.peakRssMiB();
+      const t0 = performance.now();
+      const created = await expect(request('POST', `${app.url}/api/guilds/${workGuild.id}/batches`, { auth: owner.key, raw: body }), 201, 'ingest');
+      const httpSecs = (performance.now() - t0) / 1000;
+      const peak = app.peakRssMiB();
+      if (created.data_count !== CFG.ingestData) throw new Error(`ingest stored ${created.data_count} data`);
+
+      const empty = await createBatch(app.url, owner, workGuild.id, 0);
+      const copyClient = new Client({ connectionString: dbUrl });
+      await copyClient.connect();
+      const t1 = performance.now();
+      const stream = copyClient.query(copyFrom('COPY data (batch_id, parameters) FROM STDIN'));
+      const lines = data.map((d) => `${empty.id}\t${JSON.stringify(d).replace(/\\/g, '\\\\')}\n`);
+      await pipeline(Readable.from(lines), stream);
+      const copySecs = (performance.now() - t1) / 1000;
+      await copyClient.end();
+      const httpRateI = CFG.ingestData / httpSecs;
+      const copyRate = CFG.ingestData / copySecs;
+      const r = httpRateI / copyRate;
+      log(`  HTTP ${round(httpSecs, 2)} s (${Math.round(httpRateI)} data/s, ${(body.length / 2 ** 20).toFixed(1)} MiB body), COPY ${round(copySecs, 2)} s (${Math.round(copyRate)} data/s); server VmHWM ${rssBefore} → ${peak} MiB`);
+      record('2 ingest', `POST 100k data (${(body.length / 2 ** 20).toFixed(1)} MiB)`, `${Math.round(httpRateI)} data/s (${round(httpSecs, 2)} s)`, `COPY ${Math.round(copyRate)} data/s`, `${round(r * 100)}%`, '≥ 50%', r >= 0.5);
+      record('2 ingest', 'peak server RSS (VmHWM, fresh process)', `${peak} MiB (idle ${rssBefore} MiB)`, '', '', '< 512 MiB', peak < 512);
+    }
+
+    // ---------------------------------------------------------------- 3. webhooks
+    if (want('webhooks')) {
+      const n = CFG.webhookBatches;
+      log(`webhooks: ${2 * n} one-datum batches with a webhook to a local receiver (through the API)`);
+      const secret = `whsec-bench-${randomBytes(8).toString('hex')}`;
+      const verifier = new Webhook(secret, { format: 'raw' });
+      const arrived = new Map<string, number>(); // datum id → arrival time
+      const waiters = new Map<string, () => void>();
+      let bad = 0;
+      const receiver = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          try {
+            verifier.verify(body, req.headers as Record<string, string>);
+            const at = performance.now();
+            const datumId = String(JSON.parse(body).data[0].id);
+            arrived.set(datumId, at);
+            waiters.get(datumId)?.();
+            res.writeHead(200).end('ok');
+          } catch {
+            bad++;
+            res.writeHead(400).end('bad signature');
+          }
+        });
+      });
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+      const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      // a requester of its own: the Stripe mock lives in the server process, which was restarted for the ingest
+      const hookOwner = await register(app.url, 'hook-owner');
+      await expect(request('POST', `${app.url}/api/payment_methods`, { auth: hookOwner.key, body: { source: 'tok_visa' } }), 201, 'card');
+      const hookGuild = await guildWithTask(app.url, hookOwner, 'Bench webhooks');
+      await join(app.url, hookOwner, hookGuild, workers);
+      await fundWallet(app.url, hookOwner, hookGuild.id, 2 * n);
+      await inParallel(Array.from({ length: 2 * n }), 6, async () => {
+        const b = await createBatch(app.url, hookOwner, hookGuild.id, 1, [{ destination: hookUrl, secret }]);
+        await pay(app.url, hookOwner, b.id);
+      });
+
+      const phase = async (concurrency: number, waitForDelivery: boolean) => {
+        const lat: number[] = [];
+        const submitAt: number[] = [];
+        const pending: Array<Promise<void>> = [];
+        let done = 0;
+        await Promise.all(
+          Array.from({ length: concurrency }, async (_, i) => {
+            const w = workers[i];
+            while (done < n) {
+              done++;
+              const c = await expect(request('POST', `${app.url}/api/tasks/${hookGuild.taskId}/claims`, { auth: w.key }), 201, 'claim');
+              const datumId = String(c.datum.id);
+              const delivered = new Promise<void>((resolve) => waiters.set(datumId, resolve));
+              const t0 = performance.now();
+              submitAt.push(t0);
+              await expect(request('POST', `${app.url}/api/assignments/${c.id}/submit`, { auth: w.key, body: { parameters: { answer: 'x' } } }), 200, 'submit');
+              const p = Promise.race([delivered, new Promise<void>((_, rej) => setTimeout(() => rej(new Error(`no delivery for datum ${datumId}`)), 30_000))]).then(() => {
+                lat.push(arrived.get(datumId)! - t0);
+              });
+              if (waitForDelivery) await p;
+              else pending.push(p);
+            }
+          }),
+        );
+        await Promise.all(pending);
+        const last = Math.max(...[...arrived.values()]);
+        const first = Math.min(...submitAt);
+        return { p50: round(percentile(lat, 50)), p99: round(percentile(lat, 99)), count: lat.length, perSecond: round(lat.length / ((last - first) / 1000)) };
+      };
+      log(`  latency: ${n} batches, 10 workers, each waits for its delivery`);
+      const L = await phase(10, true);
+      log(`  p50 ${L.p50} ms, p99 ${L.p99} ms over ${L.count}`);
+      arrived.clear();
+      log(`  throughput: ${n} batches, ${CFG.workers} workers, no waiting`);
+      const T = await phase(CFG.workers, false);
+      log(`  ${T.perSecond} deliveries/s; latency under that load p50 ${T.p50} ms, p99 ${T.p99} ms; ${bad} bad signatures`);
+      receiver.close();
+      record('3 webhooks', `submit → verified delivery, ${L.count} batches (10 workers)`, `p50 ${L.p50} ms, p99 ${L.p99} ms`, '', '', 'p50 < 50, p99 < 250 ms', L.p50 < 50 && L.p99 < 250);
+      record('3 webhooks', `deliveries/s, ${T.count} batches (50 workers)`, `${T.perSecond}/s (latency p50 ${T.p50} / p99 ${T.p99} ms)`);
+    }
+
+    // ---------------------------------------------------------------- 4. read path
+    let readBatchId: string | undefined;
+    if (want('read') || want('scale')) {
+      const b = await createBatch(app.url, owner, workGuild.id, 150);
+      readBatchId = b.id;
+    }
+    const autocannon = (target: string, auth?: string, seconds = CFG.readSeconds) =>
+      new Promise<{ rps: number; p50: number; p99: number; non2xx: number }>((resolve, reject) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const ac = require('autocannon');
+        ac({ url: target, connections: 50, duration: seconds, headers: auth ? { authorization: `Bearer ${auth}`, accept: 'application/json' } : {} }, (err: Error, res: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+          if (err) return reject(err);
+          resolve({ rps: round(res.requests.average), p50: res.latency.p50, p99: res.latency.p99, non2xx: res.non2xx });
+        });
+      });
+    if (want('read')) {
+      log('read path: GET /api/batches/:id (100 embedded data) vs the bare endpoint, autocannon -c 50');
+      const body = await expect(request('GET', `${app.url}/api/batches/${readBatchId}`, { auth: owner.key }), 200, 'get batch');
+      const bodyFile = path.join(tmp, 'bare-body.json');
+      fs.writeFileSync(bodyFile, JSON.stringify(body));
+      const real = await autocannon(`${app.url}/api/batches/${readBatchId}`, owner.key);
+      const bare = await startServerProcess('dist/bench/bare-app.js', { BARE_BODY_FILE: bodyFile });
+      const bareRes = await autocannon(`${bare.url}/bare`);
+      await bare.stop();
+      const r = real.rps / bareRes.rps;
+      log(`  real ${real.rps} req/s (p50 ${real.p50}, p99 ${real.p99} ms, non-2xx ${real.non2xx}); bare ${bareRes.rps} req/s; body ${JSON.stringify(body).length} bytes`);
+      record('4 read', `GET /api/batches/:id, 100 data (${Math.round(JSON.stringify(body).length / 1024)} KiB)`, `${real.rps} req/s; p50 ${real.p50} / p99 ${real.p99} ms`, `bare ${bareRes.rps} req/s`, `${round(r * 100)}%`, '≥ 30%', r >= 0.3);
+    }
+
+    // ---------------------------------------------------------------- 5. scaling
+    if (want('scale')) {
+      log('scaling: filler open work in other guilds/tasks (bulk SQL)');
+      const [{ id: fillGuild }] = await q<{ id: string }>(`INSERT INTO guilds (owner_id, name) VALUES ($1, 'filler') RETURNING id`, [owner.id]);
+      const fillTasks = await q<{ id: string }>(`INSERT INTO tasks (guild_id, name, minimum_amount_cents) SELECT $1, 'filler ' || g, 1 FROM generate_series(1, 10) g RETURNING id`, [fillGuild]);
+      const [{ id: fillBatch }] = await q<{ id: string }>(`INSERT INTO batches (guild_id, owner_id, status, cost_cents, paid_at) VALUES ($1, $2, 'processing', 0, now()) RETURNING id`, [fillGuild, owner.id]);
+      let filled = 0;
+      const results: Array<{ open: number; claim: LoadResult; read: { rps: number; p50: number; p99: number } }> = [];
+      for (const target of CFG.scaleSteps) {
+        const add = target - filled;
+        const t0 = performance.now();
+        await q(
+          `WITH d AS (INSERT INTO data (batch_id, status, parameters, open_work_count)
+                      SELECT $1, 'processing', jsonb_build_object('n', g), 1 FROM generate_series(1, $2) g RETURNING id)
+           INSERT INTO work_items (batch_id, datum_id, task_id, status, reward_cents)
+           SELECT $1, d.id, ($3::bigint[])[1 + (d.id % 10)], 'open', 1 FROM d`,
+          [fillBatch, add, fillTasks.map((t) => t.id)],
+        );
+        filled = target;
+        await q('VACUUM ANALYZE work_items');
+        await q('ANALYZE data');
+        const open = Number((await q<{ n: string }>(`SELECT count(*) AS n FROM work_items WHERE status = 'open'`))[0].n);
+        log(`  ${open} open work items in the table (filled ${add} in ${round((performance.now() - t0) / 1000, 1)} s)`);
+        const claim = await closedLoop(CFG.workers, CFG.scaleSeconds, (i) => claimAndSubmit(app.url, workers[i], workGuild.taskId));
+        const read = await autocannon(`${app.url}/api/batches/${readBatchId}`, owner.key, CFG.scaleSeconds);
+        log(`    claim+submit ${claim.perSecond} pairs/s (p50 ${claim.p50Ms}, p99 ${claim.p99Ms} ms); GET batch ${read.rps} req/s (p50 ${read.p50}, p99 ${read.p99} ms)`);
+        results.push({ open, claim, read });
+      }
+      for (const r of results) {
+        record('5 scaling', `${r.open.toLocaleString('en')} open work items`, `claim+submit ${r.claim.perSecond} pairs/s (p50 ${r.claim.p50Ms} / p99 ${r.claim.p99Ms} ms); GET batch p50 ${r.read.p50} / p99 ${r.read.p99} ms (${r.read.rps} req/s)`);
+      }
+      const first = results[0].claim.perSecond;
+      const lastR = results[results.length - 1].claim.perSecond;
+      record('5 scaling', `claim+submit at ${results[results.length - 1].open.toLocaleString('en')} vs ${results[0].open.toLocaleString('en')}`, `${round((lastR / first) * 100)}%`, '', '', 'flat (≥ 80%)', lastR / first >= 0.8);
+      for (const [label, where] of [
+        ['claim plan (as the server runs it)', `task_id >= $1::bigint AND task_id <= $1::bigint AND status IN ('open', 'claimed') AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)) ORDER BY task_id, id`],
+        ['claim plan of the old form (task_id = $1 ORDER BY id)', `task_id = $1 AND status IN ('open', 'claimed') AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)) ORDER BY id`],
+      ]) {
+        const plan = await q<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM work_items WHERE ${where} LIMIT 1 FOR UPDATE SKIP LOCKED`, [workGuild.taskId]);
+        console.log(`  ${label}:\n    ` + plan.map((p) => p['QUERY PLAN']).join('\n    '));
+      }
+    }
+    void httpRate;
+  } finally {
+    for (const s of [...servers]) await s.stop().catch(() => undefined);
+    await sqlc.end().catch(() => undefined);
+    if (stopDb) await stopDb().catch(() => undefined);
+    if (!process.env.BENCH_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  console.log('\n## Results\n');
+  console.log(`Machine: ${machine.cpus}; ${machine.memory}; Node ${machine.node}; PostgreSQL ${machine.postgres}; ${machine.pgbench}; ${machine.mode} run; ${Math.round((Date.now() - started) / 1000)} s; load average at start ${machine.loadAverageAtStart}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  console.log('| section | measurement | value | baseline | ratio | target | verdict |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.section} | ${r.metric} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.verdict} |`);
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
