@@ -9,7 +9,7 @@ export interface Res<T = any> { // eslint-disable-line @typescript-eslint/no-exp
   text: string;
 }
 
-export function request<T = any>(method: string, url: string, opts: { auth?: string; body?: unknown; raw?: string } = {}): Promise<Res<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function request<T = any>(method: string, url: string, opts: { auth?: string; body?: unknown; raw?: string } = {}, retried = false): Promise<Res<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -41,7 +41,12 @@ export function request<T = any>(method: string, url: string, opts: { auth?: str
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // the server closed an idle keep-alive socket (keepAliveTimeout 5 s) just as it was reused:
+      // the request never reached it, so send it once more on a fresh socket (Node's documented pattern)
+      if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(request<T>(method, url, opts, true));
+      else reject(err);
+    });
     if (payload !== undefined) req.write(payload);
     req.end();
   });

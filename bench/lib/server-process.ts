@@ -24,10 +24,15 @@ export interface ServerProcess {
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
+/** BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the server processes. */
+function nodeArgs(): string[] {
+  return (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** Starts the compiled server (`npm run build` first) as its own process, as production runs it. */
 export async function startServerProcess(entry: string, env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [path.resolve(ROOT, entry)], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs(), path.resolve(ROOT, entry)], {
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000', WEBHOOK_ALLOW_PRIVATE: 'true', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
