@@ -156,6 +156,26 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
       expect(res.body.webhooks).toEqual({ object: 'List', url: `/api/batches/${big}/webhooks`, has_more: false, page: 1, data: [] });
     });
 
+    it('GET renders byte for byte what the row-by-row view renders (the list), in both shapes, with webhooks', async () => {
+      const hooked = await create({ batch: { data: [{ image_url: 'a.png' }, { image_url: 'b.png', n: 1.5 }], webhooks: [{ destination: 'https://example.com/1', secret: 's1' }, { destination: 'https://example.com/2', secret: 's2' }] } });
+      expect(hooked.status).toBe(201);
+      for (const version of [undefined, '2018-12-18']) {
+        for (const id of [big, hooked.body.id]) {
+          const get = s.http.get(`/api/batches/${id}`).set('Authorization', owner.auth);
+          const list = s.http.get('/api/batches?limit=100').set('Authorization', owner.auth);
+          if (version) {
+            get.set('OpenGuilds-Version', version);
+            list.set('OpenGuilds-Version', version);
+          }
+          const [one, all] = await Promise.all([get, list]);
+          const items = (version ? all.body.data : all.body.data) as Array<{ id: string }>;
+          const fromList = items.find((b) => b.id === id);
+          expect(fromList).toBeDefined();
+          expect(one.text).toBe(JSON.stringify(fromList));
+        }
+      }
+    });
+
     it('lists the caller’s batches newest first, with ?status=; others see nothing', async () => {
       const res = await s.http.get('/api/batches?status=unpaid&limit=2').set('Authorization', owner.auth);
       expect(res.status).toBe(200);

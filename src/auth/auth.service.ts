@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { invalid, notFound } from '../common/errors';
 import { Page } from '../common/pagination';
+import { preparedRows } from '../database/prepared';
 import { inTransaction } from '../database/transaction';
 import { ApiKeyEntity, UserEntity } from './auth.entities';
 import { Caller } from './caller';
@@ -32,7 +33,10 @@ export class AuthService {
 
   async callerForKey(key: string): Promise<Caller | undefined> {
     if (!key || key.length > 200) return undefined;
-    const rows: Array<{ key_id: string; user_id: string; email: string }> = await this.db.query(
+    // every authenticated request runs this: a prepared statement, no ORM query runner
+    const rows = await preparedRows<{ key_id: string; user_id: string; email: string }>(
+      this.db,
+      'og_caller_for_key',
       `SELECT k.id AS key_id, u.id AS user_id, u.email
          FROM api_keys k JOIN users u ON u.id = k.user_id
         WHERE k.key_hash = $1 AND k.deleted_at IS NULL`,

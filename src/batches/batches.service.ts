@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { types as pgTypes } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { Caller } from '../auth/caller';
 import { conflict, invalid, invalidField, missingParam, notFound } from '../common/errors';
@@ -7,10 +8,12 @@ import { toCents } from '../common/money';
 import { Page, pageOf } from '../common/pagination';
 import { ApiVersion, WireList } from '../common/wire';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { preparedRows } from '../database/prepared';
 import { inTransaction } from '../database/transaction';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { PipelineService } from '../tasks/pipeline.service';
 import { LedgerEntryView, MoneyService } from '../transactions/money.service';
+import { WebhookEntity } from '../webhooks/webhook.entities';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { BatchView, presentBatch } from './batch.presenter';
 import { normalizeData, Params } from './datum-input';
@@ -20,6 +23,29 @@ import { sql, sqlOne } from './sql';
 
 /** How many data GET /api/batches/:id embeds (API.md §5.1). */
 export const EMBEDDED_DATA = 100;
+
+/**
+ * The Batch as `view` reads it, in one statement: $1 batch id, $2 owner (NULL: no owner check),
+ * $3 how many data (NULL: all). Data and webhooks come as JSON arrays of tuples; ids and
+ * timestamps inside them are text (timestamptz_out of this session, parsed with pg's own
+ * timestamptz parser below), so the rendered values are exactly those of the row-by-row reads.
+ * The price is only summed while the batch is unpaid (cost_cents NULL), as costOf does.
+ */
+const BATCH_VIEW_SQL = `
+  SELECT b.*,
+         CASE WHEN b.cost_cents IS NULL THEN (SELECT coalesce(sum(t.minimum_amount_cents), 0) FROM tasks t WHERE t.guild_id = b.guild_id) END AS price_cents,
+         (SELECT coalesce(json_agg(json_build_array(d.id::text, d.status, d.parameters, d.open_work_count, d.created::text, d.updated::text) ORDER BY d.id), '[]')::text
+            FROM (SELECT * FROM data WHERE batch_id = b.id ORDER BY id LIMIT $3::bigint) d) AS data_json,
+         (SELECT coalesce(json_agg(json_build_array(w.id::text, w.destination, w.created::text, w.updated::text) ORDER BY w.id), '[]')::text
+            FROM webhooks w WHERE w.batch_id = b.id AND w.deleted_at IS NULL) AS webhooks_json
+    FROM batches b
+   WHERE b.id = $1 AND ($2::bigint IS NULL OR b.owner_id = $2::bigint)`;
+
+type BatchViewRow = BatchRow & { price_cents: string | null; data_json: string; webhooks_json: string };
+type DatumTuple = [string, DatumStatus, Record<string, unknown>, number, string, string];
+type WebhookTuple = [string, string, string, string];
+/** pg's parser for timestamptz text (OID 1184): the same Date the driver makes of a timestamptz column. */
+const parseTimestamptz = pgTypes.getTypeParser(1184, 'text') as (text: string) => Date;
 
 @Injectable()
 export class BatchesService {
@@ -157,15 +183,43 @@ export class BatchesService {
     };
   }
 
+  /**
+   * GET /api/batches/:id in one round trip (BATCH_VIEW_SQL): the owner check, the batch, its first
+   * 101 data, its webhooks and (while unpaid) the price. Renders exactly what `view` renders.
+   */
   async get(caller: Caller, id: string, version: ApiVersion) {
-    const b = await this.ownedBatch(caller, id);
-    return presentBatch(await this.view(this.ds.manager, b), version);
+    const v = await this.viewInOneStatement(undefined, id, caller.userId, EMBEDDED_DATA + 1);
+    if (!v) throw notFound('Batch', id);
+    return presentBatch(v, version);
   }
 
   /** The body of the batch.completed webhook: the Batch as GET renders it, with all its data. */
   async completedPayload(em: EntityManager, batchId: string): Promise<string> {
-    const b = await sqlOne<BatchRow>(em, 'SELECT * FROM batches WHERE id = $1', [batchId]);
-    return JSON.stringify(presentBatch(await this.view(em, b!, { allData: true }), 'default'));
+    const v = await this.viewInOneStatement(em, batchId, null, null);
+    return JSON.stringify(presentBatch(v!, 'default'));
+  }
+
+  /** `view` in one statement (em: in that transaction); `owner` null = no owner check, `limit` null = all data. */
+  private async viewInOneStatement(em: EntityManager | undefined, id: string, owner: string | null, limit: number | null): Promise<BatchView | undefined> {
+    // em: inside that transaction; none: a prepared statement on the pool (GET, the hot read)
+    const params = [id, owner, limit];
+    const [r] = em ? await sql<BatchViewRow>(em, BATCH_VIEW_SQL, params) : await preparedRows<BatchViewRow>(this.ds, 'og_batch_view', BATCH_VIEW_SQL, params);
+    if (!r) return undefined;
+    const { price_cents, data_json, webhooks_json, ...batch } = r;
+    const data = (JSON.parse(data_json) as DatumTuple[]).map(
+      ([did, status, parameters, openWork, created, updated]): DatumRow => ({ id: did, batch_id: batch.id, status, parameters, open_work_count: openWork, created: parseTimestamptz(created), updated: parseTimestamptz(updated) }),
+    );
+    const webhooks = (JSON.parse(webhooks_json) as WebhookTuple[]).map(
+      ([wid, destination, created, updated]) => ({ id: wid, batchId: batch.id, destination, created: parseTimestamptz(created), updated: parseTimestamptz(updated), deletedAt: null }) as WebhookEntity,
+    );
+    const dataHasMore = limit !== null && data.length > EMBEDDED_DATA;
+    return {
+      batch,
+      costCents: batch.cost_cents !== null ? toCents(batch.cost_cents) : batch.data_count * toCents(price_cents!),
+      data: dataHasMore ? data.slice(0, EMBEDDED_DATA) : data,
+      dataHasMore,
+      webhooks,
+    };
   }
 
   async list(caller: Caller, page: Page, status: BatchStatus | undefined, version: ApiVersion): Promise<WireList<unknown>> {
