@@ -73,16 +73,16 @@ export class WebhooksService {
    * here reaches the dispatchers when that transaction commits (and not at all if it rolls back).
    */
   async enqueueBatchCompleted(em: EntityManager, batchId: string, payload: string): Promise<void> {
-    const rows: Array<{ n: number }> = await em.query(
+    // one round trip: the NOTIFY is issued in the same statement, only when a delivery was queued
+    await em.query(
       `WITH ins AS (
          INSERT INTO webhook_deliveries (webhook_id, event_id, payload, status, next_attempt_at)
          SELECT id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), $2, 'pending', now()
            FROM webhooks WHERE batch_id = $1 AND deleted_at IS NULL ORDER BY id
          RETURNING 1)
-       SELECT count(*)::int AS n FROM ins`,
-      [batchId, payload],
+       SELECT n, CASE WHEN n > 0 THEN pg_notify($3, '') END AS notified FROM (SELECT count(*)::int AS n FROM ins) c`,
+      [batchId, payload, WEBHOOK_CHANNEL],
     );
-    if (rows[0]?.n > 0) await em.query(`SELECT pg_notify($1, '')`, [WEBHOOK_CHANNEL]);
   }
 
   // ------------------------------------------------------------------ the owner-facing API
