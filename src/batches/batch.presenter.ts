@@ -2,7 +2,7 @@ import { money } from '../common/money';
 import { ApiVersion, nestedCollection, wireId, wireTime } from '../common/wire';
 import { WebhookEntity } from '../webhooks/webhook.entities';
 import { presentWebhook } from '../webhooks/webhook.presenter';
-import { presentDatum } from './datum.presenter';
+import { presentDatumWith } from './datum.presenter';
 import { BatchRow, DatumRow } from './rows';
 
 /** 100 * completed / count with one decimal, as a JSON number (0 for an empty batch). */
@@ -23,6 +23,15 @@ export interface BatchView {
 export function presentBatch(v: BatchView, version: ApiVersion) {
   const b = v.batch;
   const dataUrl = `/api/batches/${wireId(b.id)}/data`;
+  // data inserted together share their timestamps: render each distinct one once (this render only)
+  const rendered = new Map<number, string>();
+  const time = (t: Date | string): string => {
+    if (!(t instanceof Date)) return wireTime(t);
+    const ms = t.getTime();
+    let out = rendered.get(ms);
+    if (out === undefined) rendered.set(ms, (out = wireTime(t)));
+    return out;
+  };
   return {
     object: 'Batch' as const,
     id: wireId(b.id),
@@ -33,7 +42,7 @@ export function presentBatch(v: BatchView, version: ApiVersion) {
     completed: b.status === 'completed',
     status: b.status,
     ...money('cost', v.costCents),
-    data: nestedCollection(version, dataUrl, v.data.map(presentDatum), v.dataHasMore),
+    data: nestedCollection(version, dataUrl, v.data.map((d) => presentDatumWith(d, time)), v.dataHasMore),
     ...(v.dataHasMore ? { data_has_more: true, data_url: dataUrl } : {}),
     webhooks: nestedCollection(version, `/api/batches/${wireId(b.id)}/webhooks`, v.webhooks.map(presentWebhook)),
     created: wireTime(b.created),

@@ -45,7 +45,7 @@ type BatchViewRow = BatchRow & { price_cents: string | null; data_json: string; 
 type DatumTuple = [string, DatumStatus, Record<string, unknown>, number, string, string];
 type WebhookTuple = [string, string, string, string];
 /** pg's parser for timestamptz text (OID 1184): the same Date the driver makes of a timestamptz column. */
-const parseTimestamptz = pgTypes.getTypeParser(1184, 'text') as (text: string) => Date;
+const parseTimestamptzText = pgTypes.getTypeParser(1184, 'text') as (text: string) => Date;
 
 @Injectable()
 export class BatchesService {
@@ -206,6 +206,13 @@ export class BatchesService {
     const [r] = em ? await sql<BatchViewRow>(em, BATCH_VIEW_SQL, params) : await preparedRows<BatchViewRow>(this.ds, 'og_batch_view', BATCH_VIEW_SQL, params);
     if (!r) return undefined;
     const { price_cents, data_json, webhooks_json, ...batch } = r;
+    // data inserted together share their timestamps' text: parse each distinct one once
+    const parsed = new Map<string, Date>();
+    const parseTimestamptz = (text: string): Date => {
+      let d = parsed.get(text);
+      if (d === undefined) parsed.set(text, (d = parseTimestamptzText(text)));
+      return d;
+    };
     const data = (JSON.parse(data_json) as DatumTuple[]).map(
       ([did, status, parameters, openWork, created, updated]): DatumRow => ({ id: did, batch_id: batch.id, status, parameters, open_work_count: openWork, created: parseTimestamptz(created), updated: parseTimestamptz(updated) }),
     );

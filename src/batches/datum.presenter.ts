@@ -2,14 +2,19 @@ import { wireId, wireTime } from '../common/wire';
 import { DatumRow, SubmissionRow } from './rows';
 
 export function presentDatum(d: DatumRow) {
+  return presentDatumWith(d, wireTime);
+}
+
+/** presentDatum with `time` rendering its timestamps (a batch passes a memo of wireTime, as its data share timestamps). */
+export function presentDatumWith(d: DatumRow, time: (t: Date | string) => string) {
   return {
     object: 'Datum' as const,
     id: wireId(d.id),
     batch_id: wireId(d.batch_id),
     status: d.status,
     parameters: d.parameters,
-    created: wireTime(d.created),
-    updated: wireTime(d.updated),
+    created: time(d.created),
+    updated: time(d.updated),
   };
 }
 
