@@ -1,11 +1,11 @@
 // Promise: every route of the API, discovered from the running app's router, answers each of {anonymous, stranger, worker of another guild, member, owner} as expected and never leaks another tenant's data.
 import { randomBytes } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { registerUser, TestUser, uniqueEmail } from '../support/fixtures';
 import { addMember, connectTasks, createGuild, createTask, subscribe } from '../support/guild-fixtures';
 import { startTestServer, TestServer } from '../support/server';
 import { writeFigures } from './figures';
+import { discoverRoutes } from './routes';
 
 type Who = 'anon' | 'stranger' | 'outsider' | 'member' | 'owner';
 const WHO: Who[] = ['anon', 'stranger', 'outsider', 'member', 'owner'];
@@ -152,21 +152,6 @@ const ROWS: Row[] = [
 
 /** Routes the matrix leaves out on purpose, with the reason (the interactive docs are static HTML). */
 const NOT_API: Record<string, string> = {};
-
-/** 'METHOD /path' of every route the app's Express router holds. */
-export function discoverRoutes(app: INestApplication): string[] {
-  const instance = app.getHttpAdapter().getInstance() as { router?: { stack: Layer[] }; _router?: { stack: Layer[] } };
-  const stack = (instance.router ?? instance._router)?.stack ?? [];
-  const out = new Set<string>();
-  for (const layer of stack) {
-    if (!layer.route) continue;
-    for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') out.add(`${m.toUpperCase()} ${layer.route.path}`);
-  }
-  return [...out].sort();
-}
-interface Layer {
-  route?: { path: string; methods: Record<string, boolean> };
-}
 
 describe('tenant isolation: every route × {anonymous, stranger, worker elsewhere, member, owner}', () => {
   let s: TestServer;
