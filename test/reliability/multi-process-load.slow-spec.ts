@@ -11,7 +11,7 @@ function summary(name: string, r: LoadReport) {
 
 describe.each([
   ['two processes, no faults', { processes: 2, workers: WORKERS, data: DATA, kills: 0, leaseSeconds: 1800 }],
-  ['two processes, SIGKILLed at random moments', { processes: 2, workers: WORKERS, data: DATA, kills: 5, leaseSeconds: 4 }],
+  ['two processes, SIGKILLed at random moments', { processes: 2, workers: WORKERS, data: DATA, kills: 8, leaseSeconds: 4 }],
 ] as Array<[string, LoadOptions]>)('%s', (name, o) => {
   const world = new LoadWorld();
   let report: LoadReport;
