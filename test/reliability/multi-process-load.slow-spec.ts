@@ -1,6 +1,7 @@
 // Promise: with several server processes on one database and 50 concurrent workers, every datum completes exactly once and every submit is paid exactly once — also when processes are SIGKILLed mid-load (crash safety).
 import { LoadOptions, LoadReport, LoadWorld, LOAD_WEBHOOK_SECRET } from './load-harness';
 import { writeFigures } from './figures';
+import { assertNoSecretsLogged } from '../support/server';
 
 const DATA = Number(process.env.OG_LOAD_DATA ?? 1000);
 const WORKERS = Number(process.env.OG_LOAD_WORKERS ?? 50);
@@ -45,6 +46,7 @@ describe.each([
     expect(await world.consistencyProblems(report)).toEqual([]);
     await world.expectWebhookDelivered(report);
     expect(world.logs()).not.toContain(LOAD_WEBHOOK_SECRET);
+    assertNoSecretsLogged(world.logs()); // no API key or submit token in any process's log
     expect(world.logs()).not.toContain('"type":"InternalError"');
   }, 600_000);
 });
