@@ -278,7 +278,7 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
       expect(Buffer.compare(get.body as Buffer, bytes)).toBe(0);
 
       expect((await s.http.get(res.body.url).set('Authorization', stranger.auth)).status).toBe(404);
-      expect((await s.http.get(res.body.url)).status).toBe(404);
+      expect((await s.http.get(res.body.url)).status).toBe(401); // no key, no token: 401 like every route (API.md §1.2)
       expect((await s.http.get(`/api/files/${res.body.id}/other.png`).set('Authorization', owner.auth)).status).toBe(404);
       expect((await s.http.get(`/api/files/not-a-uuid/x`).set('Authorization', owner.auth)).status).toBe(404);
     });

@@ -1,4 +1,4 @@
-import { generateSecret, hashPassword, normalizeBasicAuthorization, verifyPassword } from './credentials';
+import { digestsEqual, generateSecret, hashPassword, normalizeBasicAuthorization, sha256, verifyPassword } from './credentials';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -24,5 +24,36 @@ describe('credentials', () => {
     expect(normalizeBasicAuthorization(`Basic ${b64('KEY')}\n`)).toBe(want);
     expect(normalizeBasicAuthorization(`Basic ${b64('KEY\n')}`)).toBe(want);
     expect(normalizeBasicAuthorization('Bearer KEY')).toBe('Bearer KEY');
+  });
+});
+
+describe('secret comparisons are constant-time (a review, as a test)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const path = require('node:path') as typeof import('node:path');
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [path.join(dir, e.name)] : []));
+
+  it('no key, token, secret or hash is compared with ===, !== or Buffer.equals anywhere in src/', () => {
+    const offenders: string[] = [];
+    // both sides come from the same request (registration's password and its confirmation): nothing stored is compared
+    const reviewed = new Set(['if (password !== confirmation) invalidConfirmation();']);
+    const risky = [
+      /\b\w*(token|secret|hash|apiKey|api_key|password)\w*\s*[!=]==\s*(?!undefined\b|null\b|''|'string'|\d)\w/i,
+      /\b\w*(token|secret|hash|key)\w*(\([^)]*\))?\.equals\(/i,
+    ];
+    for (const f of files(path.join(__dirname, '..'))) {
+      fs.readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
+        if (risky.some((r) => r.test(line)) && !reviewed.has(line.trim())) offenders.push(`${path.relative(process.cwd(), f)}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('digestsEqual compares digests of any length safely', () => {
+    expect(digestsEqual(sha256('a'), sha256('a'))).toBe(true);
+    expect(digestsEqual(sha256('a'), sha256('b'))).toBe(false);
+    expect(digestsEqual(sha256('a'), Buffer.alloc(3))).toBe(false);
   });
 });

@@ -17,6 +17,11 @@ export function sha256(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
 }
 
+/** Constant-time comparison of two digests (false for different lengths, where timingSafeEqual throws). */
+export function digestsEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 // scrypt with N=2^15, r=8, p=1: ~50 ms and 32 MiB per hash on these machines (OWASP's minimum is N=2^17 with
 // r=8 for interactive logins done rarely; registration and nothing else hashes here).
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { Caller } from '../auth/caller';
 import { sha256 } from '../auth/credentials';
-import { conflict, ErrorDetail, invalid, invalidField, notFound } from '../common/errors';
+import { conflict, ErrorDetail, invalid, invalidField, notFound, unauthorized } from '../common/errors';
 import { wireId, wireTime } from '../common/wire';
 import { inTransaction } from '../database/transaction';
 import { GuildAccess } from '../guilds/guild-access.service';
@@ -104,9 +104,11 @@ export class FilesService {
   /**
    * The owner, or a worker holding a live assignment (claimed, lease not lapsed) on a datum that
    * references the file — identified by API key or by the assignment's submit token. Anyone
-   * else: 404.
+   * else: 404. No API key and no token at all: 401, like every other route (before any lookup, so
+   * it says nothing about whether the file exists).
    */
   async open(caller: Caller | undefined, id: string, name: string, token: string | undefined): Promise<{ file: FileRow; stream: Readable }> {
+    if (!caller && !token) throw unauthorized('Send your API key, or the token of your assignment');
     if (!UUID.test(id)) throw notFound('File', id);
     const f = await sqlOne<FileRow & { storage_key: string }>(
       this.ds.manager,

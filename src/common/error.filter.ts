@@ -26,7 +26,11 @@ const DB_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', '57P01', '57
 
 /** True when the error means "the database cannot be reached right now", which is a 503, not a bug. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string }; message?: string };
+  const e = err as { code?: string; driverError?: { code?: string }; message?: string; name?: string };
+  // TypeORM releases a transaction's query runner when its connection dies; the transaction's
+  // next query then throws this instead of the connection error (seen with the database stopped
+  // under load). Our code never uses an EntityManager after its transaction has ended.
+  if (e?.name === 'QueryRunnerAlreadyReleasedError') return true;
   const code = e?.driverError?.code ?? e?.code;
   if (code && DB_UNAVAILABLE_CODES.has(code)) return true;
   const msg = e?.message ?? '';

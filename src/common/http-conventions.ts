@@ -20,7 +20,39 @@ export function bodyParsers(jsonLimitBytes: number): Array<RequestHandler | ((er
       if (e?.status && e.status >= 400 && e.status < 500) return sendError(res, 400, 'BadRequest', 'Request body could not be read');
       next(err);
     },
+    (req: Request, res: Response, next: NextFunction) => {
+      if (req.body !== null && typeof req.body === 'object' && jsonDepthExceeds(req.body, MAX_JSON_DEPTH)) {
+        return sendError(res, 400, 'BadRequest', `Request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+      }
+      next();
+    },
   ];
+}
+
+/**
+ * No request of the contract nests deeper than a handful of levels (the Rails batch form is
+ * about 6). A deeper body is refused before it reaches validation, whose recursive walkers
+ * (class-transformer, class-validator) would otherwise overflow the stack on a few thousand
+ * levels and answer 500.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Iterative (a recursive walk would have the very problem it guards against). */
+export function jsonDepthExceeds(root: object, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return true;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+    } else {
+      for (const k in v as Record<string, unknown>) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+      }
+    }
+  }
+  return false;
 }
 
 /** /api answers in JSON only; the interactive docs are HTML and exempt. */

@@ -1,4 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import { ErrorDetail, invalid } from './errors';
 
 function flatten(errors: ValidationError[], prefix: string, out: ErrorDetail[]): ErrorDetail[] {
@@ -29,3 +30,10 @@ export function apiValidationPipe(): ValidationPipe {
     },
   });
 }
+
+/**
+ * For PATCH fields that may be left out but not set to null: `@IsOptional()` also skips
+ * validation for null, which then reached the service as a value (`null.trim()` → 500).
+ * With this, a null is validated like any value and fails with a 422.
+ */
+export const OptionalNotNull = () => ValidateIf((_o, v) => v !== undefined);

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Caller } from '../auth/caller';
-import { generateSecret, sha256 } from '../auth/credentials';
+import { digestsEqual, generateSecret, sha256 } from '../auth/credentials';
 import { conflict, notFound } from '../common/errors';
 import { Page } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -99,7 +99,7 @@ export class InvitesService implements OnModuleInit {
       const invite = rows[0];
       if (!invite) throw notFound('Invite', id);
       const emailMatches = invite.email.toLowerCase() === caller.email.toLowerCase();
-      const tokenMatches = token !== undefined && token !== '' && sha256(token).equals(invite.token_hash);
+      const tokenMatches = token !== undefined && token !== '' && digestsEqual(sha256(token), invite.token_hash);
       if (!emailMatches && !tokenMatches) throw notFound('Invite', id);
       if (invite.status === 'revoked') throw notFound('Invite', id);
       if (invite.status === 'accepted') throw conflict('This invite has already been accepted');

@@ -96,6 +96,8 @@ export class CardService {
       throw this.mapStripeError(err, 'card');
     }
     const c = card as Stripe.Card;
+    // a source Stripe accepted but that is no card (or a lax mock's empty answer) cannot be charged
+    if (!c?.id) throw invalidField('source', 'is not a usable card token');
     const rows: PaymentMethodRow[] = await this.db.query(
       `INSERT INTO payment_methods (user_id, stripe_source_id, brand, last4, exp_month, exp_year)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,

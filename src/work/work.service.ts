@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Caller } from '../auth/caller';
-import { generateSecret, sha256 } from '../auth/credentials';
+import { digestsEqual, generateSecret, sha256 } from '../auth/credentials';
 import { conflict, forbidden, gone, notFound } from '../common/errors';
 import { toCents } from '../common/money';
 import { Page, pageOf } from '../common/pagination';
@@ -93,7 +92,7 @@ export class WorkService {
     if (auth.caller && auth.caller.userId === a.user_id) return true;
     if (!auth.token) return false;
     const given = sha256(auth.token);
-    return given.length === a.token_hash.length && timingSafeEqual(given, a.token_hash);
+    return digestsEqual(given, a.token_hash);
   }
 
   /**

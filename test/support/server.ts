@@ -91,6 +91,20 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, env: R
       await server.close();
       await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      assertNoSecretsLogged(logs.text());
     },
   };
+}
+
+/**
+ * Every test server's captured log (the whole suite's, since every e2e file closes its servers)
+ * is scanned on close for API keys (`og_…`) and submit_to tokens (`ogs_…`): 192-bit secrets that
+ * must never be logged (API.md §10). A hit fails the file's afterAll. See docs/reliability.md.
+ */
+export function assertNoSecretsLogged(text: string): void {
+  const hit = /\bogs?_[A-Za-z0-9_-]{32}(?![A-Za-z0-9_-])/.exec(text);
+  if (hit) {
+    const line = text.split('\n').find((l) => l.includes(hit[0])) ?? '';
+    throw new Error(`a secret (API key or assignment token) was logged: ${line.replace(hit[0], `${hit[0].slice(0, 5)}…`).slice(0, 500)}`);
+  }
 }

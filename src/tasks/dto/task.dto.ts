@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { OptionalNotNull } from '../../common/validation';
 import { IsWireId } from '../../common/id-validator';
 
 const MAX_CENTS = 100_000_000; // $1,000,000 per datum per task: far above any real price, far below overflow
@@ -33,14 +34,14 @@ export class CreateTaskDto {
 
 export class UpdateTaskDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(MAX_CENTS)
@@ -52,7 +53,7 @@ export class UpdateTaskDto {
   workspace_id?: string | number | null;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_LEASE })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(MAX_LEASE)
