@@ -58,6 +58,7 @@ const TARGETS: Target[] = [
   { route: 'POST /api/payouts/:id/decline', who: 'owner', path: (i) => `/api/payouts/${i.payout}/decline`, template: {} },
   { route: 'POST /api/payment_methods', who: 'owner', path: () => '/api/payment_methods', template: { source: 'tok_visa' } },
   { route: 'PATCH /api/guilds/:id', who: 'member', path: (i) => `/api/guilds/${i.guild}`, template: { name: 'g' } },
+  { route: 'POST /work/claim-next', who: 'anon', path: () => '/work/claim-next', template: { assignmentId: '1', token: 'x' }, forms: true },
   // the destructive ones last, so the others find their records alive
   { route: 'DELETE /api/batches/:id', who: 'owner', path: (i) => `/api/batches/${i.unpaid}` },
   { route: 'POST /api/batches/:id/debits', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/debits`, template: {} },
