@@ -1,7 +1,5 @@
-// Promise: while PostgreSQL is down — alone or under concurrent load — requests fail fast with 503 in the error shape (no hangs, no 500s),
-// /ready says not ready, and the service recovers by itself when the database returns.
+// Promise: while PostgreSQL is down (alone or under load) requests fail fast with 503 in the error shape, /ready says not ready, and the service recovers by itself.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
@@ -11,15 +9,8 @@ import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embe
 import { registerUser } from '../support/fixtures';
 import { CapturedLogs } from '../support/server';
 import { writeFigures } from './figures';
+import { freePort } from '../support/process-server';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('database outage', () => {
   let dir: string;
