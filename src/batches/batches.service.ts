@@ -34,8 +34,12 @@ export const EMBEDDED_DATA = 100;
 const BATCH_VIEW_SQL = `
   SELECT b.*,
          CASE WHEN b.cost_cents IS NULL THEN (SELECT coalesce(sum(t.minimum_amount_cents), 0) FROM tasks t WHERE t.guild_id = b.guild_id) END AS price_cents,
+         -- batch_id as a range, not '=': with '=' Postgres treats batch_id as constant, drops it from
+         -- the sort keys and may walk data_pkey in id order filtering batch_id — measured 115,000 rows
+         -- discarded per GET once one large batch made every batch look large (BENCHMARKS.md §5).
+         -- As a range, ORDER BY batch_id, id is served by data_batch_idx (batch_id, id) directly.
          (SELECT coalesce(json_agg(json_build_array(d.id::text, d.status, d.parameters, d.open_work_count, d.created::text, d.updated::text) ORDER BY d.id), '[]')::text
-            FROM (SELECT * FROM data WHERE batch_id = b.id ORDER BY id LIMIT $3::bigint) d) AS data_json,
+            FROM (SELECT * FROM data WHERE batch_id >= b.id AND batch_id <= b.id ORDER BY batch_id, id LIMIT $3::bigint) d) AS data_json,
          (SELECT coalesce(json_agg(json_build_array(w.id::text, w.destination, w.created::text, w.updated::text) ORDER BY w.id), '[]')::text
             FROM webhooks w WHERE w.batch_id = b.id AND w.deleted_at IS NULL) AS webhooks_json
     FROM batches b
@@ -117,7 +121,7 @@ export class BatchesService {
       if (locked.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${locked.status}; data can only be added while it is unpaid`);
       const before = await sqlOne<{ m: string | null }>(em, 'SELECT max(id) AS m FROM data WHERE batch_id = $1', [batchId]);
       await this.insertData(em, batchId, data);
-      return sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id = $1 AND id > $2 ORDER BY id', [batchId, before?.m ?? 0]);
+      return sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 AND id > $2 ORDER BY batch_id, id', [batchId, before?.m ?? 0]);
     });
     if (!many) return { status: 201, body: presentDatum(rows[0]) };
     return { status: 201, body: { object: 'List' as const, url: `/api/batches/${batchId}/data`, has_more: false, page: 1, data: rows.map(presentDatum) } };
@@ -171,8 +175,8 @@ export class BatchesService {
   /** The Batch as GET renders it; `allData` for the completion webhook's body. */
   async view(em: EntityManager, b: BatchRow, opts: { allData?: boolean; priceCache?: Map<string, number> } = {}): Promise<BatchView> {
     const data = opts.allData
-      ? await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id = $1 ORDER BY id', [b.id])
-      : await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id = $1 ORDER BY id LIMIT $2', [b.id, EMBEDDED_DATA + 1]);
+      ? await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 ORDER BY batch_id, id', [b.id])
+      : await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 ORDER BY batch_id, id LIMIT $2', [b.id, EMBEDDED_DATA + 1]);
     const dataHasMore = !opts.allData && data.length > EMBEDDED_DATA;
     return {
       batch: b,
@@ -246,7 +250,7 @@ export class BatchesService {
     await this.ownedBatch(caller, batchId);
     const rows = await sql<DatumRow>(
       this.ds.manager,
-      `SELECT * FROM data WHERE batch_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY id LIMIT $3 OFFSET $4`,
+      `SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 AND ($2::text IS NULL OR status = $2) ORDER BY batch_id, id LIMIT $3 OFFSET $4`,
       [batchId, status ?? null, page.limit + 1, page.offset],
     );
     return pageOf(`/api/batches/${batchId}/data`, page, rows, presentDatum);
