@@ -19,7 +19,7 @@ import { BatchView, presentBatch } from './batch.presenter';
 import { normalizeData, Params } from './datum-input';
 import { presentDatum, presentSubmission } from './datum.presenter';
 import { BatchRow, BatchStatus, DatumRow, DatumStatus, SubmissionRow } from './rows';
-import { sql, sqlOne } from './sql';
+import { sql, sqlOne } from '../database/sql';
 
 /** How many data GET /api/batches/:id embeds (API.md §5.1). */
 export const EMBEDDED_DATA = 100;

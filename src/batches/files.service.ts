@@ -13,7 +13,7 @@ import { BatchesService } from './batches.service';
 import { checkKey, normalizeDatum } from './datum-input';
 import { FILE_STORAGE, FileStorage } from './file-storage';
 import { FileRow } from './rows';
-import { sql, sqlOne } from './sql';
+import { sql, sqlOne } from '../database/sql';
 
 export interface UploadedFile {
   originalname: string;

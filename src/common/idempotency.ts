@@ -6,6 +6,7 @@ import type { Request } from 'express';
 import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { ApiError, conflict, ErrorType, invalid } from './errors';
+import { sql } from '../database/sql';
 
 /** How long a retry waits for the first request with its key to finish before answering 409. */
 const WAIT_MS = 10_000;
@@ -74,9 +75,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }
       if (row.response_status !== null) return of(replay(row.response_status, row.response_body));
       if (row.abandoned) {
-        const taken: unknown[] = await this.db.query(
-          `WITH u AS (UPDATE idempotency_keys SET created = now() WHERE user_id = $1 AND key = $2 AND response_status IS NULL
-             AND created < now() - make_interval(secs => $3) RETURNING 1) SELECT * FROM u`,
+        const taken = await sql(
+          this.db.manager,
+          `UPDATE idempotency_keys SET created = now() WHERE user_id = $1 AND key = $2 AND response_status IS NULL
+             AND created < now() - make_interval(secs => $3) RETURNING 1`,
           [userId, key, ABANDONED_SECONDS],
         );
         if (taken.length > 0) break;

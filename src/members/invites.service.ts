@@ -13,6 +13,7 @@ import { InviteMailer } from './invite-mailer';
 import { InviteEntity } from './invite.entity';
 import { MemberView } from './members.presenter';
 import { MembersService } from './members.service';
+import { sql } from '../database/sql';
 
 export const INVITE_MAIL_QUEUE = 'invite-mail';
 
@@ -138,12 +139,11 @@ export class InvitesService implements OnModuleInit {
    */
   private async sendMail(job: Job<{ invite_id: string }>): Promise<void> {
     const token = generateSecret('inv');
-    const rows: Array<{ id: string; email: string; guild_name: string }> = await this.db.query(
-      `WITH u AS (
-         UPDATE invites i SET token_hash = $2, updated = now() FROM guilds g
-          WHERE i.id = $1 AND i.status = 'sending' AND g.id = i.guild_id
-          RETURNING i.id, i.email, g.name AS guild_name)
-       SELECT * FROM u`,
+    const rows = await sql<{ id: string; email: string; guild_name: string }>(
+      this.db.manager,
+      `UPDATE invites i SET token_hash = $2, updated = now() FROM guilds g
+        WHERE i.id = $1 AND i.status = 'sending' AND g.id = i.guild_id
+        RETURNING i.id, i.email, g.name AS guild_name`,
       [job.payload.invite_id, sha256(token)],
     );
     const invite = rows[0];

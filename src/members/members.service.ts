@@ -9,6 +9,7 @@ import { inTransaction } from '../database/transaction';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { MemberEntity } from './member.entity';
 import { MemberView } from './members.presenter';
+import { sql } from '../database/sql';
 
 const VIEW_SQL = `
   SELECT m.id, m.guild_id, m.user_id, m.status, m.quality_score, m.removed_at, m.created, m.updated,
@@ -105,9 +106,9 @@ export class MembersService {
         throw notFound('Member', id);
       }
       await em.query(`UPDATE members SET status = 'removed', removed_at = now(), updated = now() WHERE id = $1`, [member.id]);
-      const released: Array<{ work_item_id: string }> = await em.query(
-        `WITH r AS (UPDATE assignments SET status = 'released', updated = now() WHERE member_id = $1 AND status = 'claimed' RETURNING work_item_id)
-         SELECT work_item_id FROM r`,
+      const released = await sql<{ work_item_id: string }>(
+        em,
+        `UPDATE assignments SET status = 'released', updated = now() WHERE member_id = $1 AND status = 'claimed' RETURNING work_item_id`,
         [member.id],
       );
       if (released.length) {

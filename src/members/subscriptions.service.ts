@@ -8,6 +8,7 @@ import { inTransaction } from '../database/transaction';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { TaskEntity } from '../tasks/task.entity';
 import { TasksService } from '../tasks/tasks.service';
+import { sql } from '../database/sql';
 
 export interface SubscriptionRow {
   member_id: string;
@@ -47,8 +48,9 @@ export class SubscriptionsService {
       const { task } = await this.tasks.get(caller, taskId, undefined, em);
       const member = await this.access.activeMember(caller, task.guildId, em);
       if (!member) throw notFound('Subscription');
-      const deleted: SubscriptionRow[] = await em.query(
-        `WITH d AS (DELETE FROM subscriptions WHERE member_id = $1 AND task_id = $2 RETURNING member_id, task_id, created) SELECT * FROM d`,
+      const deleted = await sql<SubscriptionRow>(
+        em,
+        `DELETE FROM subscriptions WHERE member_id = $1 AND task_id = $2 RETURNING member_id, task_id, created`,
         [member.id, task.id],
       );
       if (!deleted[0]) throw notFound('Subscription');

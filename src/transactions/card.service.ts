@@ -9,6 +9,7 @@ import { inTransaction } from '../database/transaction';
 import { LOGGER, Logger } from '../logging/logger';
 import { ensureWallet, post, worldAccount } from './ledger';
 import { STRIPE } from './stripe.provider';
+import { sql } from '../database/sql';
 
 /** Stripe's smallest USD charge (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts). */
 export const STRIPE_MINIMUM_CHARGE_CENTS = 50;
@@ -80,8 +81,9 @@ export class CardService {
     } catch (err) {
       throw this.mapStripeError(err, 'customer');
     }
-    const stored: Array<{ stripe_customer_id: string }> = await this.db.query(
-      `WITH u AS (UPDATE users SET stripe_customer_id = coalesce(stripe_customer_id, $2), updated = now() WHERE id = $1 RETURNING stripe_customer_id) SELECT * FROM u`,
+    const stored = await sql<{ stripe_customer_id: string }>(
+      this.db.manager,
+      `UPDATE users SET stripe_customer_id = coalesce(stripe_customer_id, $2), updated = now() WHERE id = $1 RETURNING stripe_customer_id`,
       [userId, customer.id],
     );
     return stored[0].stripe_customer_id;
@@ -190,8 +192,9 @@ export class CardService {
     }
     // Book the money in its own committed transaction: from here on it is in the wallet.
     await inTransaction(this.db, async (em) => {
-      const updated: CardChargeRow[] = await em.query(
-        `WITH u AS (UPDATE card_charges SET status = 'succeeded', stripe_charge_id = $2, updated = now() WHERE id = $1 AND status = 'pending' RETURNING *) SELECT * FROM u`,
+      const updated = await sql<CardChargeRow>(
+        em,
+        `UPDATE card_charges SET status = 'succeeded', stripe_charge_id = $2, updated = now() WHERE id = $1 AND status = 'pending' RETURNING *`,
         [row.id, charge.id],
       );
       if (updated.length === 0) return; // a concurrent resume booked it already

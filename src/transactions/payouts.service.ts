@@ -8,6 +8,7 @@ import { Page } from '../common/pagination';
 import { inTransaction } from '../database/transaction';
 import { isInsufficientFunds, post, worldAccount } from './ledger';
 import { PayoutRow } from './transaction.presenter';
+import { sql } from '../database/sql';
 
 @Injectable()
 export class PayoutsService {
@@ -51,8 +52,9 @@ export class PayoutsService {
           currency: 'Fiat',
         });
         if (!posted) throw conflict(`Payout ${id} has already been paid out`);
-        const rows: PayoutRow[] = await em.query(
-          `WITH u AS (UPDATE payouts SET status = 'approved', ledger_transaction_id = $2, decided_by = $3, updated = now() WHERE id = $1 RETURNING *) SELECT * FROM u`,
+        const rows = await sql<PayoutRow>(
+          em,
+          `UPDATE payouts SET status = 'approved', ledger_transaction_id = $2, decided_by = $3, updated = now() WHERE id = $1 RETURNING *`,
           [p.id, posted.ledgerTransactionId, caller.userId],
         );
         return rows[0];
@@ -66,10 +68,7 @@ export class PayoutsService {
   async decline(caller: Caller, id: string): Promise<PayoutRow> {
     return inTransaction(this.db, async (em) => {
       const p = await this.lockOwned(em, caller, id);
-      const rows: PayoutRow[] = await em.query(
-        `WITH u AS (UPDATE payouts SET status = 'declined', decided_by = $2, updated = now() WHERE id = $1 RETURNING *) SELECT * FROM u`,
-        [p.id, caller.userId],
-      );
+      const rows = await sql<PayoutRow>(em, `UPDATE payouts SET status = 'declined', decided_by = $2, updated = now() WHERE id = $1 RETURNING *`, [p.id, caller.userId]);
       return rows[0];
     });
   }

@@ -9,6 +9,7 @@ import { inTransaction } from '../database/transaction';
 import { checkDestination } from './destination-policy';
 import { WebhookEntity } from './webhook.entities';
 import { AttemptRow, DeliveryRow } from './webhook.presenter';
+import { sql } from '../database/sql';
 
 /** The channel the dispatcher LISTENs on; a NOTIFY in a transaction is delivered at its commit. */
 export const WEBHOOK_CHANNEL = 'og_webhook_deliveries';
@@ -164,11 +165,10 @@ export class WebhooksService {
       let queued = false;
       if (last.status === 'pending') {
         if (last.locked) return { delivery: stripLocked(last), queued: false };
-        const [row]: DeliveryRow[] = await em.query(
-          `WITH upd AS (
-             UPDATE webhook_deliveries SET next_attempt_at = LEAST(next_attempt_at, now()), updated = now() WHERE id = $1
-             RETURNING id, webhook_id, event_id, status, attempt_count, next_attempt_at, created, updated)
-           SELECT * FROM upd`,
+        const [row] = await sql<DeliveryRow>(
+          em,
+          `UPDATE webhook_deliveries SET next_attempt_at = LEAST(next_attempt_at, now()), updated = now() WHERE id = $1
+           RETURNING id, webhook_id, event_id, status, attempt_count, next_attempt_at, created, updated`,
           [last.id],
         );
         delivery = row;

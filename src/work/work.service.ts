@@ -10,7 +10,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { inTransaction } from '../database/transaction';
 import { BatchesService } from '../batches/batches.service';
 import { Params } from '../batches/datum-input';
-import { sql, sqlOne } from '../batches/sql';
+import { sql, sqlOne } from '../database/sql';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { MoneyService } from '../transactions/money.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
