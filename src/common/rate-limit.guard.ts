@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { apiKeyFromAuthorization } from '../auth/credentials';
+import { apiKeyFromAuthorization, sha256 } from '../auth/credentials';
 
 const KNOWN_KEY_TTL_MS = 60_000;
 
@@ -34,7 +33,7 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
   protected async getTracker(req: Record<string, any>): Promise<string> {
     const key = apiKeyFromAuthorization(req.headers?.authorization);
     if (key && key.length <= 200) {
-      const digest = createHash('sha256').update(key.trim()).digest();
+      const digest = sha256(key.trim());
       if (await this.exists(digest)) return `key:${digest.toString('base64url')}`;
     }
     return `ip:${req.ip}`;
