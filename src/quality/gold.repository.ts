@@ -27,9 +27,9 @@ export class GoldRepository {
     return sql<GoldRow>(
       em,
       `INSERT INTO gold_items (task_id, parameters, answer)
-       SELECT $1, g.parameters, g.answer
-         FROM jsonb_to_recordset($2::jsonb) WITH ORDINALITY AS g(parameters jsonb, answer text, n)
-        ORDER BY g.n
+       SELECT $1, e.item -> 'parameters', e.item ->> 'answer'
+         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(item, n)
+        ORDER BY e.n
        RETURNING ${COLUMNS}`,
       [taskId, JSON.stringify(items)],
     ).then((rows) => rows.sort((a, b) => Number(a.id) - Number(b.id)));
