@@ -116,6 +116,17 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
   }
 }
 
+/**
+ * What `npm start` / `npm run demo` print when start-up fails: one line naming the problem, e.g.
+ * the HTTP port or the embedded PostgreSQL in use; the stack only for an unexpected error.
+ */
+export function startupFailureMessage(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { port?: number } | undefined;
+  if (e?.code === 'EADDRINUSE') return `OpenGuilds could not start: port ${e.port ?? ''} is in use (is another server running?); set PORT to a free port`.replace('port  is', 'the port is');
+  if (e instanceof Error) return `OpenGuilds could not start: ${e.message}${/^(the embedded|embedded)/.test(e.message) ? '' : `\n${e.stack ?? ''}`}`;
+  return `OpenGuilds could not start: ${String(err)}`;
+}
+
 function setUpOpenApi(app: INestApplication): void {
   const doc = SwaggerModule.createDocument(
     app,
