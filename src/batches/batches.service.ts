@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Caller } from '../auth/caller';
 import { conflict, invalid, invalidField, missingParam, notFound } from '../common/errors';
 import { toCents } from '../common/money';
-import { Page, pageOf } from '../common/pagination';
+import { CursorPage, Page, pageOf, unknownCursor } from '../common/pagination';
 import { ApiVersion, WireList } from '../common/wire';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { preparedRows } from '../database/prepared';
@@ -246,12 +246,18 @@ export class BatchesService {
   }
 
   /** Data of a batch in the order they were sent (oldest first), continuing the 100 GET embeds. */
-  async listData(caller: Caller, batchId: string, page: Page, status: DatumStatus | undefined) {
+  async listData(caller: Caller, batchId: string, page: CursorPage, status: DatumStatus | undefined) {
     await this.ownedBatch(caller, batchId);
+    if (page.after !== undefined) {
+      // a cursor is any datum of the batch (a status filter may have moved it out of the list since)
+      const known = await sqlOne(this.ds.manager, 'SELECT 1 FROM data WHERE id = $1 AND batch_id = $2', [page.after, batchId]);
+      if (!known) throw unknownCursor(page.after);
+    }
     const rows = await sql<DatumRow>(
       this.ds.manager,
-      `SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 AND ($2::text IS NULL OR status = $2) ORDER BY batch_id, id LIMIT $3 OFFSET $4`,
-      [batchId, status ?? null, page.limit + 1, page.offset],
+      `SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 AND ($2::text IS NULL OR status = $2) AND ($5::bigint IS NULL OR id > $5)
+        ORDER BY batch_id, id LIMIT $3 OFFSET $4`,
+      [batchId, status ?? null, page.limit + 1, page.offset, page.after ?? null],
     );
     return pageOf(`/api/batches/${batchId}/data`, page, rows, presentDatum);
   }
@@ -260,9 +266,15 @@ export class BatchesService {
     return presentDatum(await this.ownedDatum(caller, id));
   }
 
-  async history(caller: Caller, datumId: string, page: Page) {
+  async history(caller: Caller, datumId: string, page: CursorPage) {
     await this.ownedDatum(caller, datumId);
-    const rows = await sql<SubmissionRow>(this.ds.manager, 'SELECT * FROM submissions WHERE datum_id = $1 ORDER BY id LIMIT $2 OFFSET $3', [datumId, page.limit + 1, page.offset]);
+    if (page.after !== undefined && !(await sqlOne(this.ds.manager, 'SELECT 1 FROM submissions WHERE id = $1 AND datum_id = $2', [page.after, datumId]))) throw unknownCursor(page.after);
+    const rows = await sql<SubmissionRow>(this.ds.manager, 'SELECT * FROM submissions WHERE datum_id = $1 AND ($4::bigint IS NULL OR id > $4) ORDER BY id LIMIT $2 OFFSET $3', [
+      datumId,
+      page.limit + 1,
+      page.offset,
+      page.after ?? null,
+    ]);
     return pageOf(`/api/data/${datumId}/history`, page, rows, presentSubmission);
   }
 

@@ -5,7 +5,7 @@ import { Caller } from '../auth/caller';
 import { digestsEqual, generateSecret, sha256 } from '../auth/credentials';
 import { conflict, forbidden, gone, notFound } from '../common/errors';
 import { toCents } from '../common/money';
-import { Page, pageOf } from '../common/pagination';
+import { CursorPage, pageOf, unknownCursor } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { inTransaction } from '../database/transaction';
 import { BatchesService } from '../batches/batches.service';
@@ -73,11 +73,15 @@ export class WorkService {
 
   // ------------------------------------------------------------------ read
 
-  async list(caller: Caller, page: Page, status?: string) {
+  /** Newest first; `page.after` (starting_after) is one of the caller's assignments. */
+  async list(caller: Caller, page: CursorPage, status?: string) {
+    if (page.after !== undefined && !(await sqlOne(this.ds.manager, 'SELECT 1 FROM assignments WHERE id = $1 AND user_id = $2', [page.after, caller.userId]))) {
+      throw unknownCursor(page.after);
+    }
     const rows = await sql<AssignmentView>(
       this.ds.manager,
-      `${VIEW_SQL} WHERE a.user_id = $1 AND ($2::text IS NULL OR a.status = $2) ORDER BY a.id DESC LIMIT $3 OFFSET $4`,
-      [caller.userId, status ?? null, page.limit + 1, page.offset],
+      `${VIEW_SQL} WHERE a.user_id = $1 AND ($2::text IS NULL OR a.status = $2) AND ($5::bigint IS NULL OR a.id < $5) ORDER BY a.id DESC LIMIT $3 OFFSET $4`,
+      [caller.userId, status ?? null, page.limit + 1, page.offset, page.after ?? null],
     );
     return pageOf('/api/assignments', page, rows, (a) => presentAssignment(a, this.config.publicUrl));
   }
