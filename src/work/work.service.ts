@@ -14,6 +14,7 @@ import { sql, sqlOne } from '../database/sql';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { MoneyService } from '../transactions/money.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
+import { BatchEventsService } from '../results/batch-events.service';
 import { ensureEscrow, ensureWallet } from '../transactions/ledger';
 import { presentAssignment } from './assignment.presenter';
 import { CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
@@ -21,6 +22,19 @@ import { AssignmentRow, AssignmentView, WorkItemRow } from './rows';
 
 /** The assignment as the submit locks it (SUBMIT_LOCK_ASSIGNMENT_SQL). */
 type LockedAssignment = AssignmentRow & { lapsed: boolean; guild_id: string; preview: string | null; escrow_id: string | null; wallet_id: string | null };
+
+/** What SUBMIT_SQL returns beside the assignment. */
+interface SubmitExtras {
+  parameters: Params;
+  batch_status: string | null;
+  just_completed: boolean;
+  submission_id: string;
+  submission_created: Date;
+  datum_status: string;
+  datum_created: Date;
+  datum_updated: Date;
+  event_hooks: boolean;
+}
 
 /** Who may act on an assignment: its worker by API key, or anyone holding its submit token. */
 export interface AssignmentAuth {
@@ -50,6 +64,7 @@ export class WorkService {
     private readonly money: MoneyService,
     private readonly webhooks: WebhooksService,
     private readonly batches: BatchesService,
+    private readonly events: BatchEventsService,
   ) {}
 
   private async view(em: EntityManager, id: string): Promise<AssignmentView> {
@@ -154,7 +169,7 @@ export class WorkService {
         const escrowId = reward > 0 ? (a.escrow_id ?? (await ensureEscrow(em, a.guild_id))) : null;
         const walletId = reward > 0 ? (a.wallet_id ?? (await ensureWallet(em, a.guild_id, a.user_id))) : null;
         const json = JSON.stringify(parameters);
-        const r = await sqlOne<AssignmentRow & { parameters: Params; batch_status: string | null; just_completed: boolean }>(em, SUBMIT_SQL, [
+        const r = await sqlOne<AssignmentRow & SubmitExtras>(em, SUBMIT_SQL, [
           w.id,
           a.id,
           w.datum_id,
@@ -167,6 +182,22 @@ export class WorkService {
           escrowId,
           walletId,
         ]);
+        if (r!.event_hooks) {
+          await this.events.afterSubmit(em, {
+            batchId: w.batch_id,
+            assignmentId: a.id,
+            workItemId: w.id,
+            taskId: w.task_id,
+            memberId: a.member_id,
+            rewardCents: reward,
+            submissionId: r!.submission_id,
+            submissionCreated: r!.submission_created,
+            claimedAt: r!.created,
+            submittedAt: r!.submitted_at ?? r!.submission_created,
+            submitted: parameters,
+            datum: { id: w.datum_id, status: r!.datum_status, parameters: r!.parameters, created: r!.datum_created, updated: r!.datum_updated },
+          });
+        }
         if (r!.batch_status === 'completed' && r!.just_completed) {
           await this.webhooks.enqueueBatchCompleted(em, w.batch_id, await this.batches.completedPayload(em, w.batch_id));
         }
