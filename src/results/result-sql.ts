@@ -47,26 +47,19 @@ export const ANSWERS_STREAM_SQL = `
    ORDER BY r.batch_id, r.id, ra.submission_id`;
 
 /**
- * The CSV header's first pass: every leaf path of the batch's data parameters (nested objects
- * walked, anything else a leaf), distinct, computed in PostgreSQL so the server's memory holds
- * only the set of columns, whatever the number of data. $1 batch.
+ * The CSV header's first pass: the keys found under `path` ('{}' = the top level) in the batch's
+ * data, aggregated in PostgreSQL (one scan; the server only holds the set of keys), each with
+ * whether it holds an object somewhere (walked one level deeper, rare: parameters are flat
+ * unless a quality aggregate nests them) and a leaf somewhere. $1 batch, $2 path (text[]).
  */
-export const PARAMETER_PATHS_SQL = `
-  WITH RECURSIVE objects(path, v) AS (
-    SELECT ARRAY[e.key], e.value
-      FROM data d CROSS JOIN LATERAL jsonb_each(d.parameters) e
-     WHERE d.batch_id = $1::bigint AND jsonb_typeof(e.value) = 'object'
-    UNION ALL
-    SELECT o.path || e.key, e.value
-      FROM objects o CROSS JOIN LATERAL jsonb_each(o.v) e
-     WHERE jsonb_typeof(e.value) = 'object')
-  SELECT DISTINCT ARRAY[k.key] AS path
-    FROM data d CROSS JOIN LATERAL jsonb_each(d.parameters) k
-   WHERE d.batch_id = $1::bigint AND jsonb_typeof(k.value) <> 'object'
-  UNION
-  SELECT o.path || e.key
-    FROM objects o CROSS JOIN LATERAL jsonb_each(o.v) e
-   WHERE jsonb_typeof(e.value) <> 'object'`;
+export const PARAMETER_KEYS_SQL = `
+  SELECT k AS key,
+         bool_or(jsonb_typeof(d.parameters #> ($2::text[] || k)) = 'object') AS nested,
+         bool_or(jsonb_typeof(d.parameters #> ($2::text[] || k)) <> 'object') AS leaf
+    FROM data d
+   CROSS JOIN LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(d.parameters #> $2::text[]) = 'object' THEN d.parameters #> $2::text[] ELSE '{}'::jsonb END) k
+   WHERE d.batch_id = $1::bigint
+   GROUP BY k`;
 
 /** A result id of the batch (the cursor check): $1 batch, $2 id. */
 export const RESULT_EXISTS_SQL = `SELECT 1 FROM results WHERE id = $2::bigint AND batch_id = $1::bigint`;

@@ -14,7 +14,7 @@ import { sql, sqlOne } from '../database/sql';
 import { LOGGER, Logger } from '../logging/logger';
 import { ANSWER_COLUMNS, cellOf, headerOf, parameterCells, parameterColumns } from './csv-columns';
 import { AnswerRow, presentAnswer, presentResult, ResultRow } from './result.presenter';
-import { ANSWERS_STREAM_SQL, PARAMETER_PATHS_SQL, RESULT_EXISTS_SQL, RESULTS_CSV_SQL, RESULTS_PAGE_SQL, RESULTS_STREAM_SQL } from './result-sql';
+import { ANSWERS_STREAM_SQL, PARAMETER_KEYS_SQL, RESULT_EXISTS_SQL, RESULTS_CSV_SQL, RESULTS_PAGE_SQL, RESULTS_STREAM_SQL } from './result-sql';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
@@ -55,6 +55,23 @@ export class ResultsService {
     return pageOf(`/api/batches/${batchId}/results`, page, rows, presentResult);
   }
 
+  /** Every leaf path of the batch's data parameters, level by level (one aggregate query per nested level). */
+  private async parameterPaths(batchId: string): Promise<string[][]> {
+    const out: string[][] = [];
+    let level: string[][] = [[]];
+    for (let depth = 0; level.length && depth < MAX_DEPTH; depth++) {
+      const next: string[][] = [];
+      for (const path of level) {
+        for (const k of await sql<{ key: string; nested: boolean; leaf: boolean }>(this.ds.manager, PARAMETER_KEYS_SQL, [batchId, path])) {
+          if (k.leaf || depth === MAX_DEPTH - 1) out.push([...path, k.key]);
+          if (k.nested) next.push([...path, k.key]);
+        }
+      }
+      level = next;
+    }
+    return out;
+  }
+
   /**
    * Streams the export to `res`. Checks run before anything is written (a 404 is an ordinary
    * error); after the headers are sent, an error can only cut the stream short.
@@ -72,8 +89,7 @@ export class ResultsService {
       text = RESULTS_CSV_SQL;
       // first pass: the set of parameter keys, aggregated in PostgreSQL (flat memory)
       const [g] = await sql<{ input_parameters: string[] }>(this.ds.manager, 'SELECT input_parameters FROM guilds WHERE id = $1', [batch.guild_id]);
-      const paths = await sql<{ path: string[] }>(this.ds.manager, PARAMETER_PATHS_SQL, [batchId]);
-      const columns = parameterColumns(g?.input_parameters ?? [], paths.map((p) => p.path));
+      const columns = parameterColumns(g?.input_parameters ?? [], await this.parameterPaths(batchId));
       header = headerOf(columns);
       transform = rowsTo((r: CsvRow) => [...parameterCells(columns, r.parameters), String(r.task_id), cellOf(r.answer), cellOf(r.confidence), String(r.answers_count)]);
     } else {
@@ -107,6 +123,9 @@ export class ResultsService {
     }
   }
 }
+
+/** The most levels of nested parameter objects walked for CSV columns; deeper objects become JSON text. */
+const MAX_DEPTH = 8;
 
 /** Object rows → arrays of cells (the CSV writer then quotes them). */
 function rowsTo<R>(cells: (row: R) => string[]): Transform {

@@ -232,6 +232,7 @@ describe('results (API.md §13.1, §13.2) and cursors (§1.1)', () => {
        INSERT INTO work_items (batch_id, datum_id, task_id, status, reward_cents) SELECT $1, d.id, $2, 'open', 0 FROM d`,
       [big, taskIds[0]],
     );
+    await s.sql('ANALYZE data; ANALYZE work_items');
     const exportRunning = () =>
       s.sql<{ pid: number; state: string }>(`SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%FROM results r JOIN data d%' AND pid <> pg_backend_pid() AND state <> 'idle'`);
     // a client that reads one chunk, then stalls: the server stops fetching (backpressure) with the query open
