@@ -60,8 +60,9 @@ export class AppModule {
       providers: [
         { provide: LOGGER, useValue: logger },
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
-        { provide: APP_GUARD, useClass: ContentTypeGuard },
+        // authentication before the body is read: ContentTypeGuard reads it, so it comes last
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: ContentTypeGuard },
       ],
       exports: [LOGGER],
       global: true,
