@@ -118,7 +118,7 @@ describe('live progress across two server processes', () => {
     db = await createTestDatabase();
     a = await startProcessServer({ db });
     b = await startProcessServer({ db });
-  }, 180_000);
+  }, 420_000); // the first build of the run (shared by every file) plus two start-ups, on a loaded box
   afterAll(async () => {
     await a?.close();
     await b?.close();
@@ -149,5 +149,5 @@ describe('live progress across two server processes', () => {
     await onA.ended;
     expect(end.data).toEqual(expect.objectContaining({ data_completed_count: 4, answers_count: 4 }));
     expectMonotone([...onB.events, ...onA.events]);
-  });
+  }, 120_000);
 });
