@@ -12,8 +12,6 @@ import { WebhookEntity } from './webhook.entities';
 import { AttemptRow, DeliveryRow } from './webhook.presenter';
 import { sql } from '../database/sql';
 
-/** The channel the dispatcher LISTENs on; a NOTIFY in a transaction is delivered at its commit. */
-export const WEBHOOK_CHANNEL = 'og_webhook_deliveries';
 export const MAX_SECRET_LENGTH = 1024;
 
 /**
@@ -74,19 +72,16 @@ export class WebhooksService {
 
   /**
    * The outbox write: one pending delivery per live webhook of the batch that lists batch.completed, each with a fresh
-   * event id, due now. Call it inside the transaction that completes the batch; the NOTIFY issued
-   * here reaches the dispatchers when that transaction commits (and not at all if it rolls back).
+   * event id, due now. Call it inside the transaction that completes the batch: the trigger on
+   * webhook_deliveries queues each delivery's job in that transaction, and the queue's NOTIFY
+   * wakes the senders when it commits (and nothing happens if it rolls back).
    */
   async enqueueBatchCompleted(em: EntityManager, batchId: string, payload: string): Promise<void> {
-    // one round trip: the NOTIFY is issued in the same statement, only when a delivery was queued
     await em.query(
-      `WITH ins AS (
-         INSERT INTO webhook_deliveries (webhook_id, event_id, payload, status, next_attempt_at)
-         SELECT id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), $2, 'pending', now()
-           FROM webhooks WHERE batch_id = $1 AND deleted_at IS NULL AND 'batch.completed' = ANY(events) ORDER BY id
-         RETURNING 1)
-       SELECT n, CASE WHEN n > 0 THEN pg_notify($3, '') END AS notified FROM (SELECT count(*)::int AS n FROM ins) c`,
-      [batchId, payload, WEBHOOK_CHANNEL],
+      `INSERT INTO webhook_deliveries (webhook_id, event_id, payload, status, next_attempt_at)
+       SELECT id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), $2, 'pending', now()
+         FROM webhooks WHERE batch_id = $1 AND deleted_at IS NULL AND 'batch.completed' = ANY(events) ORDER BY id`,
+      [batchId, payload],
     );
   }
 
@@ -95,7 +90,7 @@ export class WebhooksService {
    * transaction: one delivery per live webhook of the batch per event it lists (`events`: type and
    * exact body). batch.progress is sent at most once a minute per webhook: the webhooks whose
    * last one is older claim the next (progress_sent_at) and `progress()` renders its body, only
-   * then. The NOTIFY wakes the dispatchers at commit.
+   * then. The queue's trigger on webhook_deliveries schedules each send in this transaction.
    */
   async enqueueEvents(em: EntityManager, batchId: string, events: Array<{ type: string; payload: string }>, progress: () => Promise<string>): Promise<number> {
     const [row] = await sql<{ queued: number; progress_ids: string[] }>(
@@ -113,9 +108,8 @@ export class WebhooksService {
           WHERE w.batch_id = $1 AND w.deleted_at IS NULL
           ORDER BY w.id
          RETURNING 1)
-       SELECT n AS queued, ARRAY(SELECT id::text FROM prog) AS progress_ids, CASE WHEN n > 0 THEN pg_notify($4, '') END AS notified
-         FROM (SELECT count(*)::int AS n FROM ins) c`,
-      [batchId, events.map((e) => e.type), events.map((e) => e.payload), WEBHOOK_CHANNEL],
+       SELECT n AS queued, ARRAY(SELECT id::text FROM prog) AS progress_ids FROM (SELECT count(*)::int AS n FROM ins) c`,
+      [batchId, events.map((e) => e.type), events.map((e) => e.payload)],
     );
     let queued = row.queued;
     if (row.progress_ids.length) {
@@ -127,8 +121,8 @@ export class WebhooksService {
            SELECT id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), 'batch.progress', $2, 'pending', now()
              FROM unnest($1::bigint[]) AS id ORDER BY id
            RETURNING 1)
-         SELECT count(*) AS n, pg_notify($3, '') FROM ins`,
-        [row.progress_ids, body, WEBHOOK_CHANNEL],
+         SELECT count(*) AS n FROM ins`,
+        [row.progress_ids, body],
       );
       queued += row.progress_ids.length;
     }
@@ -245,8 +239,7 @@ export class WebhooksService {
         delivery = row;
         queued = true;
       }
-      await em.query(`SELECT pg_notify($1, '')`, [WEBHOOK_CHANNEL]);
-      return { delivery, queued };
+      return { delivery, queued }; // the trigger on webhook_deliveries (re)queued its job
     });
   }
 

@@ -213,3 +213,22 @@ export function frozenAtPay(q: QualitySettings | null): FrozenQuality | null {
 export function reservedAnswers(q: Pick<QualitySettings, 'overlap'> | null): number {
   return q ? q.overlap.max : 1;
 }
+
+/**
+ * The wire form of stored settings, keys in the contract's order (jsonb does not keep the order a
+ * row was written in). `null` for a task without a quality object.
+ */
+export function presentQuality(q: QualitySettings | null) {
+  if (!q) return null;
+  return {
+    answer: q.answer,
+    labels: q.labels,
+    overlap: { min: q.overlap.min, max: q.overlap.max, confidence: q.overlap.confidence },
+    aggregation: q.aggregation,
+    gold_rate: q.gold_rate,
+    qualification: { gold: q.qualification.gold, min_accuracy: q.qualification.min_accuracy },
+    min_quality: q.min_quality,
+    review: { mode: q.review.mode, auto_approve_after: q.review.auto_approve_after },
+    auto_reject: q.auto_reject,
+  };
+}
