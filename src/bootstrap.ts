@@ -1,6 +1,5 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -9,6 +8,7 @@ import { AppModule } from './app.module';
 import { normalizeBasicAuthorization } from './auth/credentials';
 import { AllowedMethods, ApiErrorFilter } from './common/error.filter';
 import { compatAliases } from './compat/aliases';
+import { serveOpenApi } from './common/openapi/document';
 import { bodyParsers, requireJsonAccept } from './common/http-conventions';
 import { apiValidationPipe } from './common/validation';
 import { AppConfig } from './config/config';
@@ -81,7 +81,7 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
     for (const handler of bodyParsers(config.jsonBodyLimitBytes)) app.use(handler);
     app.useGlobalPipes(apiValidationPipe());
     app.useGlobalFilters(new ApiErrorFilter(logger, () => allowedMethods));
-    setUpOpenApi(app);
+    serveOpenApi(app);
 
     await app.init();
     allowedMethods = routeTable(app);
@@ -112,20 +112,6 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     throw err;
   }
-}
-
-function setUpOpenApi(app: INestApplication): void {
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('OpenGuilds API')
-      .setDescription('The wire contract of OpenGuilds. Authenticate with your API key as the Basic username (curl -u KEY:) or as a Bearer token.')
-      .setVersion('1.0')
-      .addBasicAuth()
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/openapi.json', yamlDocumentUrl: 'api/openapi.yaml' });
 }
 
 /** Which methods each routed path answers to, read from the router once it is built. */
