@@ -77,7 +77,7 @@ export class BatchesController {
     errors: [403, 404, 409, 422],
   })
   @ApiExtraModels(Datum, DatumList, AddDataBody)
-  @ApiBody({ schema: { oneOf: [{ $ref: getSchemaPath(AddDataBody) }, { type: 'object', additionalProperties: true, description: "one datum's parameters" }] } })
+  @ApiBody({ schema: { anyOf: [{ $ref: getSchemaPath(AddDataBody) }, { type: 'object', additionalProperties: true, description: "one datum's parameters" }] } })
   @Post('batches/:id/data')
   async addData(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Body() body: Record<string, unknown>, @Res({ passthrough: true }) res: Response) {
     const out = await this.batches.addData(caller, id, body ?? {});

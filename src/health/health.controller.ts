@@ -35,7 +35,8 @@ export class HealthController {
   @ApiResponse({ status: 200, type: Readiness, description: 'ready' })
   @ApiResponse({ status: 503, type: Readiness, description: 'not ready: `error` says which dependency is down', headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer', example: 5 } } } })
   @Get('ready')
-  @HealthCheck()
+  // terminus' own swagger entries are Swagger-2 shaped (invalid OpenAPI 3); Readiness documents the answer
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   async ready(@Res({ passthrough: true }) res: Response) {
     try {
       return await this.check();

@@ -102,7 +102,7 @@ export class WorkController {
     errors: [403, 404, 409, 410, 422],
   })
   @ApiExtraModels(Assignment, SubmitAssignmentBody)
-  @ApiBody({ schema: { oneOf: [{ $ref: getSchemaPath(SubmitAssignmentBody) }, SUBMIT_FORM_SCHEMA] } })
+  @ApiBody({ schema: { anyOf: [{ $ref: getSchemaPath(SubmitAssignmentBody) }, SUBMIT_FORM_SCHEMA] } })
   @ApiQuery({ name: 'token', required: false, type: String, description: 'the token of submit_to, instead of an API key' })
   @ApiQuery({ name: 'return_to', required: false, type: String, description: 'form posts: an http(s) URL to redirect to (303) after the submit' })
   @Post('assignments/:id/submit')

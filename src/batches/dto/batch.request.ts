@@ -7,7 +7,8 @@ import { CreateWebhookDto } from '../../webhooks/dto/webhook.dto';
  */
 export class RailsParameter {
   @ApiProperty({ type: String, example: 'audio_url' }) key: string;
-  @ApiProperty({ description: 'any JSON value', example: 'https://example.com/a.mp3' }) value: unknown;
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object', additionalProperties: true }, { type: 'array', items: {} }], description: 'any JSON value', example: 'https://example.com/a.mp3' })
+  value: unknown;
 }
 
 export class RailsDatum {

@@ -18,6 +18,21 @@ money is rendered twice (\`"cost": "$6.00"\`, \`"cost_cents": 600\`); collection
 collections wrapped as Lists and connections with \`source_id\`/\`target_id\`. This document
 describes the default shapes.`;
 
+const TAGS: Record<string, string> = {
+  Accounts: 'Registration, the caller, API keys (API.md §1.3).',
+  Batches: 'Batches of data sent through a guild\'s pipeline; files; paying (API.md §5).',
+  Guilds: 'A requester\'s guilds (API.md §2).',
+  Invites: 'Inviting workers into a guild (API.md §6).',
+  Members: 'The workers of a guild (API.md §6).',
+  Operations: 'Liveness and readiness (API.md §10).',
+  Subscriptions: 'Which tasks a worker wants work from (API.md §6).',
+  Tasks: 'Tasks and the connections between them: the pipeline (API.md §4).',
+  Wallets: 'Wallets, transactions, payouts, cards (API.md §8).',
+  Webhooks: 'Signed calls to the requester when a batch completes; their delivery log (API.md §9).',
+  Work: 'Claiming and submitting work (API.md §7).',
+  Workspaces: 'The web pages workers do the work in (API.md §3).',
+};
+
 /**
  * The OpenAPI document, generated from the controllers' decorators (ApiDoc) and the response
  * classes (src/<module>/dto/*.response.ts). Served at /api/openapi.json; `npm run openapi:dump`
@@ -36,7 +51,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   // Controllers are scanned in module order; list the tags once, alphabetically, for the docs page.
   const tags = new Set<string>();
   for (const item of Object.values(doc.paths)) for (const op of Object.values(item)) for (const t of (op as { tags?: string[] }).tags ?? []) tags.add(t);
-  doc.tags = [...tags].sort().map((name) => ({ name }));
+  doc.tags = [...tags].sort().map((name) => ({ name, ...(TAGS[name] ? { description: TAGS[name] } : {}) }));
   return doc;
 }
 
