@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MembersModule } from './members/members.module';
 import { TasksModule } from './tasks/tasks.module';
+import { QualityModule } from './quality/quality.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { BatchesModule } from './batches/batches.module';
 import { WorkModule } from './work/work.module';
@@ -49,6 +50,7 @@ export class AppModule {
         GuildsModule,
         WorkspacesModule,
         TasksModule,
+        QualityModule,
         MembersModule,
         WebhooksModule,
         BatchesModule,
@@ -58,8 +60,9 @@ export class AppModule {
       providers: [
         { provide: LOGGER, useValue: logger },
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
-        { provide: APP_GUARD, useClass: ContentTypeGuard },
+        // authentication before the body is read: ContentTypeGuard reads it, so it comes last
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: ContentTypeGuard },
       ],
       exports: [LOGGER],
       global: true,
