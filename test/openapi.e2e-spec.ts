@@ -201,6 +201,15 @@ describe('OpenAPI document: every real response matches it', () => {
     await eventually(async () => (await call('get', `/api/webhooks/${hook}/deliveries`, { key: O })).body.data?.length > 0);
     await expectStatus(202, 'post', `/api/webhooks/${hook}/redeliver`, { key: O });
 
+    // quality settings and control answers (API.md §11), in a guild of their own
+    const g2 = await expectStatus(201, 'post', '/api/guilds', { key: O, body: { name: 'Labels', description: 'cats and dogs', input_parameters: ['image_url'] } });
+    const quality = { answer: 'label', labels: ['cat', 'dog'], overlap: { min: 1, max: 3, confidence: 0.9 } };
+    const labelled = await expectStatus(201, 'post', `/api/guilds/${g2.id}/tasks`, { key: O, body: { name: 'Label', minimum_amount_cents: 5, quality } });
+    const gold = await expectStatus(201, 'post', `/api/tasks/${labelled.id}/gold`, { key: O, body: { data: [{ parameters: { image_url: 'https://example.com/cat.png' }, answer: 'cat' }] } });
+    await expectStatus(422, 'post', `/api/tasks/${labelled.id}/gold`, { key: O, body: { data: [{ parameters: { image_url: 'https://example.com/h.png' }, answer: 'horse' }] } });
+    await expectStatus(200, 'get', `/api/tasks/${labelled.id}/gold`, { key: O });
+    await expectStatus(200, 'delete', `/api/gold/${gold.data[0].id}`, { key: O });
+
     // tidy-ups and their refusals
     await expectStatus(409, 'delete', `/api/batches/${B}`, { key: O });
     await expectStatus(200, 'delete', `/api/batches/${unpaid.id}`, { key: O });

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Cents, DeletedOf, ListOf, MoneyText, ObjectName, Timestamp, WireId } from '../../common/openapi/properties';
+import { Quality } from '../../quality/dto/quality.response';
 import { NestedWorkspace } from '../../workspaces/dto/workspace.response';
 
 /** The wire objects of tasks.presenter.ts. */
@@ -18,6 +19,7 @@ export class Task {
   @MoneyText('$5.00', 'what one datum costs at this task and what the worker who does it earns') minimum_amount: string;
   @Cents(500) minimum_amount_cents: number;
   @ApiProperty({ type: 'integer', description: 'how long a claim holds the work', example: 1800 }) lease_seconds: number;
+  @ApiProperty({ type: () => Quality, nullable: true, description: 'API.md §11; null: one answer per datum, approved at once' }) quality: Quality | null;
   @ApiProperty({ type: () => NestedWorkspace, nullable: true }) workspace: NestedWorkspace | null;
   @ApiProperty({ type: () => [Connection], description: 'inbound and outbound connections (a List under OpenGuilds-Version 2018-12-18)' }) connections: Connection[];
   @ApiPropertyOptional({ type: 'integer', description: 'GET /api/me/tasks only: pieces of work open at the task', example: 2 }) open_work_count?: number;
