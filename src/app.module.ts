@@ -10,9 +10,10 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { GuildsModule } from './guilds/guilds.module';
 import { HealthModule } from './health/health.module';
-import { JobsModule } from './jobs/jobs.module';
+import { QueueModule } from './queue/queue.module';
 import { MembersModule } from './members/members.module';
 import { TasksModule } from './tasks/tasks.module';
+import { QualityModule } from './quality/quality.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { BatchesModule } from './batches/batches.module';
 import { WorkModule } from './work/work.module';
@@ -45,10 +46,11 @@ export class AppModule {
         AuthModule,
         HealthModule,
         TransactionsModule,
-        JobsModule,
+        QueueModule,
         GuildsModule,
         WorkspacesModule,
         TasksModule,
+        QualityModule,
         MembersModule,
         WebhooksModule,
         BatchesModule,

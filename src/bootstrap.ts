@@ -70,7 +70,8 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
       bodyParser: false,
       logger: new PinoNestLogger(logger),
     });
-    let allowedMethods: AllowedMethods | undefined;
+    // filled in once the router is built (below); the filter reads it per request
+    let allowedMethods: AllowedMethods | undefined = undefined;
     app.use(httpLogger(logger));
     // URL aliases of the docs and the Ruby clients → canonical paths, before anything reads the path
     app.use(compatAliases);

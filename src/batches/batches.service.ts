@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { types as pgTypes } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { Caller } from '../auth/caller';
-import { conflict, invalid, invalidField, missingParam, notFound } from '../common/errors';
+import { conflict, invalidField, missingParam, notFound } from '../common/errors';
 import { checkedCost, toCents } from '../common/money';
 import { Page, pageOf } from '../common/pagination';
 import { ApiVersion, WireList } from '../common/wire';

@@ -52,6 +52,7 @@ export async function startEmbeddedPostgres(opts: {
         throw new Error(
           `embedded PostgreSQL could not initialise ${opts.dir}: when the server runs as root, Postgres runs as the ` +
             `'postgres' user, which needs to enter every parent directory (e.g. chmod o+x on them), or set DATA_DIR elsewhere. ${String(err)}`,
+          { cause: err },
         );
       }
       throw err;

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BatchesModule } from '../batches/batches.module';
 import { GuildsModule } from '../guilds/guilds.module';
-import { TasksModule } from '../tasks/tasks.module';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { ClaimEndingsModule } from './claim-endings';

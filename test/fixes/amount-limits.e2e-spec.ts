@@ -21,7 +21,9 @@ describe('amounts beyond 2^53 − 1 cents: 422, nothing stored, lists stay reada
     owner = await registerUser(s.http);
     guildId = (await createGuild(s.http, owner)).id as string;
     for (let i = 0; i < TASKS; i += 10) {
-      await Promise.all(Array.from({ length: Math.min(10, TASKS - i) }, (_, j) => createTask(s.http, owner, guildId, { name: `T${i + j}`, minimum_amount_cents: PRICE })));
+      await Promise.all(
+        Array.from({ length: Math.min(10, TASKS - i) }, (_, j) => createTask(s.http, owner, guildId, { name: `T${i + j}`, minimum_amount_cents: PRICE })),
+      );
     }
   }, 120_000);
   afterAll(() => s.close());
@@ -39,7 +41,10 @@ describe('amounts beyond 2^53 − 1 cents: 422, nothing stored, lists stay reada
   }, 120_000);
 
   it('adding data past the limit to an unpaid batch is refused too; the batch, the list and pay stay readable', async () => {
-    const b = await s.http.post(`/api/guilds/${guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{}] } });
+    const b = await s.http
+      .post(`/api/guilds/${guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{}] } });
     expect(b.status).toBe(201);
     const more = `{"data":[${Array(990_000).fill('{}').join(',')}]}`;
     const res = await s.http.post(`/api/batches/${b.body.id}/data`).set('Authorization', owner.auth).set('Content-Type', 'application/json').send(more);
