@@ -17,6 +17,7 @@ import { QualityModule } from './quality/quality.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { BatchesModule } from './batches/batches.module';
 import { WorkModule } from './work/work.module';
+import { ResultsModule } from './results/results.module';
 import { LOGGER, Logger } from './logging/logger';
 import { TransactionsModule } from './transactions/transactions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -55,6 +56,7 @@ export class AppModule {
         WebhooksModule,
         BatchesModule,
         WorkModule,
+        ResultsModule,
         WorkerModule,
       ],
       providers: [

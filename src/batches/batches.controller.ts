@@ -3,7 +3,7 @@ import { ApiBasicAuth, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Caller, CurrentCaller, WireVersion } from '../auth/caller';
 import { IdParam } from '../common/ids';
-import { PageQuery, toPage } from '../common/pagination';
+import { CursorPageQuery, toCursorPage, toPage } from '../common/pagination';
 import type { ApiVersion } from '../common/wire';
 import { Idempotent } from '../common/idempotency';
 import { presentTransaction } from '../transactions/transaction.presenter';
@@ -47,7 +47,7 @@ export class BatchesController {
 
   @Get('batches/:id/data')
   listData(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Query() q: DataListQuery) {
-    return this.batches.listData(caller, id, toPage(q), q.status);
+    return this.batches.listData(caller, id, toCursorPage(q), q.status);
   }
 
   @Post('batches/:id/data')
@@ -69,7 +69,7 @@ export class BatchesController {
   }
 
   @Get('data/:id/history')
-  history(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Query() q: PageQuery) {
-    return this.batches.history(caller, id, toPage(q));
+  history(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Query() q: CursorPageQuery) {
+    return this.batches.history(caller, id, toCursorPage(q));
   }
 }

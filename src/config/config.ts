@@ -34,6 +34,12 @@ export interface AppConfig {
   uploadLimitBytes: number;
   maxBatchData: number;
   logLevel: string;
+  /** open progress streams (GET /api/batches/:id/events) one API key may hold per process; 429 past it */
+  sseMaxStreamsPerKey: number;
+  /** seconds between comment lines on an idle progress stream, so proxies keep it open */
+  sseHeartbeatSeconds: number;
+  /** least milliseconds between two progress events of one stream (API.md §13.3: at most one a second) */
+  sseMinIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -112,6 +118,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     uploadLimitBytes: int(env, 'UPLOAD_LIMIT_BYTES', 20 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     maxBatchData: int(env, 'MAX_BATCH_DATA', 100_000, 1, 10_000_000),
     logLevel: str(env, 'LOG_LEVEL') ?? (mode === 'test' ? 'warn' : 'info'),
+    sseMaxStreamsPerKey: int(env, 'SSE_MAX_STREAMS_PER_KEY', 20, 1, 100_000),
+    sseHeartbeatSeconds: int(env, 'SSE_HEARTBEAT_SECONDS', 15, 1, 3600),
+    sseMinIntervalMs: 1000,
   };
 }
 

@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBasicAuth, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { IdParam } from '../common/ids';
 import { PageQuery, pageOf, toPage } from '../common/pagination';
-import { CreateWebhookDto } from './dto/webhook.dto';
+import { CreateWebhookDto, UpdateWebhookDto } from './dto/webhook.dto';
 import { presentAttempt, presentDelivery, presentWebhook } from './webhook.presenter';
 import { WebhooksService } from './webhooks.service';
 
@@ -28,6 +28,11 @@ export class WebhooksController {
   @Get('webhooks/:id')
   async get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string) {
     return presentWebhook(await this.webhooks.get(caller, id));
+  }
+
+  @Patch('webhooks/:id')
+  async update(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Body() dto: UpdateWebhookDto) {
+    return presentWebhook(await this.webhooks.update(caller, id, dto));
   }
 
   @Delete('webhooks/:id')
