@@ -4,7 +4,7 @@ import { types as pgTypes } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { Caller } from '../auth/caller';
 import { conflict, invalidField, missingParam, notFound } from '../common/errors';
-import { toCents } from '../common/money';
+import { checkedCost, toCents } from '../common/money';
 import { CursorPage, Page, pageOf, unknownCursor } from '../common/pagination';
 import { ApiVersion, WireList } from '../common/wire';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -79,6 +79,7 @@ export class BatchesService {
 
     const dataField = 'data_attributes' in b && !('data' in b) ? 'data_attributes' : 'data';
     const data = normalizeData(b[dataField] ?? [], `batch.${dataField}`, guild.inputParameters, this.config.maxBatchData, { allowEmpty: true });
+    checkedCost(data.length, await this.pipeline.pricePerDatumCents(guildId), `batch.${dataField}`);
     const hookField = 'webhooks_attributes' in b && !('webhooks' in b) ? 'webhooks_attributes' : 'webhooks';
     const hookSpecs = b[hookField] ?? [];
     await this.webhooks.validateDestinations(hookSpecs as Array<{ destination: unknown; secret: unknown; events?: unknown }>, `batch.${hookField}`);
@@ -121,6 +122,7 @@ export class BatchesService {
     const rows = await inTransaction(this.ds, async (em) => {
       const locked = await this.lockBatch(em, caller, batchId);
       if (locked.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${locked.status}; data can only be added while it is unpaid`);
+      checkedCost(locked.data_count + data.length, await this.pipeline.pricePerDatumCents(locked.guild_id, em), many ? 'data' : 'datum');
       const before = await sqlOne<{ m: string | null }>(em, 'SELECT max(id) AS m FROM data WHERE batch_id = $1', [batchId]);
       await this.insertData(em, batchId, data);
       return sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 AND id > $2 ORDER BY batch_id, id', [batchId, before?.m ?? 0]);
@@ -294,7 +296,7 @@ export class BatchesService {
     const tasks = await this.pipeline.tasks(b.guild_id);
     if (tasks.length === 0) throw invalidField('guild', `has no task; add a task to guild ${b.guild_id} before paying`);
     const price = await this.pipeline.pricePerDatumCents(b.guild_id);
-    const amountCents = b.data_count * price;
+    const amountCents = checkedCost(b.data_count, price, 'batch.data');
 
     return this.money.payForBatch({
       payerUserId: caller.userId,

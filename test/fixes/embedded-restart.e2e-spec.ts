@@ -72,7 +72,8 @@ describe('embedded PostgreSQL across a crashed server', () => {
   async function spawnServer(): Promise<Server> {
     const port = await freePort();
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OG_TEST_') && k !== 'NODE_OPTIONS' && k !== 'DATABASE_URL') env[k] = v;
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && !k.startsWith('OG_TEST_') && k !== 'NODE_OPTIONS' && k !== 'DATABASE_URL') env[k] = v;
     Object.assign(env, { NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(pgPort), LOG_LEVEL: 'info' });
     const child = spawn(process.execPath, [path.join(build, 'src', 'main.js')], { cwd: build, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
