@@ -1,4 +1,4 @@
-/* eslint-disable no-console */
+ 
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -210,7 +210,7 @@ async function main() {
   }
   const sqlc = new Client({ connectionString: dbUrl });
   await sqlc.connect();
-  const q = async <T = any>(text: string, params: unknown[] = []): Promise<T[]> => (await sqlc.query(text, params)).rows as T[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const q = async <T = any>(text: string, params: unknown[] = []): Promise<T[]> => (await sqlc.query(text, params)).rows as T[];  
   await runMigrations(dbUrl);
 
   const pgVersion = (await q<{ v: string }>("SELECT current_setting('server_version') AS v"))[0].v;
@@ -433,7 +433,7 @@ async function main() {
       new Promise<{ rps: number; p50: number; p99: number; non2xx: number }>((resolve, reject) => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const ac = require('autocannon');
-        ac({ url: target, connections: 50, duration: seconds, headers: auth ? { authorization: `Bearer ${auth}`, accept: 'application/json' } : {} }, (err: Error, res: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+        ac({ url: target, connections: 50, duration: seconds, headers: auth ? { authorization: `Bearer ${auth}`, accept: 'application/json' } : {} }, (err: Error, res: any) => {  
           if (err) return reject(err);
           resolve({ rps: round(res.requests.average), p50: res.latency.p50, p99: res.latency.p99, non2xx: res.non2xx });
         });

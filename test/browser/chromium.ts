@@ -17,7 +17,7 @@ export function chromiumMissing(): string | undefined {
 export function describeInBrowser(name: string, fn: () => void): void {
   const missing = chromiumMissing();
   if (missing && !process.env.CI) {
-    // eslint-disable-next-line no-console
+     
     console.warn(`SKIPPING browser tests "${name}": ${missing}`);
     describe.skip(name, fn);
     return;

@@ -16,7 +16,7 @@ import {
   ID,
 } from './wire-shapes';
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 /**
  * Every call the published `open-guilds` client exposes, replayed as it sends it (method, path

@@ -9,7 +9,7 @@ import { discoverRoutes } from './routes';
 
 type Who = 'anon' | 'stranger' | 'outsider' | 'member' | 'owner';
 const WHO: Who[] = ['anon', 'stranger', 'outsider', 'member', 'owner'];
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 /** One tenant's world (guild A of `owner`, with `member` and `member2` working in it). Every string in it carries `tag`. */
 interface World {
