@@ -1,6 +1,5 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -9,7 +8,9 @@ import { AppModule } from './app.module';
 import { normalizeBasicAuthorization } from './auth/credentials';
 import { AllowedMethods, ApiErrorFilter } from './common/error.filter';
 import { compatAliases } from './compat/aliases';
-import { bodyParsers, requireJsonAccept } from './common/http-conventions';
+import { serveOpenApi } from './common/openapi/document';
+import { requireJsonAccept } from './common/http-conventions';
+import { TextSafetyPipe } from './common/text-safety';
 import { apiValidationPipe } from './common/validation';
 import { AppConfig } from './config/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
@@ -69,7 +70,8 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
       bodyParser: false,
       logger: new PinoNestLogger(logger),
     });
-    let allowedMethods: AllowedMethods | undefined;
+    // filled in once the router is built (below); the filter reads it per request
+    let allowedMethods: AllowedMethods | undefined = undefined;
     app.use(httpLogger(logger));
     // URL aliases of the docs and the Ruby clients → canonical paths, before anything reads the path
     app.use(compatAliases);
@@ -78,10 +80,10 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
       next();
     });
     app.use(requireJsonAccept);
-    for (const handler of bodyParsers(config.jsonBodyLimitBytes)) app.use(handler);
-    app.useGlobalPipes(apiValidationPipe());
+    // bodies are read by ContentTypeGuard, after authentication (src/common/http-conventions.ts)
+    app.useGlobalPipes(new TextSafetyPipe(), apiValidationPipe());
     app.useGlobalFilters(new ApiErrorFilter(logger, () => allowedMethods));
-    setUpOpenApi(app);
+    serveOpenApi(app);
 
     await app.init();
     allowedMethods = routeTable(app);
@@ -114,18 +116,15 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
   }
 }
 
-function setUpOpenApi(app: INestApplication): void {
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('OpenGuilds API')
-      .setDescription('The wire contract of OpenGuilds. Authenticate with your API key as the Basic username (curl -u KEY:) or as a Bearer token.')
-      .setVersion('1.0')
-      .addBasicAuth()
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/openapi.json', yamlDocumentUrl: 'api/openapi.yaml' });
+/**
+ * What `npm start` / `npm run demo` print when start-up fails: one line naming the problem, e.g.
+ * the HTTP port or the embedded PostgreSQL in use; the stack only for an unexpected error.
+ */
+export function startupFailureMessage(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { port?: number } | undefined;
+  if (e?.code === 'EADDRINUSE') return `OpenGuilds could not start: port ${e.port ?? ''} is in use (is another server running?); set PORT to a free port`.replace('port  is', 'the port is');
+  if (e instanceof Error) return `OpenGuilds could not start: ${e.message}${/^(the embedded|embedded)/.test(e.message) ? '' : `\n${e.stack ?? ''}`}`;
+  return `OpenGuilds could not start: ${String(err)}`;
 }
 
 /** Which methods each routed path answers to, read from the router once it is built. */

@@ -12,6 +12,8 @@ export interface FileStorage {
   put(key: string, bytes: Buffer): Promise<void>;
   exists(key: string): Promise<boolean>;
   open(key: string): Readable;
+  /** Deletes the bytes of `key` (no error if absent): an upload whose rows rolled back. */
+  remove(key: string): Promise<void>;
 }
 
 export const FILE_STORAGE = Symbol('FILE_STORAGE');
@@ -45,5 +47,9 @@ export class LocalFileStorage implements FileStorage {
 
   open(key: string): Readable {
     return fs.createReadStream(this.pathOf(key));
+  }
+
+  async remove(key: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(key), { force: true });
   }
 }

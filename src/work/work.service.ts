@@ -5,7 +5,7 @@ import { Caller } from '../auth/caller';
 import { digestsEqual, generateSecret, sha256 } from '../auth/credentials';
 import { conflict, forbidden, gone, notFound } from '../common/errors';
 import { toCents } from '../common/money';
-import { Page, pageOf } from '../common/pagination';
+import { CursorPage, pageOf, unknownCursor } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { inTransaction } from '../database/transaction';
 import { BatchesService } from '../batches/batches.service';
@@ -14,13 +14,28 @@ import { sql, sqlOne } from '../database/sql';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { MoneyService } from '../transactions/money.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
+import { BatchEventsService } from '../results/batch-events.service';
 import { ensureEscrow, ensureWallet } from '../transactions/ledger';
 import { presentAssignment } from './assignment.presenter';
-import { CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
+import { ClaimEndings } from './claim-endings';
+import { VISIBLE_PARAMETERS_SQL, CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
 import { AssignmentRow, AssignmentView, WorkItemRow } from './rows';
 
 /** The assignment as the submit locks it (SUBMIT_LOCK_ASSIGNMENT_SQL). */
 type LockedAssignment = AssignmentRow & { lapsed: boolean; guild_id: string; preview: string | null; escrow_id: string | null; wallet_id: string | null };
+
+/** What SUBMIT_SQL returns beside the assignment. */
+interface SubmitExtras {
+  parameters: Params;
+  batch_status: string | null;
+  just_completed: boolean;
+  submission_id: string;
+  submission_created: Date;
+  datum_status: string;
+  datum_created: Date;
+  datum_updated: Date;
+  event_hooks: boolean;
+}
 
 /** Who may act on an assignment: its worker by API key, or anyone holding its submit token. */
 export interface AssignmentAuth {
@@ -29,7 +44,7 @@ export interface AssignmentAuth {
 }
 
 const VIEW_SQL = `
-  SELECT a.*, d.parameters, w.preview, (a.expires <= now()) AS lapsed
+  SELECT a.*, ${VISIBLE_PARAMETERS_SQL} AS parameters, w.preview, (a.expires <= now()) AS lapsed
     FROM assignments a
     JOIN data d ON d.id = a.datum_id
     JOIN tasks t ON t.id = a.task_id
@@ -50,6 +65,8 @@ export class WorkService {
     private readonly money: MoneyService,
     private readonly webhooks: WebhooksService,
     private readonly batches: BatchesService,
+    private readonly events: BatchEventsService,
+    private readonly claims: ClaimEndings,
   ) {}
 
   private async view(em: EntityManager, id: string): Promise<AssignmentView> {
@@ -73,11 +90,15 @@ export class WorkService {
 
   // ------------------------------------------------------------------ read
 
-  async list(caller: Caller, page: Page, status?: string) {
+  /** Newest first; `page.after` (starting_after) is one of the caller's assignments. */
+  async list(caller: Caller, page: CursorPage, status?: string) {
+    if (page.after !== undefined && !(await sqlOne(this.ds.manager, 'SELECT 1 FROM assignments WHERE id = $1 AND user_id = $2', [page.after, caller.userId]))) {
+      throw unknownCursor(page.after);
+    }
     const rows = await sql<AssignmentView>(
       this.ds.manager,
-      `${VIEW_SQL} WHERE a.user_id = $1 AND ($2::text IS NULL OR a.status = $2) ORDER BY a.id DESC LIMIT $3 OFFSET $4`,
-      [caller.userId, status ?? null, page.limit + 1, page.offset],
+      `${VIEW_SQL} WHERE a.user_id = $1 AND ($2::text IS NULL OR a.status = $2) AND ($5::bigint IS NULL OR a.id < $5) ORDER BY a.id DESC LIMIT $3 OFFSET $4`,
+      [caller.userId, status ?? null, page.limit + 1, page.offset, page.after ?? null],
     );
     return pageOf('/api/assignments', page, rows, (a) => presentAssignment(a, this.config.publicUrl));
   }
@@ -108,24 +129,6 @@ export class WorkService {
     return { w, a };
   }
 
-  /**
-   * Ends a claim that will not be submitted (lapsed lease or release): the assignment becomes
-   * `status`; the work is open again — or, when its batch was canceled, canceled with its escrow
-   * refunded to the requester (business key work:<id>:refund, so a sweeper racing a late submit
-   * refunds once).
-   */
-  async endClaim(em: EntityManager, w: WorkItemRow, a: AssignmentRow, status: 'expired' | 'released'): Promise<void> {
-    await sql(em, `UPDATE assignments SET status = $2, updated = now() WHERE id = $1 AND status = 'claimed'`, [a.id, status]);
-    if (w.status !== 'claimed' || w.assignment_id !== a.id) return;
-    if (w.canceled) {
-      await sql(em, `UPDATE work_items SET status = 'canceled', updated = now() WHERE id = $1`, [w.id]);
-      const b = await sqlOne<{ guild_id: string; owner_id: string }>(em, 'SELECT guild_id, owner_id FROM batches WHERE id = $1', [w.batch_id]);
-      await this.money.refund(em, { guildId: b!.guild_id, requesterUserId: b!.owner_id, amountCents: toCents(w.reward_cents), businessKey: `work:${w.id}:refund`, batchId: w.batch_id });
-    } else {
-      await sql(em, `UPDATE work_items SET status = 'open', assignment_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [w.id]);
-    }
-  }
-
   // ------------------------------------------------------------------ submit
 
   /**
@@ -140,7 +143,7 @@ export class WorkService {
       if (a.status === 'submitted') throw conflict(`Assignment ${id} was already submitted`);
       if (a.status === 'released') return 'released' as const;
       if (a.status === 'expired' || a.lapsed) {
-        await this.endClaim(em, w, a, 'expired');
+        await this.claims.end(em, w, a, 'expired');
         return 'expired' as const;
       }
       if (!w.canceled) {
@@ -150,7 +153,7 @@ export class WorkService {
         const escrowId = reward > 0 ? (a.escrow_id ?? (await ensureEscrow(em, a.guild_id))) : null;
         const walletId = reward > 0 ? (a.wallet_id ?? (await ensureWallet(em, a.guild_id, a.user_id))) : null;
         const json = JSON.stringify(parameters);
-        const r = await sqlOne<AssignmentRow & { parameters: Params; batch_status: string | null; just_completed: boolean }>(em, SUBMIT_SQL, [
+        const r = await sqlOne<AssignmentRow & SubmitExtras>(em, SUBMIT_SQL, [
           w.id,
           a.id,
           w.datum_id,
@@ -163,6 +166,22 @@ export class WorkService {
           escrowId,
           walletId,
         ]);
+        if (r!.event_hooks) {
+          await this.events.afterSubmit(em, {
+            batchId: w.batch_id,
+            assignmentId: a.id,
+            workItemId: w.id,
+            taskId: w.task_id,
+            memberId: a.member_id,
+            rewardCents: reward,
+            submissionId: r!.submission_id,
+            submissionCreated: r!.submission_created,
+            claimedAt: r!.created,
+            submittedAt: r!.submitted_at ?? r!.submission_created,
+            submitted: parameters,
+            datum: { id: w.datum_id, status: r!.datum_status, parameters: r!.parameters, created: r!.datum_created, updated: r!.datum_updated },
+          });
+        }
         if (r!.batch_status === 'completed' && r!.just_completed) {
           await this.webhooks.enqueueBatchCompleted(em, w.batch_id, await this.batches.completedPayload(em, w.batch_id));
         }
@@ -191,10 +210,10 @@ export class WorkService {
       if (a.status === 'submitted') throw conflict(`Assignment ${id} was already submitted`);
       if (a.status === 'released') throw conflict(`Assignment ${id} was already released`);
       if (a.status === 'expired' || a.lapsed) {
-        await this.endClaim(em, w, a, 'expired');
+        await this.claims.end(em, w, a, 'expired');
         return 'expired' as const;
       }
-      await this.endClaim(em, w, a, 'released');
+      await this.claims.end(em, w, a, 'released');
       return 'released' as const;
     });
     if (outcome === 'expired') throw gone(`Assignment ${id} expired: its lease lapsed`);
@@ -219,7 +238,7 @@ export class WorkService {
         if (!w) return 0; // someone is submitting or claiming it right now
         const a = await sqlOne<AssignmentRow>(em, `SELECT * FROM assignments WHERE id = $1 AND status = 'claimed' AND expires <= now() FOR UPDATE`, [c.id]);
         if (!a) return 0;
-        await this.endClaim(em, w, a, 'expired');
+        await this.claims.end(em, w, a, 'expired');
         return 1;
       });
     }
