@@ -2,7 +2,6 @@ import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { startServer } from '../src/bootstrap';
 import { inTransaction } from '../src/database/transaction';
-import { MAX_IN_FLIGHT } from '../src/webhooks/webhook-dispatcher';
 import { WebhooksService } from '../src/webhooks/webhooks.service';
 import { registerUser, TestUser } from './support/fixtures';
 import { CapturedLogs, startTestServer, TestServer } from './support/server';
@@ -350,16 +349,16 @@ describe('webhooks', () => {
 
     it('shares the sending between processes (the second process sends too) without sending an attempt twice', async () => {
       // Two servers on a database of their own, the second with its own log. The receiver holds
-      // every answer until 17 requests are open at once: one process sends at most MAX_IN_FLIGHT
-      // (16) at a time, so the 17th can only come from the other process — without it, no answer
-      // is ever sent and the test times out. (Timeouts are long, so no attempt is retried.)
-      const a = await startTestServer({ webhookRetryScheduleSeconds: [1], webhookTimeoutMs: 120_000, webhookAllowPrivate: true });
+      // every answer until 5 requests are open at once: one process runs at most queueConcurrency
+      // (4) jobs at a time, so the 5th can only come from the other process — without it, no
+      // answer is ever sent and the test times out. (Timeouts are long, so no attempt is retried.)
+      const a = await startTestServer({ webhookRetryScheduleSeconds: [1], webhookTimeoutMs: 120_000, webhookAllowPrivate: true, queueConcurrency: 4 });
       const peerLogs = new CapturedLogs();
       const peer = await startServer({ ...a.config, port: 0 }, { skipMigrations: true, logStream: peerLogs });
       let release!: () => void;
       const barrier = new Promise<number>((resolve) => (release = () => resolve(200)));
       const r = await receiver((n) => {
-        if (n > MAX_IN_FLIGHT) release();
+        if (n > a.config.queueConcurrency) release();
         return barrier;
       });
       try {
