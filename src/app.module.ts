@@ -17,6 +17,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
 import { BatchesModule } from './batches/batches.module';
 import { WorkModule } from './work/work.module';
 import { LOGGER, Logger } from './logging/logger';
+import { MetricsModule } from './metrics/metrics.module';
 import { TransactionsModule } from './transactions/transactions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { WorkerModule } from './worker/worker.module';
@@ -42,6 +43,7 @@ export class AppModule {
           retryDelay: 500,
         }),
         ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.rateLimitPerMinute }]),
+        MetricsModule,
         AuthModule,
         HealthModule,
         TransactionsModule,

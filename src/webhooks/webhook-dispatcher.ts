@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER, Logger } from '../logging/logger';
+import { Metrics } from '../metrics/metrics.service';
 import { ForbiddenDestinationError, hostOf, isForbiddenAddress, safeLookup } from './destination-policy';
 import { signWebhook } from './signature';
 import { WEBHOOK_CHANNEL } from './webhooks.service';
@@ -30,6 +31,8 @@ interface ClaimedDelivery {
   lock: string;
   destination: string;
   secret: string;
+  /** seconds between the attempt being due and this claim of it */
+  lag_seconds: number;
 }
 
 type GotFn = typeof import('got').default;
@@ -62,6 +65,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -142,7 +146,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
                         LIMIT $1
                         FOR UPDATE SKIP LOCKED)
           AND w.id = d.webhook_id AND w.deleted_at IS NULL
-       RETURNING d.id, d.webhook_id, d.event_id, d.payload, d.attempt_count, d.locked_until::text AS lock, w.destination, w.secret)
+       RETURNING d.id, d.webhook_id, d.event_id, d.payload, d.attempt_count, d.locked_until::text AS lock, w.destination, w.secret,
+                 greatest(0, extract(epoch FROM now() - d.next_attempt_at))::float8 AS lag_seconds)
        SELECT * FROM claimed`,
       [limit, lockMs],
     );
@@ -187,6 +192,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     const schedule = this.config.webhookRetryScheduleSeconds;
     const retryInSeconds = error !== null && attempt <= schedule.length ? schedule[attempt - 1] : null;
     const status = error === null ? 'succeeded' : retryInSeconds !== null ? 'pending' : 'failed';
+    this.metrics.webhookAttempts.inc({ result: status === 'pending' ? 'retry' : status });
+    this.metrics.webhookLag.observe(d.lag_seconds);
     try {
       const [row]: Array<{ applied: boolean }> = await this.db.query(
         `WITH upd AS (
