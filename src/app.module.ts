@@ -6,6 +6,8 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthModule } from './auth/auth.module';
 import { ContentTypeGuard } from './common/http-conventions';
 import { ApiKeyThrottlerGuard } from './common/rate-limit.guard';
+import { PostgresThrottlerStorage, RateLimitStore } from './common/rate-limit-store';
+import { DataSource } from 'typeorm';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { GuildsModule } from './guilds/guilds.module';
@@ -42,7 +44,14 @@ export class AppModule {
           retryAttempts: 3,
           retryDelay: 500,
         }),
-        ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.rateLimitPerMinute }]),
+        ThrottlerModule.forRootAsync({
+          inject: [DataSource],
+          // counters in PostgreSQL unless RATE_LIMIT_STORE=memory: every process counts the same key
+          useFactory: (ds: DataSource) => ({
+            throttlers: [{ ttl: 60_000, limit: config.rateLimitPerMinute }],
+            storage: config.rateLimitStore === 'postgres' ? new PostgresThrottlerStorage(new RateLimitStore(ds)) : undefined,
+          }),
+        }),
         MetricsModule,
         AuthModule,
         HealthModule,
@@ -59,11 +68,12 @@ export class AppModule {
       ],
       providers: [
         { provide: LOGGER, useValue: logger },
+        { provide: RateLimitStore, inject: [DataSource], useFactory: (ds: DataSource) => new RateLimitStore(ds) },
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
         { provide: APP_GUARD, useClass: ContentTypeGuard },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],
-      exports: [LOGGER],
+      exports: [LOGGER, RateLimitStore],
       global: true,
     };
   }
