@@ -12,9 +12,10 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { GuildsModule } from './guilds/guilds.module';
 import { HealthModule } from './health/health.module';
-import { JobsModule } from './jobs/jobs.module';
+import { QueueModule } from './queue/queue.module';
 import { MembersModule } from './members/members.module';
 import { TasksModule } from './tasks/tasks.module';
+import { QualityModule } from './quality/quality.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { BatchesModule } from './batches/batches.module';
 import { WorkModule } from './work/work.module';
@@ -56,10 +57,11 @@ export class AppModule {
         AuthModule,
         HealthModule,
         TransactionsModule,
-        JobsModule,
+        QueueModule,
         GuildsModule,
         WorkspacesModule,
         TasksModule,
+        QualityModule,
         MembersModule,
         WebhooksModule,
         BatchesModule,
@@ -70,8 +72,9 @@ export class AppModule {
         { provide: LOGGER, useValue: logger },
         { provide: RateLimitStore, inject: [DataSource], useFactory: (ds: DataSource) => new RateLimitStore(ds) },
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
-        { provide: APP_GUARD, useClass: ContentTypeGuard },
+        // authentication before the body is read: ContentTypeGuard reads it, so it comes last
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: ContentTypeGuard },
       ],
       exports: [LOGGER, RateLimitStore],
       global: true,

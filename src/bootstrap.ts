@@ -11,7 +11,8 @@ import { AppModule } from './app.module';
 import { normalizeBasicAuthorization } from './auth/credentials';
 import { AllowedMethods, ApiErrorFilter } from './common/error.filter';
 import { compatAliases } from './compat/aliases';
-import { bodyParsers, requireJsonAccept } from './common/http-conventions';
+import { requireJsonAccept } from './common/http-conventions';
+import { TextSafetyPipe } from './common/text-safety';
 import { apiValidationPipe } from './common/validation';
 import { AppConfig } from './config/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
@@ -99,8 +100,8 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
       next();
     });
     app.use(requireJsonAccept);
-    for (const handler of bodyParsers(config.jsonBodyLimitBytes)) app.use(handler);
-    app.useGlobalPipes(apiValidationPipe());
+    // bodies are read by ContentTypeGuard, after authentication (src/common/http-conventions.ts)
+    app.useGlobalPipes(new TextSafetyPipe(), apiValidationPipe());
     app.useGlobalFilters(new ApiErrorFilter(logger, () => allowedMethods));
     setUpOpenApi(app);
 

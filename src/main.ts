@@ -1,8 +1,14 @@
 import { startServer } from './bootstrap';
 import { loadConfigOrExit } from './config/config';
+import { describeStartupError, startupProblem } from './logging/startup-problems';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  const problem = await startupProblem(config);
+  if (problem) {
+    console.error(problem);
+    process.exit(1);
+  }
   const server = await startServer(config);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -17,6 +23,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error(`OpenGuilds could not start: ${describeStartupError(err)}`);
   process.exit(1);
 });

@@ -151,7 +151,7 @@ describe('guilds, workspaces, tasks and connections', () => {
       expect(res.status).toBe(201);
       expect(res.body).toEqual({
         object: 'Task', id: expect.any(String), guild_id: g.id, name: 'Transcribe', minimum_amount: '$5.00', minimum_amount_cents: 500,
-        lease_seconds: 1800,
+        lease_seconds: 1800, quality: null,
         workspace: { name: 'Test Workspace', link: `api/workspaces/${ws.id}`, preview: 'https://workspace.example.com/task', permissions: 'open' },
         connections: [], created: expect.stringMatching(TIME), updated: expect.any(String),
       });

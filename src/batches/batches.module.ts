@@ -6,6 +6,7 @@ import { GuildsModule } from '../guilds/guilds.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
+import { ClaimEndingsModule } from '../work/claim-endings';
 import { BatchesController } from './batches.controller';
 import { BatchesService } from './batches.service';
 import { createFileStorage, FILE_STORAGE } from './file-storage';
@@ -18,6 +19,7 @@ import { FilesService } from './files.service';
     GuildsModule,
     TasksModule,
     WebhooksModule,
+    ClaimEndingsModule,
     MulterModule.registerAsync({
       inject: [APP_CONFIG],
       // in memory: the bytes are hashed before they are stored, and the limit bounds the buffer

@@ -20,6 +20,7 @@ import { normalizeData, Params } from './datum-input';
 import { presentDatum, presentSubmission } from './datum.presenter';
 import { BatchRow, BatchStatus, DatumRow, DatumStatus, SubmissionRow } from './rows';
 import { sql, sqlOne } from '../database/sql';
+import { ClaimEndings } from '../work/claim-endings';
 
 /** How many data GET /api/batches/:id embeds (API.md §5.1). */
 export const EMBEDDED_DATA = 100;
@@ -60,6 +61,7 @@ export class BatchesService {
     private readonly pipeline: PipelineService,
     private readonly money: MoneyService,
     private readonly webhooks: WebhooksService,
+    private readonly claims: ClaimEndings,
   ) {}
 
   // ------------------------------------------------------------------ create and add data
@@ -323,9 +325,10 @@ export class BatchesService {
   // ------------------------------------------------------------------ cancel
 
   /**
-   * API.md §5.6. In one transaction, batch row first: unclaimed work (open, waiting, and claimed
-   * work whose lease already lapsed) is canceled and its escrow refunded; live claims are marked
-   * canceled (still submittable and paid; a lapse is refunded by the sweeper or the late submit).
+   * API.md §5.6. In one transaction, batch row first: unclaimed work (open, waiting) is canceled
+   * and its escrow refunded; claims are marked canceled — a live one stays submittable and paid,
+   * a lapsed one ends now, and any later end (lapse, release, member removed) goes through
+   * ClaimEndings, which refunds it.
    */
   async cancel(caller: Caller, batchId: string) {
     await inTransaction(this.ds, async (em) => {
@@ -333,21 +336,26 @@ export class BatchesService {
       if (b.status === 'completed') throw conflict(`Batch ${batchId} is completed and cannot be canceled`);
       if (b.status === 'canceled') throw conflict(`Batch ${batchId} is already canceled`);
       if (b.status === 'processing') {
-        const unclaimed = await sql<{ reward_cents: string; assignment_id: string | null }>(
+        const unclaimed = await sql<{ reward_cents: string }>(
           em,
-          `UPDATE work_items SET status = 'canceled', updated = now()
-            WHERE batch_id = $1 AND (status IN ('open', 'waiting') OR (status = 'claimed' AND lease_expires_at <= now()))
-            RETURNING reward_cents, assignment_id`,
+          `UPDATE work_items SET status = 'canceled', updated = now() WHERE batch_id = $1 AND status IN ('open', 'waiting') RETURNING reward_cents`,
           [batchId],
         );
-        const lapsed = unclaimed.map((w) => w.assignment_id).filter((a): a is string => a !== null);
-        if (lapsed.length) await sql(em, `UPDATE assignments SET status = 'expired', updated = now() WHERE id = ANY($1::bigint[]) AND status = 'claimed'`, [lapsed]);
-        await sql(em, `UPDATE work_items SET canceled = true, updated = now() WHERE batch_id = $1 AND status = 'claimed'`, [batchId]);
+        // every claim is marked: a live one may still be submitted (and is paid); however it ends
+        // otherwise, ClaimEndings refunds it. Claims whose lease already lapsed end now.
+        const claimed = await sql<{ assignment_id: string; lapsed: boolean }>(
+          em,
+          `UPDATE work_items SET canceled = true, updated = now() WHERE batch_id = $1 AND status = 'claimed'
+           RETURNING assignment_id, (lease_expires_at <= now()) AS lapsed`,
+          [batchId],
+        );
+        await this.claims.endMany(em, claimed.filter((c) => c.lapsed).map((c) => String(c.assignment_id)), 'expired');
         const refund = unclaimed.reduce((s, w) => s + toCents(w.reward_cents), 0);
         if (refund > 0) {
           await this.money.refund(em, { guildId: b.guild_id, requesterUserId: b.owner_id, amountCents: refund, businessKey: `batch:${batchId}:cancel-refund`, batchId });
         }
         await sql(em, `UPDATE submissions SET parameters = '{}' WHERE datum_id IN (SELECT id FROM data WHERE batch_id = $1)`, [batchId]);
+        await sql(em, `UPDATE assignments SET parameters_seen = NULL WHERE datum_id IN (SELECT id FROM data WHERE batch_id = $1) AND parameters_seen IS NOT NULL`, [batchId]);
       }
       await sql(em, `UPDATE data SET parameters = '{}', status = 'canceled', updated = now() WHERE batch_id = $1`, [batchId]);
       await sql(em, `UPDATE batches SET status = 'canceled', canceled_at = now(), updated = now() WHERE id = $1`, [batchId]);

@@ -16,6 +16,8 @@ export interface FileStorage {
   exists(key: string): Promise<boolean>;
   /** The bytes, or undefined when the store has no such object (the API answers 404). */
   open(key: string): Promise<Readable | undefined>;
+  /** Deletes the bytes of `key` (no error if absent): an upload whose rows rolled back. */
+  remove(key: string): Promise<void>;
 }
 
 export const FILE_STORAGE = Symbol('FILE_STORAGE');
@@ -63,6 +65,10 @@ export class LocalFileStorage implements FileStorage {
     });
     return handle?.createReadStream();
   }
+
+  async remove(key: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(key), { force: true });
+  }
 }
 
 type S3Config = Extract<FileStorageConfig, { kind: 's3' }>;
@@ -109,6 +115,12 @@ export class S3FileStorage implements FileStorage {
       if (isMissing(err)) return false;
       throw err;
     }
+  }
+
+  async remove(key: string): Promise<void> {
+    const { s3, sdk } = await this.connect();
+    // DeleteObject of a missing key succeeds on S3
+    await s3.send(new sdk.DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }));
   }
 
   async open(key: string): Promise<Readable | undefined> {

@@ -89,14 +89,23 @@ export class FilesService {
       );
       const duplicate = inserted.length === 0;
       // bytes first, row commit after: a crash leaves at worst unreferenced bytes, never a row without bytes
-      if (!duplicate || !(await this.storage.exists(storageKey))) await this.storage.put(storageKey, file.buffer);
-      const d = await sqlOne<{ id: string }>(em, 'INSERT INTO data (batch_id, parameters) VALUES ($1, $2::jsonb) RETURNING id', [batchId, JSON.stringify(params)]);
-      await sql(em, 'UPDATE batches SET data_count = data_count + 1, updated = now() WHERE id = $1', [batchId]);
-      return sqlOne<FileRow>(
-        em,
-        `INSERT INTO files (id, owner_id, batch_id, datum_id, name, checksum, file_size, duplicate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-        [id, caller.userId, batchId, d!.id, name, checksum, file.size, duplicate],
-      );
+      const wrote = !duplicate || !(await this.storage.exists(storageKey));
+      if (wrote) await this.storage.put(storageKey, file.buffer);
+      try {
+        const d = await sqlOne<{ id: string }>(em, 'INSERT INTO data (batch_id, parameters) VALUES ($1, $2::jsonb) RETURNING id', [batchId, JSON.stringify(params)]);
+        await sql(em, 'UPDATE batches SET data_count = data_count + 1, updated = now() WHERE id = $1', [batchId]);
+        return await sqlOne<FileRow>(
+          em,
+          `INSERT INTO files (id, owner_id, batch_id, datum_id, name, checksum, file_size, duplicate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+          [id, caller.userId, batchId, d!.id, name, checksum, file.size, duplicate],
+        );
+      } catch (err) {
+        // the rows roll back, so do the bytes this request wrote (issue 13: they were left behind).
+        // Removed while this transaction still holds the file_blobs row: a concurrent upload of the
+        // same bytes waits on that row and writes them again itself.
+        if (!duplicate && wrote) await this.storage.remove(storageKey).catch(() => undefined);
+        throw err;
+      }
     });
     return presentFile(row!);
   }

@@ -19,6 +19,7 @@ const STATUS_TYPES: Record<number, ErrorType> = {
   422: 'InvalidParameters',
   429: 'TooManyRequests',
   500: 'InternalError',
+  502: 'BadGateway',
   503: 'ServiceUnavailable',
 };
 
@@ -49,6 +50,9 @@ export function errorBody(status: number, type: ErrorType, message: string, deta
 
 export function sendError(res: Response, status: number, type: ErrorType, message: string, opts: { details?: unknown; headers?: Record<string, string>; extra?: Record<string, unknown> } = {}) {
   if (res.headersSent) return;
+  // refused before its body was read (a 401 to an anonymous upload, say): close the connection
+  // rather than drain the rest of the body into a connection kept alive for nothing
+  if (res.req && !res.req.complete) res.setHeader('Connection', 'close');
   for (const [k, v] of Object.entries(opts.headers ?? {})) res.setHeader(k, v);
   res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(status, type, message, opts.details, opts.extra)));
 }

@@ -20,6 +20,7 @@ export type ErrorType =
   | 'InvalidParameters'
   | 'TooManyRequests'
   | 'InternalError'
+  | 'BadGateway'
   | 'ServiceUnavailable';
 
 /** The one error class of the API: rendered by ApiErrorFilter as {error, type, status, details?}. */
@@ -47,6 +48,8 @@ export const forbidden = (message: string) => new ApiError(403, 'Forbidden', mes
 export const notFound = (what: string, id?: string | number) =>
   new ApiError(404, 'RecordNotFound', id === undefined ? `${what} not found` : `Couldn't find ${what} with 'id'=${id}`);
 export const conflict = (message: string) => new ApiError(409, 'Conflict', message);
+/** A service we depend on refused our request in a way retrying will not fix (a bug or misconfiguration of ours). */
+export const badGateway = (message: string) => new ApiError(502, 'BadGateway', message);
 export const gone = (message: string) => new ApiError(410, 'Gone', message);
 export const payloadTooLarge = (message: string) => new ApiError(413, 'PayloadTooLarge', message);
 export const unsupportedMediaType = (message: string) => new ApiError(415, 'UnsupportedMediaType', message);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { GuildsModule } from '../guilds/guilds.module';
 import { TasksModule } from '../tasks/tasks.module';
+import { ClaimEndingsModule } from '../work/claim-endings';
 import { InviteMailer } from './invite-mailer';
 import { InviteEntity } from './invite.entity';
 import { MemberEntity } from './member.entity';
@@ -11,7 +12,7 @@ import { MembersService } from './members.service';
 import { SubscriptionsService } from './subscriptions.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([MemberEntity, InviteEntity]), GuildsModule, TasksModule],
+  imports: [TypeOrmModule.forFeature([MemberEntity, InviteEntity]), GuildsModule, TasksModule, ClaimEndingsModule],
   controllers: [MembersController, InvitesController, SubscriptionsController],
   providers: [MembersService, InvitesService, SubscriptionsService, InviteMailer],
   exports: [MembersService],

@@ -10,6 +10,7 @@ import { GuildAccess } from '../guilds/guild-access.service';
 import { MemberEntity } from './member.entity';
 import { MemberView } from './members.presenter';
 import { sql } from '../database/sql';
+import { ClaimEndings } from '../work/claim-endings';
 
 const VIEW_SQL = `
   SELECT m.id, m.guild_id, m.user_id, m.status, m.quality_score, m.removed_at, m.created, m.updated,
@@ -50,6 +51,7 @@ export class MembersService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: GuildAccess,
+    private readonly claims: ClaimEndings,
   ) {}
 
   /** The wire view of one member (any status). */
@@ -93,8 +95,8 @@ export class MembersService {
   }
 
   /**
-   * Ends a membership (owner only): status 'removed', the member's live assignments go back to the
-   * pool and their subscriptions are dropped, in one transaction. Work records and the wallet stay.
+   * Ends a membership (owner only): status 'removed', the member's live assignments end (ClaimEndings: back to
+   * the pool, or refunded when their batch was canceled) and their subscriptions are dropped, in one transaction. Work records and the wallet stay.
    */
   remove(caller: Caller, id: string, guildId?: string): Promise<MemberEntity> {
     return inTransaction(this.db, async (em) => {
@@ -106,18 +108,9 @@ export class MembersService {
         throw notFound('Member', id);
       }
       await em.query(`UPDATE members SET status = 'removed', removed_at = now(), updated = now() WHERE id = $1`, [member.id]);
-      const released = await sql<{ work_item_id: string }>(
-        em,
-        `UPDATE assignments SET status = 'released', updated = now() WHERE member_id = $1 AND status = 'claimed' RETURNING work_item_id`,
-        [member.id],
-      );
-      if (released.length) {
-        await em.query(
-          `UPDATE work_items SET status = 'open', assignment_id = NULL, lease_expires_at = NULL, updated = now()
-            WHERE id = ANY($1::bigint[]) AND status = 'claimed' AND NOT canceled`,
-          [released.map((r) => r.work_item_id)],
-        );
-      }
+      // every live claim ends the one way claims end (ClaimEndings): reopened, or refunded when its batch was canceled
+      const live = await sql<{ id: string }>(em, `SELECT id FROM assignments WHERE member_id = $1 AND status = 'claimed'`, [member.id]);
+      await this.claims.endMany(em, live.map((r) => r.id), 'member_removed');
       await em.query(`DELETE FROM subscriptions WHERE member_id = $1`, [member.id]);
       return member;
     });

@@ -126,14 +126,19 @@ export class Metrics {
               extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now()))::float8 AS oldest
          FROM webhook_deliveries WHERE status = 'pending'`,
     );
+    // the background queue (graphile-worker): one series per task name (webhook-delivery, invite mail, sweeps)
+    const jobs: Array<{ task: string; pending: string; due: string }> = await this.ds.query(
+      `SELECT task_identifier AS task, count(*) AS pending, count(*) FILTER (WHERE run_at <= now() AND attempts < max_attempts) AS due
+         FROM graphile_worker.jobs GROUP BY task_identifier`,
+    );
+    this.queueDepth.reset();
     this.queueDepth.set({ queue: 'webhook_deliveries', state: 'pending' }, Number(w.pending));
     this.queueDepth.set({ queue: 'webhook_deliveries', state: 'due' }, Number(w.due));
     this.webhookOldestDue.set(Math.max(0, w.oldest ?? 0));
-    const [j]: Array<{ pending: string; due: string }> = await this.ds.query(
-      `SELECT count(*) AS pending, count(*) FILTER (WHERE run_at <= now()) AS due FROM jobs`,
-    );
-    this.queueDepth.set({ queue: 'jobs', state: 'pending' }, Number(j.pending));
-    this.queueDepth.set({ queue: 'jobs', state: 'due' }, Number(j.due));
+    for (const j of jobs) {
+      this.queueDepth.set({ queue: `jobs:${j.task}`, state: 'pending' }, Number(j.pending));
+      this.queueDepth.set({ queue: `jobs:${j.task}`, state: 'due' }, Number(j.due));
+    }
   }
 
   private readPool(): void {

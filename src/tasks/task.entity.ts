@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { centsColumn } from '../common/money';
+import type { QualitySettings } from '../quality/settings/quality-settings';
 
 @Entity('tasks')
 export class TaskEntity {
@@ -22,6 +23,10 @@ export class TaskEntity {
   /** how long a claim holds the work (default 1800) */
   @Column({ name: 'lease_seconds', type: 'int' })
   leaseSeconds: number;
+
+  /** API.md §11; null = one answer per datum, approved at once (§7) */
+  @Column({ type: 'jsonb', nullable: true })
+  quality: QualitySettings | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   created: Date;

@@ -1,5 +1,6 @@
 import { money } from '../common/money';
 import { ApiVersion, nestedCollection, wireId, wireTime } from '../common/wire';
+import { presentQuality } from '../quality/settings/quality-settings';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { presentNestedWorkspace } from '../workspaces/workspaces.presenter';
 import { ConnectionEntity } from './connection.entity';
@@ -27,6 +28,7 @@ export function presentTask(
     name: task.name,
     ...money('minimum_amount', task.minimumAmountCents),
     lease_seconds: task.leaseSeconds,
+    quality: presentQuality(task.quality),
     workspace: presentNestedWorkspace(workspace),
     connections: nestedCollection(
       version,

@@ -5,6 +5,7 @@ import { Caller } from '../auth/caller';
 import { conflict, invalid, invalidField, notFound } from '../common/errors';
 import { Page } from '../common/pagination';
 import { inTransaction } from '../database/transaction';
+import { parseQualitySettings } from '../quality/settings/quality-settings';
 import { GuildAccess, GuildRole } from '../guilds/guild-access.service';
 import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { WorkspacesService } from '../workspaces/workspaces.service';
@@ -28,6 +29,7 @@ export class TasksService {
   ) {}
 
   create(caller: Caller, guildId: string, dto: CreateTaskDto): Promise<TaskEntity> {
+    const quality = dto.quality === undefined || dto.quality === null ? null : parseQualitySettings(dto.quality);
     return inTransaction(this.db, async (em) => {
       const guild = await this.access.ownerOnly(caller, guildId, em);
       const workspace = dto.workspace_id === undefined ? undefined : await this.workspaces.usableBy(guild.ownerId, String(dto.workspace_id), em);
@@ -38,6 +40,7 @@ export class TasksService {
           minimumAmountCents: dto.minimum_amount_cents,
           workspaceId: workspace?.id ?? null,
           leaseSeconds: dto.lease_seconds ?? 1800,
+          quality,
         }),
       );
     });
@@ -61,12 +64,15 @@ export class TasksService {
   }
 
   update(caller: Caller, id: string, dto: UpdateTaskDto): Promise<TaskEntity> {
+    // PATCH replaces the whole quality object (§11.6); null removes it
+    const quality = dto.quality === undefined ? undefined : dto.quality === null ? null : parseQualitySettings(dto.quality);
     return inTransaction(this.db, async (em) => {
       const { task } = await this.get(caller, id, undefined, em);
       const guild = await this.access.ownerOnly(caller, task.guildId, em);
       if (dto.name !== undefined) task.name = dto.name.trim();
       if (dto.minimum_amount_cents !== undefined) task.minimumAmountCents = dto.minimum_amount_cents;
       if (dto.lease_seconds !== undefined) task.leaseSeconds = dto.lease_seconds;
+      if (quality !== undefined) task.quality = quality;
       if (dto.workspace_id === null) task.workspaceId = null;
       else if (dto.workspace_id !== undefined) task.workspaceId = (await this.workspaces.usableBy(guild.ownerId, String(dto.workspace_id), em)).id;
       return em.save(task);

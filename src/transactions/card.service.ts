@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { ApiError, conflict, invalidField, notFound, paymentRequired } from '../common/errors';
+import { ApiError, badGateway, conflict, invalidField, notFound, paymentRequired } from '../common/errors';
 import { toCents } from '../common/money';
 import { Page } from '../common/pagination';
 import { inTransaction } from '../database/transaction';
@@ -181,7 +181,16 @@ export class CardService {
         this.logger.info({ cardChargeId: row.id, code: e.code, declineCode: e.decline_code }, 'card charge declined');
         throw paymentRequired(e.message ?? 'The card was declined', { code: e.code ?? 'card_declined', decline_code: e.decline_code ?? null });
       }
-      throw this.mapStripeError(err, 'charge', row.id);
+      const mapped = this.mapStripeError(err, 'charge', row.id);
+      // a refusal that is not "unreachable" or "in progress" ends this charge row, so the next
+      // attempt (with another card, say) starts a new one instead of resuming this one forever
+      if (mapped instanceof ApiError && mapped.getStatus() !== 503 && mapped.getStatus() !== 409) {
+        await this.db.query(`UPDATE card_charges SET status = 'failed', decline_code = $2, updated = now() WHERE id = $1 AND status = 'pending'`, [
+          row.id,
+          (err as { code?: string }).code ?? 'refused',
+        ]);
+      }
+      throw mapped;
     }
     if (charge.status !== 'succeeded' && charge.paid !== true) {
       await this.db.query(`UPDATE card_charges SET status = 'failed', decline_code = $2, updated = now() WHERE id = $1 AND status = 'pending'`, [
@@ -214,20 +223,30 @@ export class CardService {
   /** Stripe failures other than a decline. Nothing is logged but the error type and code. */
   private mapStripeError(err: unknown, what: string, cardChargeId?: string): Error {
     const type = stripeErrorType(err);
-    const e = err as { code?: string; decline_code?: string; message?: string; statusCode?: number };
+    const e = err as { code?: string; decline_code?: string; message?: string; statusCode?: number; param?: string };
     if (type === 'StripeCardError') {
       return paymentRequired(e.message ?? 'The card was declined', { code: e.code ?? 'card_declined', decline_code: e.decline_code ?? null });
     }
     if (type === 'StripeIdempotencyError' || (type === 'StripeInvalidRequestError' && e.statusCode === 409)) {
       return conflict('A payment for this is already in progress; retry shortly');
     }
-    if (type === 'StripeInvalidRequestError' && what === 'card') {
-      return invalidField('source', 'is not a usable card token');
-    }
-    this.logger.warn({ what, cardChargeId, stripeErrorType: type, code: e.code, statusCode: e.statusCode }, 'Stripe request failed');
+    this.logger.warn({ what, cardChargeId, stripeErrorType: type, code: e.code, param: e.param, statusCode: e.statusCode }, 'Stripe request failed');
+    // 503 "safe to retry" only when Stripe could not be reached or failed on its side
     if (type === 'StripeConnectionError' || type === 'StripeAPIError' || type === 'StripeRateLimitError' || type === undefined || (e.statusCode ?? 0) >= 500) {
       return stripeUnavailable();
     }
-    return stripeUnavailable();
+    // Stripe answered 4xx: the same request will fail the same way, so say what is wrong (issue 13:
+    // this was a 503 and clients retried forever)
+    const missing = e.code === 'resource_missing' || e.code === 'missing';
+    const about = `${e.param ?? ''} ${e.message ?? ''}`;
+    if (missing && /\b(source|card)\b/i.test(about)) {
+      if (what === 'card') return invalidField('source', 'is not a card token the payment processor knows');
+      return paymentRequired('The card on file is not known to the payment processor any more; add a card with POST /api/payment_methods', { code: 'payment_method_unknown', decline_code: null });
+    }
+    if (type === 'StripeInvalidRequestError' && what === 'card' && !/customer/i.test(about)) {
+      return invalidField('source', 'is not a usable card token');
+    }
+    // our request or our account is wrong (unknown customer, bad key, permissions): ours to fix
+    return badGateway(`The payment processor refused our request (${e.code ?? type}); this is a problem on our side and retrying will not help. Nothing was charged.`);
   }
 }

@@ -4,12 +4,13 @@ import { GuildsModule } from '../guilds/guilds.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
+import { ClaimEndingsModule } from './claim-endings';
 import { LeaseSweeper } from './lease-sweeper';
 import { WorkController } from './work.controller';
 import { WorkService } from './work.service';
 
 @Module({
-  imports: [BatchesModule, TransactionsModule, GuildsModule, WebhooksModule],
+  imports: [BatchesModule, TransactionsModule, GuildsModule, WebhooksModule, ClaimEndingsModule],
   controllers: [WorkController],
   providers: [WorkService, LeaseSweeper],
   // the worker pages' "claim next" (src/worker) claims through the same code

@@ -16,7 +16,8 @@ import { MoneyService } from '../transactions/money.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { ensureEscrow, ensureWallet } from '../transactions/ledger';
 import { presentAssignment } from './assignment.presenter';
-import { CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
+import { ClaimEndings } from './claim-endings';
+import { VISIBLE_PARAMETERS_SQL, CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
 import { AssignmentRow, AssignmentView, WorkItemRow } from './rows';
 import { Metrics } from '../metrics/metrics.service';
 
@@ -30,7 +31,7 @@ export interface AssignmentAuth {
 }
 
 const VIEW_SQL = `
-  SELECT a.*, d.parameters, w.preview, (a.expires <= now()) AS lapsed
+  SELECT a.*, ${VISIBLE_PARAMETERS_SQL} AS parameters, w.preview, (a.expires <= now()) AS lapsed
     FROM assignments a
     JOIN data d ON d.id = a.datum_id
     JOIN tasks t ON t.id = a.task_id
@@ -52,6 +53,7 @@ export class WorkService {
     private readonly webhooks: WebhooksService,
     private readonly batches: BatchesService,
     private readonly metrics: Metrics,
+    private readonly claims: ClaimEndings,
   ) {}
 
   private async view(em: EntityManager, id: string): Promise<AssignmentView> {
@@ -111,24 +113,6 @@ export class WorkService {
     return { w, a };
   }
 
-  /**
-   * Ends a claim that will not be submitted (lapsed lease or release): the assignment becomes
-   * `status`; the work is open again — or, when its batch was canceled, canceled with its escrow
-   * refunded to the requester (business key work:<id>:refund, so a sweeper racing a late submit
-   * refunds once).
-   */
-  async endClaim(em: EntityManager, w: WorkItemRow, a: AssignmentRow, status: 'expired' | 'released'): Promise<void> {
-    await sql(em, `UPDATE assignments SET status = $2, updated = now() WHERE id = $1 AND status = 'claimed'`, [a.id, status]);
-    if (w.status !== 'claimed' || w.assignment_id !== a.id) return;
-    if (w.canceled) {
-      await sql(em, `UPDATE work_items SET status = 'canceled', updated = now() WHERE id = $1`, [w.id]);
-      const b = await sqlOne<{ guild_id: string; owner_id: string }>(em, 'SELECT guild_id, owner_id FROM batches WHERE id = $1', [w.batch_id]);
-      await this.money.refund(em, { guildId: b!.guild_id, requesterUserId: b!.owner_id, amountCents: toCents(w.reward_cents), businessKey: `work:${w.id}:refund`, batchId: w.batch_id });
-    } else {
-      await sql(em, `UPDATE work_items SET status = 'open', assignment_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [w.id]);
-    }
-  }
-
   // ------------------------------------------------------------------ submit
 
   /**
@@ -143,7 +127,7 @@ export class WorkService {
       if (a.status === 'submitted') throw conflict(`Assignment ${id} was already submitted`);
       if (a.status === 'released') return 'released' as const;
       if (a.status === 'expired' || a.lapsed) {
-        await this.endClaim(em, w, a, 'expired');
+        await this.claims.end(em, w, a, 'expired');
         return 'expired' as const;
       }
       if (!w.canceled) {
@@ -195,10 +179,10 @@ export class WorkService {
       if (a.status === 'submitted') throw conflict(`Assignment ${id} was already submitted`);
       if (a.status === 'released') throw conflict(`Assignment ${id} was already released`);
       if (a.status === 'expired' || a.lapsed) {
-        await this.endClaim(em, w, a, 'expired');
+        await this.claims.end(em, w, a, 'expired');
         return 'expired' as const;
       }
-      await this.endClaim(em, w, a, 'released');
+      await this.claims.end(em, w, a, 'released');
       return 'released' as const;
     });
     if (outcome === 'expired') throw gone(`Assignment ${id} expired: its lease lapsed`);
@@ -223,7 +207,7 @@ export class WorkService {
         if (!w) return 0; // someone is submitting or claiming it right now
         const a = await sqlOne<AssignmentRow>(em, `SELECT * FROM assignments WHERE id = $1 AND status = 'claimed' AND expires <= now() FOR UPDATE`, [c.id]);
         if (!a) return 0;
-        await this.endClaim(em, w, a, 'expired');
+        await this.claims.end(em, w, a, 'expired');
         return 1;
       });
     }

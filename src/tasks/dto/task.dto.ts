@@ -6,6 +6,18 @@ import { IsWireId } from '../../common/id-validator';
 const MAX_CENTS = 100_000_000; // $1,000,000 per datum per task: far above any real price, far below overflow
 const MAX_LEASE = 7 * 24 * 3600;
 
+/** Parsed and checked by parseQualitySettings (src/quality/settings), which names every bad field. */
+const QUALITY_DOC = {
+  type: 'object',
+  nullable: true,
+  additionalProperties: true,
+  description:
+    'API.md §11: answer, labels, overlap {min,max,confidence}, aggregation, gold_rate, qualification {gold,min_accuracy}, min_quality, ' +
+    'review {mode,auto_approve_after}, auto_reject. Stored and validated; overlap, gold serving, qualification and review take effect ' +
+    'with the quality integration (docs/quality-and-scale.md). On PATCH the object replaces the whole previous one; null removes it.',
+  example: { answer: 'label', labels: ['cat', 'dog', 'other'], overlap: { min: 1, max: 5, confidence: 0.95 }, gold_rate: 0.1 },
+} as const;
+
 export class CreateTaskDto {
   @ApiProperty({ example: 'Transcribe' })
   @IsString()
@@ -30,6 +42,10 @@ export class CreateTaskDto {
   @Min(1)
   @Max(MAX_LEASE)
   lease_seconds?: number;
+
+  @ApiPropertyOptional(QUALITY_DOC)
+  @IsOptional()
+  quality?: unknown;
 }
 
 export class UpdateTaskDto {
@@ -58,6 +74,10 @@ export class UpdateTaskDto {
   @Min(1)
   @Max(MAX_LEASE)
   lease_seconds?: number;
+
+  @ApiPropertyOptional(QUALITY_DOC)
+  @IsOptional()
+  quality?: unknown;
 }
 
 export class CreateConnectionDto {

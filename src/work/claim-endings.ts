@@ -1,0 +1,81 @@
+import { Injectable, Module } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { toCents } from '../common/money';
+import { sql, sqlOne } from '../database/sql';
+import { MoneyService } from '../transactions/money.service';
+import { TransactionsModule } from '../transactions/transactions.module';
+import { AssignmentRow, WorkItemRow } from './rows';
+
+/**
+ * How a claim ends without a submit:
+ * - `released`: the worker gave it back (POST …/release);
+ * - `expired`: its lease lapsed (sweeper, a late submit or release, batch cancel);
+ * - `member_removed`: the owner ended the membership (the assignment reads `released`, API.md §6,
+ *   or `expired` when its lease had already lapsed).
+ */
+export type ClaimEnd = 'released' | 'expired' | 'member_removed';
+
+/**
+ * The one place where a claim ends without a submit (issue 13: three copies had drifted, and the
+ * one in member removal forgot the refund, leaving escrow stuck on a canceled batch for good).
+ * Every caller — release, late submit, the lease sweeper, member removal, batch cancel — comes
+ * here. The claim statement (CLAIM_SQL) taking over a lapsed claim of a live batch is the only
+ * other path, and it moves no money (canceled work is never re-claimed).
+ *
+ * Lock order (the work module's): work item, then assignment.
+ */
+@Injectable()
+export class ClaimEndings {
+  constructor(private readonly money: MoneyService) {}
+
+  /**
+   * Ends the claim `a` on work item `w`, both already locked by the caller. The assignment leaves
+   * `claimed`; the work is open again — or, when its batch was canceled, canceled with its escrow
+   * refunded to the requester (business key work:<id>:refund, so two enders refund once).
+   * A no-op for an assignment that already ended, or a work item that is no longer this claim's.
+   */
+  async end(em: EntityManager, w: WorkItemRow, a: AssignmentRow, how: ClaimEnd): Promise<void> {
+    const status = how === 'member_removed' ? 'released' : how;
+    // a removed member's lapsed claim is honestly `expired`; the database clock decides
+    await sql(
+      em,
+      `UPDATE assignments SET status = CASE WHEN $3 AND expires <= now() THEN 'expired' ELSE $2 END, updated = now()
+        WHERE id = $1 AND status = 'claimed'`,
+      [a.id, status, how === 'member_removed'],
+    );
+    if (w.status !== 'claimed' || String(w.assignment_id) !== String(a.id)) return;
+    if (w.canceled) {
+      await sql(em, `UPDATE work_items SET status = 'canceled', updated = now() WHERE id = $1`, [w.id]);
+      const b = await sqlOne<{ guild_id: string; owner_id: string }>(em, 'SELECT guild_id, owner_id FROM batches WHERE id = $1', [w.batch_id]);
+      await this.money.refund(em, { guildId: b!.guild_id, requesterUserId: b!.owner_id, amountCents: toCents(w.reward_cents), businessKey: `work:${w.id}:refund`, batchId: w.batch_id });
+    } else {
+      await sql(em, `UPDATE work_items SET status = 'open', assignment_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [w.id]);
+    }
+  }
+
+  /**
+   * Ends every live (status `claimed`) assignment among `assignmentIds`, locking each pair in the
+   * module's order (work items by id, then assignments) and rechecking it under the lock.
+   * Returns how many it ended.
+   */
+  async endMany(em: EntityManager, assignmentIds: string[], how: ClaimEnd): Promise<number> {
+    if (assignmentIds.length === 0) return 0;
+    const works = await sql<WorkItemRow>(
+      em,
+      `SELECT * FROM work_items WHERE id IN (SELECT work_item_id FROM assignments WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE`,
+      [assignmentIds],
+    );
+    const live = await sql<AssignmentRow>(em, `SELECT * FROM assignments WHERE id = ANY($1::bigint[]) AND status = 'claimed' ORDER BY id FOR UPDATE`, [assignmentIds]);
+    const workById = new Map(works.map((w) => [String(w.id), w]));
+    for (const a of live) await this.end(em, workById.get(String(a.work_item_id))!, a, how);
+    return live.length;
+  }
+}
+
+/** Imported by the modules that end claims (work, members, batches); depends on money only. */
+@Module({
+  imports: [TransactionsModule],
+  providers: [ClaimEndings],
+  exports: [ClaimEndings],
+})
+export class ClaimEndingsModule {}
