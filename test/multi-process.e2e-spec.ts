@@ -24,6 +24,9 @@ const binary = (req: ReturnType<TestAgent['get']>) =>
     res.on('end', () => cb(null, Buffer.concat(chunks)));
   });
 
+// many sequential requests against two processes: allow for a loaded machine
+jest.setTimeout(300_000);
+
 describe.each([
   ['an S3-compatible store (s3rver)', 's3'],
   ['a shared file: directory', 'file'],
@@ -54,9 +57,10 @@ describe.each([
     stripe = await startStripeMock();
     env.STRIPE_API_URL = stripe.url;
     // each process has its own DATA_DIR (ProcessServer): only FILE_STORAGE_URL is shared
-    [a, b] = await Promise.all([startProcessServer({ db, env }), startProcessServer({ db, env })]);
+    // the first start compiles the app once per run (slow on a loaded machine): generous hook time
+    [a, b] = await Promise.all([startProcessServer({ db, env, readyTimeoutMs: 300_000 }), startProcessServer({ db, env, readyTimeoutMs: 300_000 })]);
     receiver = await startReceiver();
-  }, 180_000);
+  }, 600_000);
   afterAll(async () => {
     await a?.close();
     await b?.close();

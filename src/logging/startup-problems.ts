@@ -10,7 +10,7 @@ import { AppConfig } from '../config/config';
  */
 export async function startupProblem(config: AppConfig, command = 'npm start'): Promise<string | undefined> {
   if (config.port !== 0 && (await listening(config.port))) {
-    return `Port ${config.port} is already in use (is OpenGuilds already running there?). Stop it, or run on another port: PORT=${config.port + 1} DATA_DIR=./.data-${config.port + 1} ${command}`;
+    return `Port ${config.port} is already in use (is OpenGuilds already running there?). Stop it, or run another on its own port and data: PORT=${config.port + 1} DATA_DIR=./.data-${config.port + 1} EMBEDDED_POSTGRES_PORT=${config.embeddedPostgresPort + 1} ${command}`;
   }
   if (!config.databaseUrl) {
     const pidFile = path.join(config.dataDir, 'postgres', 'postmaster.pid');
