@@ -19,6 +19,7 @@ import { QualityModule } from './quality/quality.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { BatchesModule } from './batches/batches.module';
 import { WorkModule } from './work/work.module';
+import { ResultsModule } from './results/results.module';
 import { LOGGER, Logger } from './logging/logger';
 import { MetricsModule } from './metrics/metrics.module';
 import { TransactionsModule } from './transactions/transactions.module';
@@ -66,6 +67,7 @@ export class AppModule {
         WebhooksModule,
         BatchesModule,
         WorkModule,
+        ResultsModule,
         WorkerModule,
       ],
       providers: [

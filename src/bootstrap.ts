@@ -1,6 +1,5 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Express } from 'express';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
@@ -11,6 +10,7 @@ import { AppModule } from './app.module';
 import { normalizeBasicAuthorization } from './auth/credentials';
 import { AllowedMethods, ApiErrorFilter } from './common/error.filter';
 import { compatAliases } from './compat/aliases';
+import { serveOpenApi } from './common/openapi/document';
 import { requireJsonAccept } from './common/http-conventions';
 import { TextSafetyPipe } from './common/text-safety';
 import { apiValidationPipe } from './common/validation';
@@ -74,7 +74,8 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
       bodyParser: false,
       logger: new PinoNestLogger(logger),
     });
-    let allowedMethods: AllowedMethods | undefined;
+    // filled in once the router is built (below); the filter reads it per request
+    let allowedMethods: AllowedMethods | undefined = undefined;
     const express = app.getHttpAdapter().getInstance() as Express;
     // X-Forwarded-For is believed for exactly this many proxy hops (req.ip: rate limits, logs)
     express.set('trust proxy', config.trustProxy);
@@ -103,7 +104,7 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
     // bodies are read by ContentTypeGuard, after authentication (src/common/http-conventions.ts)
     app.useGlobalPipes(new TextSafetyPipe(), apiValidationPipe());
     app.useGlobalFilters(new ApiErrorFilter(logger, () => allowedMethods));
-    setUpOpenApi(app);
+    serveOpenApi(app);
 
     await app.init();
     allowedMethods = routeTable(app);
@@ -142,18 +143,15 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
   }
 }
 
-function setUpOpenApi(app: INestApplication): void {
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('OpenGuilds API')
-      .setDescription('The wire contract of OpenGuilds. Authenticate with your API key as the Basic username (curl -u KEY:) or as a Bearer token.')
-      .setVersion('1.0')
-      .addBasicAuth()
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/openapi.json', yamlDocumentUrl: 'api/openapi.yaml' });
+/**
+ * What `npm start` / `npm run demo` print when start-up fails: one line naming the problem, e.g.
+ * the HTTP port or the embedded PostgreSQL in use; the stack only for an unexpected error.
+ */
+export function startupFailureMessage(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { port?: number } | undefined;
+  if (e?.code === 'EADDRINUSE') return `OpenGuilds could not start: port ${e.port ?? ''} is in use (is another server running?); set PORT to a free port`.replace('port  is', 'the port is');
+  if (e instanceof Error) return `OpenGuilds could not start: ${e.message}${/^(the embedded|embedded)/.test(e.message) ? '' : `\n${e.stack ?? ''}`}`;
+  return `OpenGuilds could not start: ${String(err)}`;
 }
 
 /** Which methods each routed path answers to, read from the router once it is built. */

@@ -1,6 +1,6 @@
-import { startServer } from './bootstrap';
+import { startServer, startupFailureMessage } from './bootstrap';
 import { loadConfigOrExit } from './config/config';
-import { describeStartupError, startupProblem } from './logging/startup-problems';
+import { startupProblem } from './logging/startup-problems';
 import { setUpDemoMarketplace } from './worker/demo-setup';
 
 /**
@@ -57,6 +57,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(`npm run demo could not start: ${describeStartupError(err)}`);
+  // one line that says what is wrong (a bare \`undefined\` used to be all it printed); the stack for a bug
+  console.error(startupFailureMessage(err));
   process.exit(1);
 });

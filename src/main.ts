@@ -1,6 +1,6 @@
-import { startServer } from './bootstrap';
+import { startServer, startupFailureMessage } from './bootstrap';
 import { loadConfigOrExit } from './config/config';
-import { describeStartupError, startupProblem } from './logging/startup-problems';
+import { startupProblem } from './logging/startup-problems';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(`OpenGuilds could not start: ${describeStartupError(err)}`);
+  // one line that says what is wrong (a bare \`undefined\` used to be all it printed); the stack for a bug
+  console.error(startupFailureMessage(err));
   process.exit(1);
 });

@@ -46,6 +46,12 @@ export interface AppConfig {
   rateLimitStore: 'postgres' | 'memory';
   /** where uploaded files live */
   fileStorage: FileStorageConfig;
+  /** open progress streams (GET /api/batches/:id/events) one API key may hold per process; 429 past it */
+  sseMaxStreamsPerKey: number;
+  /** seconds between comment lines on an idle progress stream, so proxies keep it open */
+  sseHeartbeatSeconds: number;
+  /** least milliseconds between two progress events of one stream (API.md §13.3: at most one a second) */
+  sseMinIntervalMs: number;
 }
 
 export type FileStorageConfig =
@@ -151,6 +157,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: int(env, 'TRUST_PROXY', 0, 0, 100),
     rateLimitStore: oneOf(env, 'RATE_LIMIT_STORE', ['postgres', 'memory'], 'postgres'),
     fileStorage: fileStorage(env, dataDir),
+    sseMaxStreamsPerKey: int(env, 'SSE_MAX_STREAMS_PER_KEY', 20, 1, 100_000),
+    sseHeartbeatSeconds: int(env, 'SSE_HEARTBEAT_SECONDS', 15, 1, 3600),
+    sseMinIntervalMs: 1000,
   };
 }
 

@@ -22,17 +22,6 @@ export async function startupProblem(config: AppConfig, command = 'npm start'): 
   return undefined;
 }
 
-/** A start-up failure as text: the error's own message and stack, never just "undefined". */
-export function describeStartupError(err: unknown): string {
-  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
-  if (err === undefined || err === null) return `start-up failed with no error object (${String(err)}); run with LOG_LEVEL=debug to see each step`;
-  try {
-    return `start-up failed: ${typeof err === 'string' ? err : JSON.stringify(err)}`;
-  } catch {
-    return `start-up failed: ${String(err)}`;
-  }
-}
-
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ port, host: '127.0.0.1' });

@@ -16,6 +16,9 @@ import { version as packageVersion } from '../../package.json';
 export const WEBHOOK_DELIVERY_TASK = 'webhook-delivery';
 /** A claim holds the row for the attempt's timeout plus this, then lapses (a crashed process's claim). */
 export const LOCK_MARGIN_MS = 5000;
+/** How often, and after how long unclaimed, a due delivery's job is queued again (see onModuleInit). */
+const RESCUE_EVERY_MS = 60_000;
+const RESCUE_AFTER_SECONDS = 60;
 const USER_AGENT = `OpenGuilds-Webhooks/${packageVersion}`;
 
 interface ClaimedDelivery {
@@ -63,6 +66,21 @@ export class WebhookDispatcher implements OnModuleInit {
     this.queue.define<{ delivery_id: string }>(WEBHOOK_DELIVERY_TASK, async (job) => {
       const d = await this.claim(job.payload.delivery_id);
       if (d) await this.attempt(d);
+    });
+    // A job that a killed process had taken but not yet claimed its row for stays locked in the
+    // library for hours; a delivery due and unclaimed for a minute gets its job queued again (the
+    // no-op UPDATE fires the trigger, which makes a new job when the keyed one is locked).
+    this.queue.repeat('webhook-rescue', RESCUE_EVERY_MS, async () => {
+      const rescued = await sql<{ id: string }>(
+        this.db.manager,
+        `UPDATE webhook_deliveries SET next_attempt_at = next_attempt_at
+          WHERE status = 'pending' AND next_attempt_at < now() - make_interval(secs => $1)
+            AND (locked_until IS NULL OR locked_until < now() - make_interval(secs => $1))
+            AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = webhook_id AND w.deleted_at IS NULL)
+         RETURNING id`,
+        [RESCUE_AFTER_SECONDS],
+      );
+      if (rescued.length) this.logger.warn({ deliveries: rescued.map((r) => r.id) }, 'webhooks: queued stuck deliveries again');
     });
   }
 
