@@ -1,5 +1,6 @@
 import { startServer, startupFailureMessage } from './bootstrap';
 import { loadConfigOrExit } from './config/config';
+import { startupProblem } from './logging/startup-problems';
 import { setUpDemoMarketplace } from './worker/demo-setup';
 
 /**
@@ -15,6 +16,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (!process.env.LOG_LEVEL) config.logLevel = 'warn';
+  const problem = await startupProblem(config, 'npm run demo');
+  if (problem) {
+    console.error(`npm run demo: ${problem}`);
+    process.exit(1);
+  }
   const server = await startServer(config);
   const publicUrl = server.config.publicUrl;
   const demo = await setUpDemoMarketplace({ apiUrl: server.url, publicUrl });

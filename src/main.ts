@@ -1,8 +1,14 @@
 import { startServer, startupFailureMessage } from './bootstrap';
 import { loadConfigOrExit } from './config/config';
+import { startupProblem } from './logging/startup-problems';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  const problem = await startupProblem(config);
+  if (problem) {
+    console.error(problem);
+    process.exit(1);
+  }
   const server = await startServer(config);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -142,6 +142,9 @@ export class FilesService {
       allowed = live !== undefined;
     }
     if (!allowed) throw notFound('File', id);
-    return { file: f, stream: this.storage.open(f.storage_key) };
+    const stream = await this.storage.open(f.storage_key);
+    // the row says it exists but the store has no bytes (deleted by hand, another store configured)
+    if (!stream) throw notFound('File', id);
+    return { file: f, stream };
   }
 }

@@ -20,6 +20,7 @@ import { presentAssignment } from './assignment.presenter';
 import { ClaimEndings } from './claim-endings';
 import { VISIBLE_PARAMETERS_SQL, CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
 import { AssignmentRow, AssignmentView, WorkItemRow } from './rows';
+import { Metrics } from '../metrics/metrics.service';
 
 /** The assignment as the submit locks it (SUBMIT_LOCK_ASSIGNMENT_SQL). */
 type LockedAssignment = AssignmentRow & { lapsed: boolean; guild_id: string; preview: string | null; escrow_id: string | null; wallet_id: string | null };
@@ -65,6 +66,7 @@ export class WorkService {
     private readonly money: MoneyService,
     private readonly webhooks: WebhooksService,
     private readonly batches: BatchesService,
+    private readonly metrics: Metrics,
     private readonly events: BatchEventsService,
     private readonly claims: ClaimEndings,
   ) {}
@@ -84,6 +86,7 @@ export class WorkService {
     const token = generateSecret('ogs');
     // one statement, so one implicit transaction and one round trip (see CLAIM_SQL)
     const a = await inTransaction(this.ds, (em) => sqlOne<AssignmentView>(em, CLAIM_SQL, [taskId, check.member_id, caller.userId, sha256(token), check.lease_seconds]), { statement: true });
+    this.metrics.claims.inc({ outcome: a ? 'claimed' : 'empty' });
     if (!a) return undefined;
     return presentAssignment(a, this.config.publicUrl, token);
   }
@@ -194,6 +197,7 @@ export class WorkService {
       await this.money.reward(em, { guildId: a.guild_id, memberUserId: a.user_id, amountCents: toCents(w.reward_cents), businessKey: `work:${w.id}:reward`, batchId: w.batch_id });
       return 'submitted' as const;
     });
+    if (typeof outcome === 'object' || outcome === 'submitted') this.metrics.submits.inc();
     if (outcome === 'expired') throw gone(`Assignment ${id} expired: its lease lapsed before the submit`);
     if (outcome === 'released') throw gone(`Assignment ${id} was released back to the pool`);
     if (typeof outcome === 'object') return presentAssignment(outcome.view as AssignmentView, this.config.publicUrl);
