@@ -10,13 +10,14 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { GuildsModule } from './guilds/guilds.module';
 import { HealthModule } from './health/health.module';
-import { JobsModule } from './jobs/jobs.module';
+import { QueueModule } from './queue/queue.module';
 import { MembersModule } from './members/members.module';
 import { TasksModule } from './tasks/tasks.module';
 import { QualityModule } from './quality/quality.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { BatchesModule } from './batches/batches.module';
 import { WorkModule } from './work/work.module';
+import { ResultsModule } from './results/results.module';
 import { LOGGER, Logger } from './logging/logger';
 import { TransactionsModule } from './transactions/transactions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -46,7 +47,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         TransactionsModule,
-        JobsModule,
+        QueueModule,
         GuildsModule,
         WorkspacesModule,
         TasksModule,
@@ -55,6 +56,7 @@ export class AppModule {
         WebhooksModule,
         BatchesModule,
         WorkModule,
+        ResultsModule,
         WorkerModule,
       ],
       providers: [

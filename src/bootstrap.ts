@@ -70,7 +70,8 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
       bodyParser: false,
       logger: new PinoNestLogger(logger),
     });
-    let allowedMethods: AllowedMethods | undefined;
+    // filled in once the router is built (below); the filter reads it per request
+    let allowedMethods: AllowedMethods | undefined = undefined;
     app.use(httpLogger(logger));
     // URL aliases of the docs and the Ruby clients → canonical paths, before anything reads the path
     app.use(compatAliases);
@@ -113,6 +114,17 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * What `npm start` / `npm run demo` print when start-up fails: one line naming the problem, e.g.
+ * the HTTP port or the embedded PostgreSQL in use; the stack only for an unexpected error.
+ */
+export function startupFailureMessage(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { port?: number } | undefined;
+  if (e?.code === 'EADDRINUSE') return `OpenGuilds could not start: port ${e.port ?? ''} is in use (is another server running?); set PORT to a free port`.replace('port  is', 'the port is');
+  if (e instanceof Error) return `OpenGuilds could not start: ${e.message}${/^(the embedded|embedded)/.test(e.message) ? '' : `\n${e.stack ?? ''}`}`;
+  return `OpenGuilds could not start: ${String(err)}`;
 }
 
 /** Which methods each routed path answers to, read from the router once it is built. */

@@ -1,4 +1,4 @@
-import { startServer } from './bootstrap';
+import { startServer, startupFailureMessage } from './bootstrap';
 import { loadConfigOrExit } from './config/config';
 import { setUpDemoMarketplace } from './worker/demo-setup';
 
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // one line that says what is wrong (a bare \`undefined\` used to be all it printed); the stack for a bug
+  console.error(startupFailureMessage(err));
   process.exit(1);
 });

@@ -74,7 +74,7 @@ describe('webhooks', () => {
       const res = await s.http.post(`/api/batches/${batchId}/webhooks`).set('Authorization', owner.auth).send({ destination: 'https://hooks.example.com/a', secret: sec });
       bodies.push(res.text);
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ object: 'Webhook', id: expect.stringMatching(/^\d+$/), destination: 'https://hooks.example.com/a', created: expect.any(String), updated: expect.any(String) });
+      expect(res.body).toEqual({ object: 'Webhook', id: expect.stringMatching(/^\d+$/), destination: 'https://hooks.example.com/a', events: ['batch.completed'], created: expect.any(String), updated: expect.any(String) });
       const second = await addWebhook(s, owner, batchId, 'http://hooks.example.com/b');
 
       const list = await s.http.get(`/api/batches/${batchId}/webhooks`).set('Authorization', owner.auth);
@@ -129,9 +129,9 @@ describe('webhooks', () => {
       const missing = await post({ destination: 'https://example.com' });
       expect(missing.status).toBe(422);
       expect(missing.body.details).toEqual([expect.objectContaining({ field: 'secret' })]);
-      const extra = await post({ destination: 'https://example.com', secret: 's', events: ['x'] });
+      const extra = await post({ destination: 'https://example.com', secret: 's', colour: 'x' });
       expect(extra.status).toBe(422);
-      expect(extra.body.details).toEqual([{ field: 'events', message: 'is not a permitted field' }]);
+      expect(extra.body.details).toEqual([{ field: 'colour', message: 'is not a permitted field' }]);
     });
 
     it('refuses a webhook on a completed batch (409)', async () => {
@@ -209,7 +209,7 @@ describe('webhooks', () => {
         return a.length === 1 && a[0].delivery_status === 'succeeded' ? a : undefined;
       });
       expect(list[0]).toEqual({
-        object: 'WebhookAttempt', id: expect.any(String), delivery_id: expect.any(String), event_id: req.headers['webhook-id'], attempt: 1,
+        object: 'WebhookAttempt', id: expect.any(String), delivery_id: expect.any(String), event_id: req.headers['webhook-id'], event_type: 'batch.completed', attempt: 1,
         succeeded: true, status_code: 200, duration_ms: expect.any(Number), error: null, next_attempt: null, delivery_status: 'succeeded', created: expect.any(String),
       });
     });

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Caller, CurrentCaller, WireVersion } from '../auth/caller';
 import { IdParam } from '../common/ids';
-import { PageQuery, toPage } from '../common/pagination';
+import { CursorPageQuery, toCursorPage, toPage } from '../common/pagination';
 import type { ApiVersion } from '../common/wire';
 import { Idempotent } from '../common/idempotency';
 import { presentTransaction } from '../transactions/transaction.presenter';
@@ -65,7 +65,7 @@ export class BatchesController {
   @ApiDoc({ id: 'listBatchData', summary: "List a batch's data", description: 'Oldest first.', ok: { status: 200, type: DatumList, description: 'the data' }, errors: [404, 422] })
   @Get('batches/:id/data')
   listData(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Query() q: DataListQuery) {
-    return this.batches.listData(caller, id, toPage(q), q.status);
+    return this.batches.listData(caller, id, toCursorPage(q), q.status);
   }
 
   @ApiDoc({
@@ -100,7 +100,7 @@ export class BatchesController {
 
   @ApiDoc({ id: 'getDatumHistory', summary: 'The submissions that shaped a datum', description: 'Oldest first.', ok: { status: 200, type: DatumHistory, description: 'what each submission added' }, errors: [404, 422] })
   @Get('data/:id/history')
-  history(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Query() q: PageQuery) {
-    return this.batches.history(caller, id, toPage(q));
+  history(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Query() q: CursorPageQuery) {
+    return this.batches.history(caller, id, toCursorPage(q));
   }
 }

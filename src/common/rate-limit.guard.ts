@@ -30,7 +30,7 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
-  protected async getTracker(req: Record<string, any>): Promise<string> {
+  protected async getTracker(req: { headers?: { authorization?: string }; ip?: string }): Promise<string> {
     const key = apiKeyFromAuthorization(req.headers?.authorization);
     if (key && key.length <= 200) {
       const digest = sha256(key.trim());

@@ -21,6 +21,12 @@ export interface AppConfig {
   webhookAllowPrivate: boolean;
   webhookRetryScheduleSeconds: number[];
   webhookTimeoutMs: number;
+  /** how often the queue (graphile-worker) looks for due jobs besides being woken by NOTIFY */
+  queuePollIntervalMs: number;
+  /** jobs run at once per process (webhook sends, mails, sweeps share them) */
+  queueConcurrency: number;
+  /** how often lapsed claims are swept */
+  leaseSweepIntervalMs: number;
   smtpUrl: string | undefined;
   mailFrom: string;
   rateLimitPerMinute: number;
@@ -28,6 +34,12 @@ export interface AppConfig {
   uploadLimitBytes: number;
   maxBatchData: number;
   logLevel: string;
+  /** open progress streams (GET /api/batches/:id/events) one API key may hold per process; 429 past it */
+  sseMaxStreamsPerKey: number;
+  /** seconds between comment lines on an idle progress stream, so proxies keep it open */
+  sseHeartbeatSeconds: number;
+  /** least milliseconds between two progress events of one stream (API.md §13.3: at most one a second) */
+  sseMinIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -96,6 +108,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', mode !== 'production'),
     webhookRetryScheduleSeconds: scheduleRaw.split(',').map((s) => Number(s.trim())),
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1, 600_000),
+    queuePollIntervalMs: int(env, 'QUEUE_POLL_INTERVAL_MS', 1000, 50, 3_600_000),
+    queueConcurrency: int(env, 'QUEUE_CONCURRENCY', 20, 1, 1000),
+    leaseSweepIntervalMs: int(env, 'LEASE_SWEEP_INTERVAL_MS', mode === 'test' ? 500 : 10_000, 50, 3_600_000),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: str(env, 'MAIL_FROM') ?? 'OpenGuilds <no-reply@openguilds.local>',
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),
@@ -103,6 +118,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     uploadLimitBytes: int(env, 'UPLOAD_LIMIT_BYTES', 20 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     maxBatchData: int(env, 'MAX_BATCH_DATA', 100_000, 1, 10_000_000),
     logLevel: str(env, 'LOG_LEVEL') ?? (mode === 'test' ? 'warn' : 'info'),
+    sseMaxStreamsPerKey: int(env, 'SSE_MAX_STREAMS_PER_KEY', 20, 1, 100_000),
+    sseHeartbeatSeconds: int(env, 'SSE_HEARTBEAT_SECONDS', 15, 1, 3600),
+    sseMinIntervalMs: 1000,
   };
 }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { Caller } from '../auth/caller';
-import { conflict, invalid, invalidField, notFound } from '../common/errors';
+import { conflict, invalid, notFound } from '../common/errors';
 import { Page } from '../common/pagination';
 import { inTransaction } from '../database/transaction';
 import { parseQualitySettings } from '../quality/settings/quality-settings';

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Caller, CurrentCaller, WireVersion } from '../auth/caller';
 import { IdParam } from '../common/ids';
 import { Idempotent } from '../common/idempotency';
-import { PageQuery, pageOf, toPage } from '../common/pagination';
+import { CursorPageQuery, PageQuery, pageOf, toCursorPage, toPage } from '../common/pagination';
 import { ApiVersion } from '../common/wire';
 import { CardService } from './card.service';
 import { CreatePaymentMethodDto, CreatePayoutDto } from './dto/money.dto';
@@ -37,8 +37,8 @@ export class WalletsController {
 
   @ApiDoc({ id: 'listWalletTransactions', summary: "List a wallet's transactions", description: 'Newest first.', ok: { status: 200, type: TransactionList, description: 'the transactions' }, errors: [404, 422] })
   @Get('wallets/:id/transactions')
-  async transactions(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Query() q: PageQuery) {
-    const page = toPage(q);
+  async transactions(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Query() q: CursorPageQuery) {
+    const page = toCursorPage(q);
     return pageOf(`/api/wallets/${id}/transactions`, page, await this.wallets.transactions(caller, id, page), presentTransaction);
   }
 

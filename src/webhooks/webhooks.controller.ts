@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { IdParam } from '../common/ids';
 import { PageQuery, pageOf, toPage } from '../common/pagination';
-import { CreateWebhookDto } from './dto/webhook.dto';
+import { CreateWebhookDto, UpdateWebhookDto } from './dto/webhook.dto';
 import { presentAttempt, presentDelivery, presentWebhook } from './webhook.presenter';
 import { WebhooksService } from './webhooks.service';
 import { ApiDoc } from '../common/openapi/api-doc.decorator';
@@ -31,6 +31,12 @@ export class WebhooksController {
   @Get('webhooks/:id')
   async get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string) {
     return presentWebhook(await this.webhooks.get(caller, id));
+  }
+
+  @ApiDoc({ id: 'updateWebhook', summary: 'Change a webhook', description: 'Its `events` (API.md §13.4).', body: true, ok: { status: 200, type: Webhook, description: 'the updated webhook' }, errors: [403, 404, 409, 422] })
+  @Patch('webhooks/:id')
+  async update(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Body() dto: UpdateWebhookDto) {
+    return presentWebhook(await this.webhooks.update(caller, id, dto));
   }
 
   @ApiDoc({ id: 'deleteWebhook', summary: 'Delete a webhook', ok: { status: 200, type: DeletedWebhook, description: 'deleted' }, errors: [404] })

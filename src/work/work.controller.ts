@@ -7,7 +7,7 @@ import { Caller, CurrentCaller, OptionalCaller, Public } from '../auth/caller';
 import { ApiError, ErrorDetail, invalid, invalidField, missingParam, unauthorized } from '../common/errors';
 import { AcceptsBody } from '../common/http-conventions';
 import { IdParam } from '../common/ids';
-import { PageQuery, toPage } from '../common/pagination';
+import { CursorPageQuery, toCursorPage } from '../common/pagination';
 import { normalizeDatum, Params } from '../batches/datum-input';
 import { AssignmentAuth, WorkService } from './work.service';
 import { ApiBody, ApiExtraModels, ApiQuery, getSchemaPath } from '@nestjs/swagger';
@@ -17,7 +17,7 @@ import { SUBMIT_FORM_SCHEMA, SubmitAssignmentBody } from './dto/submit.request';
 
 const ASSIGNMENT_STATUSES = ['claimed', 'submitted', 'released', 'expired'];
 
-class AssignmentListQuery extends PageQuery {
+class AssignmentListQuery extends CursorPageQuery {
   @ApiPropertyOptional({ enum: ASSIGNMENT_STATUSES })
   @IsOptional()
   @IsIn(ASSIGNMENT_STATUSES)
@@ -61,7 +61,7 @@ export class WorkController {
   @ApiDoc({ id: 'listAssignments', summary: "List the caller's assignments", ok: { status: 200, type: AssignmentList, description: 'newest first' }, errors: [422] })
   @Get('assignments')
   list(@CurrentCaller() caller: Caller, @Query() q: AssignmentListQuery) {
-    return this.work.list(caller, toPage(q), q.status);
+    return this.work.list(caller, toCursorPage(q), q.status);
   }
 
   /** Its worker by API key, or with ?token= (the submit_to token). */

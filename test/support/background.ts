@@ -1,4 +1,3 @@
-import { JobQueue } from '../../src/jobs/job-queue.service';
 import type { TestServer } from './server';
 import { eventually } from './webhook-receiver';
 
@@ -8,14 +7,13 @@ import { eventually } from './webhook-receiver';
  * written after the response" wait on this instead of sleeping.
  *
  * This is the ONE place the tests know how the queue and the webhook outbox store their work;
- * when the queue changes (issue 14), change this function only.
+ * when the queue changes, change this function only. The queue is graphile-worker
+ * (src/queue/queue.service.ts): a job due or locked by a runner has run_at <= now().
  */
 export async function waitForBackgroundIdle(s: TestServer, timeoutMs = 60_000): Promise<void> {
-  const queue = s.app.get(JobQueue);
   await eventually(async () => {
-    await queue.drain();
     const [r] = await s.sql<{ jobs: number; deliveries: number }>(
-      `SELECT (SELECT count(*)::int FROM jobs WHERE run_at <= now()) AS jobs,
+      `SELECT (SELECT count(*)::int FROM graphile_worker.jobs WHERE run_at <= now() AND attempts < max_attempts) AS jobs,
               (SELECT count(*)::int FROM webhook_deliveries WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now() OR locked_until > now())) AS deliveries`,
     );
     return r.jobs === 0 && r.deliveries === 0;
