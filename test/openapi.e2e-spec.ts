@@ -141,6 +141,8 @@ describe('OpenAPI document: every real response matches it', () => {
     const hooks = await expectStatus(200, 'get', `/api/batches/${B}/webhooks`, { key: O });
     const spareHook = await expectStatus(201, 'post', `/api/batches/${B}/webhooks`, { key: O, body: { destination: receiver.url, secret: 'another' } });
     await expectStatus(200, 'get', `/api/webhooks/${spareHook.id}`, { key: O });
+    await expectStatus(200, 'patch', `/api/webhooks/${spareHook.id}`, { key: O, body: { events: ['batch.completed', 'datum.completed'] } });
+    await expectStatus(422, 'patch', `/api/webhooks/${spareHook.id}`, { key: O, body: { events: ['no.such.event'] } });
     await expectStatus(200, 'delete', `/api/webhooks/${spareHook.id}`, { key: O });
     await expectStatus(409, 'post', `/api/webhooks/${hooks.data[0].id}/redeliver`, { key: O });
 
@@ -182,6 +184,14 @@ describe('OpenAPI document: every real response matches it', () => {
     const done = await expectStatus(200, 'get', `/api/batches/${B}`, { key: O });
     expect(done.status).toBe('completed');
     await expectStatus(200, 'get', `/api/data/${done.data[0].id}/history`, { key: O });
+    const results = await expectStatus(200, 'get', `/api/batches/${B}/results?limit=2`, { key: O });
+    await expectStatus(200, 'get', `/api/batches/${B}/results?starting_after=${results.data[1].id}`, { key: O });
+    await expectStatus(422, 'get', `/api/batches/${B}/results?starting_after=${results.data[1].id}&page=2`, { key: O });
+    expect((await call('get', `/api/batches/${B}/results?format=csv`, { key: O })).status).toBe(200);
+    expect((await call('get', `/api/batches/${B}/results`, { key: O, headers: { Accept: 'application/x-ndjson' } })).status).toBe(200);
+    const events = await call('get', `/api/batches/${B}/events`, { key: O });
+    expect(events.status).toBe(200);
+    expect(events.text).toMatch(/event: completed/);
 
     const wallets = await expectStatus(200, 'get', '/api/wallets', { key: W });
     const wallet = wallets.data[0];

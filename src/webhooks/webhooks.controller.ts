@@ -33,7 +33,7 @@ export class WebhooksController {
     return presentWebhook(await this.webhooks.get(caller, id));
   }
 
-  @ApiDoc({ id: 'updateWebhook', summary: "Change a webhook's events", body: true, ok: { status: 200, type: Webhook, description: 'the webhook' }, errors: [404, 422] })
+  @ApiDoc({ id: 'updateWebhook', summary: "Change a webhook's events", description: 'Its `events` (API.md §13.4).', body: true, ok: { status: 200, type: Webhook, description: 'the webhook' }, errors: [404, 422] })
   @Patch('webhooks/:id')
   async update(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Body() dto: UpdateWebhookDto) {
     return presentWebhook(await this.webhooks.update(caller, id, dto));

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { WEBHOOK_EVENTS } from '../events';
 import { DeletedOf, ListOf, ObjectName, Timestamp, WireId } from '../../common/openapi/properties';
 
 const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'];
@@ -8,6 +9,8 @@ export class Webhook {
   @ObjectName('Webhook') object: 'Webhook';
   @WireId() id: string;
   @ApiProperty({ type: String, example: 'https://your.service.com/hooks' }) destination: string;
+  @ApiProperty({ type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENTS] }, description: 'the event types it receives', example: ['batch.completed'] })
+  events: string[];
   @Timestamp() created: string;
   @Timestamp() updated: string;
 }
@@ -29,6 +32,7 @@ export class WebhookAttempt {
   @WireId() id: string;
   @WireId() delivery_id: string;
   @ApiProperty({ type: String, example: 'msg_2b7f1c0e9d8a4f6b' }) event_id: string;
+  @ApiProperty({ type: String, enum: [...WEBHOOK_EVENTS], example: 'batch.completed' }) event_type: string;
   @ApiProperty({ type: 'integer', minimum: 1, example: 1 }) attempt: number;
   @ApiProperty({ type: Boolean, example: false }) succeeded: boolean;
   @ApiProperty({ type: 'integer', nullable: true, description: "the receiver's HTTP status; null when no answer came", example: null }) status_code: number | null;
