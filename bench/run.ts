@@ -505,7 +505,7 @@ async function main() {
       const t0 = performance.now();
       const [{ id: big }] = await q<{ id: string }>(
         `INSERT INTO batches (guild_id, owner_id, status, cost_cents, paid_at, completed_at, data_count, data_completed_count)
-         VALUES ($1, $2, 'completed', $3, now(), now(), $3, $3) RETURNING id`,
+         VALUES ($1, $2, 'completed', $3::bigint, now(), now(), $3::int, $3::int) RETURNING id`,
         [workGuild.id, owner.id, N],
       );
       await q(

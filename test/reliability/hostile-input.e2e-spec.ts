@@ -142,6 +142,7 @@ const TARGETS: Target[] = [
   { route: 'POST /api/batches/:id/files', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/files`, template: () => ({ parameter: 'file_url' }), forms: true },
   { route: 'POST /api/batches/:id/webhooks', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/webhooks`, template: () => ({ destination: 'https://h.example.com', secret: 's' }) },
   { route: 'DELETE /api/webhooks/:id', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}`, fresh: fresh.webhook },
+  { route: 'PATCH /api/webhooks/:id', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}`, template: () => ({ events: ['batch.completed', 'datum.completed'] }) },
   { route: 'POST /api/webhooks/:id/redeliver', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}/redeliver`, template: () => ({}), fresh: fresh.webhook },
   { route: 'POST /api/tasks/:id/claims', who: 'member', path: (i) => `/api/tasks/${i.task}/claims`, template: () => ({}) },
   { route: 'POST /api/assignments/:id/release', who: 'member', path: (i) => `/api/assignments/${i.assignment}/release`, template: () => ({}), fresh: fresh.assignment },

@@ -116,8 +116,8 @@ describe('live progress across two server processes', () => {
   let b: ProcessServer;
   beforeAll(async () => {
     db = await createTestDatabase();
-    a = await startProcessServer({ db });
-    b = await startProcessServer({ db });
+    a = await startProcessServer({ db, readyTimeoutMs: 180_000 });
+    b = await startProcessServer({ db, readyTimeoutMs: 180_000 });
   }, 420_000); // the first build of the run (shared by every file) plus two start-ups, on a loaded box
   afterAll(async () => {
     await a?.close();
