@@ -13,7 +13,7 @@ const RUNS = Number(process.env.OG_FUZZ_RUNS ?? 290); // per endpoint; × 36 tar
 /** The records the fuzzed requests aim at (valid ids, so the body validation is reached). */
 interface Ids {
   guild: string; task: string; task2: string; connection: string; member: string; invite: string;
-  unpaid: string; datum: string; webhook: string; assignment: string; wallet: string; payout: string; apiKey: string;
+  unpaid: string; datum: string; webhook: string; assignment: string; wallet: string; payout: string; apiKey: string; gold: string;
 }
 
 interface Target {
@@ -35,6 +35,8 @@ const TARGETS: Target[] = [
   { route: 'POST /api/workspaces', who: 'owner', path: () => '/api/workspaces', template: { name: 'w', preview: 'https://w.example.com', permissions: 'open' } },
   { route: 'POST /api/guilds/:gid/tasks', who: 'owner', path: (i) => `/api/guilds/${i.guild}/tasks`, template: { name: 't', minimum_amount_cents: 1, lease_seconds: 60 } },
   { route: 'PATCH /api/tasks/:id', who: 'owner', path: (i) => `/api/tasks/${i.task}`, template: { name: 't', minimum_amount_cents: 1, lease_seconds: 60 } },
+  { route: 'PATCH /api/tasks/:id', who: 'owner', path: (i) => `/api/tasks/${i.task}`, template: { quality: { answer: 'label', labels: ['a', 'b'], overlap: { min: 1, max: 3, confidence: 0.9 }, gold_rate: 0.1, qualification: { gold: 2, min_accuracy: 0.5 }, review: { mode: 'manual' }, auto_reject: ['consensus'] } } },
+  { route: 'POST /api/tasks/:id/gold', who: 'owner', path: (i) => `/api/tasks/${i.task2}/gold`, template: { data: [{ parameters: PARAMS, answer: 'yes' }] } },
   { route: 'POST /api/guilds/:gid/connections', who: 'owner', path: (i) => `/api/guilds/${i.guild}/connections`, template: { source: '1', target: '2' } },
   { route: 'DELETE /api/connections/:id', who: 'owner', path: (i) => `/api/connections/${i.connection}` },
   { route: 'POST /api/guilds/:gid/invites', who: 'owner', path: (i) => `/api/guilds/${i.guild}/invites`, template: { email: 'i@example.com' } },
@@ -60,6 +62,7 @@ const TARGETS: Target[] = [
   { route: 'PATCH /api/guilds/:id', who: 'member', path: (i) => `/api/guilds/${i.guild}`, template: { name: 'g' } },
   { route: 'POST /work/claim-next', who: 'anon', path: () => '/work/claim-next', template: { assignmentId: '1', token: 'x' }, forms: true },
   // the destructive ones last, so the others find their records alive
+  { route: 'DELETE /api/gold/:id', who: 'owner', path: (i) => `/api/gold/${i.gold}` },
   { route: 'DELETE /api/batches/:id', who: 'owner', path: (i) => `/api/batches/${i.unpaid}` },
   { route: 'POST /api/batches/:id/debits', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/debits`, template: {} },
   { route: 'DELETE /api/api_keys/:id', who: 'owner', path: (i) => `/api/api_keys/${i.apiKey}` },
@@ -188,9 +191,12 @@ describe('hostile input to every write endpoint', () => {
     const payout = await s.http.post(`/api/wallets/${wallet.id}/payouts`).set('Authorization', member.auth).send({ amount_cents: 1 });
     const inv = await s.http.post(`/api/guilds/${guild.id}/invites`).set('Authorization', owner.auth).send({ email: uniqueEmail('fuzz-invitee') });
     const key = await s.http.post('/api/api_keys').set('Authorization', owner.auth);
+    expect((await s.http.patch(`/api/tasks/${t2.id}`).set('Authorization', owner.auth).send({ quality: { answer: 'answer', labels: ['yes', 'no'] } })).status).toBe(200);
+    const gold = await s.http.post(`/api/tasks/${t2.id}/gold`).set('Authorization', owner.auth).send({ data: [{ parameters: { q: 'g' }, answer: 'no' }] });
     ids = {
       guild: guild.id, task: t1.id, task2: t2.id, connection: conn.id, member: m.id, invite: inv.body.id, unpaid: unpaid.body.id, datum: unpaid.body.data[0].id,
       webhook: unpaid.body.webhooks[0].id, assignment: live.body.id, wallet: String(wallet.id), payout: payout.body.id, apiKey: key.body.id,
+      gold: gold.body.data[0].id,
     };
     for (const v of Object.values(ids)) expect(v).toMatch(/^\d+$/);
 
