@@ -1,10 +1,19 @@
 import { Accounts1732400000000 } from './1732400000000-Accounts';
 import { Marketplace1732400001000 } from './1732400001000-Marketplace';
 import { CardChargeSource1732400040000 } from './1732400040000-CardChargeSource';
+import { Issue131732500100000 } from './1732500100000-Issue13';
+import { QueueOnGraphileWorker1732500300000 } from './1732500300000-QueueOnGraphileWorker';
 import { Quality1732500700000 } from './1732500700000-Quality';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works compiled,
  * under ts-jest and in the benchmarks. Add new files at the end; never edit a landed one.
  */
-export const ALL_MIGRATIONS = [Accounts1732400000000, Marketplace1732400001000, CardChargeSource1732400040000, Quality1732500700000];
+export const ALL_MIGRATIONS = [
+  Accounts1732400000000,
+  Marketplace1732400001000,
+  CardChargeSource1732400040000,
+  Issue131732500100000,
+  QueueOnGraphileWorker1732500300000,
+  Quality1732500700000,
+];

@@ -10,7 +10,7 @@ import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { GuildsModule } from './guilds/guilds.module';
 import { HealthModule } from './health/health.module';
-import { JobsModule } from './jobs/jobs.module';
+import { QueueModule } from './queue/queue.module';
 import { MembersModule } from './members/members.module';
 import { TasksModule } from './tasks/tasks.module';
 import { QualityModule } from './quality/quality.module';
@@ -46,7 +46,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         TransactionsModule,
-        JobsModule,
+        QueueModule,
         GuildsModule,
         WorkspacesModule,
         TasksModule,

@@ -355,6 +355,7 @@ export class BatchesService {
           await this.money.refund(em, { guildId: b.guild_id, requesterUserId: b.owner_id, amountCents: refund, businessKey: `batch:${batchId}:cancel-refund`, batchId });
         }
         await sql(em, `UPDATE submissions SET parameters = '{}' WHERE datum_id IN (SELECT id FROM data WHERE batch_id = $1)`, [batchId]);
+        await sql(em, `UPDATE assignments SET parameters_seen = NULL WHERE datum_id IN (SELECT id FROM data WHERE batch_id = $1) AND parameters_seen IS NOT NULL`, [batchId]);
       }
       await sql(em, `UPDATE data SET parameters = '{}', status = 'canceled', updated = now() WHERE batch_id = $1`, [batchId]);
       await sql(em, `UPDATE batches SET status = 'canceled', canceled_at = now(), updated = now() WHERE id = $1`, [batchId]);

@@ -61,9 +61,14 @@ export function jsonDepthExceeds(root: object, max: number): boolean {
   return false;
 }
 
-/** /api answers in JSON only; the interactive docs are HTML and exempt. */
+/**
+ * /api answers in JSON only; the interactive docs are HTML and exempt, and so is a browser form
+ * post (urlencoded or multipart): the form routes (submit_to, API.md §7) answer a form with an
+ * HTML page or a 303, and a browser sends `Accept: text/html` (issue 13: that was a 406).
+ */
 export function requireJsonAccept(req: Request, res: Response, next: NextFunction): void {
-  if (req.path.startsWith('/api/') && !req.path.startsWith('/api/docs') && !req.path.startsWith('/api/files/') && req.headers.accept && !req.accepts('json')) {
+  const formPost = req.method === 'POST' && !!req.is(['application/x-www-form-urlencoded', 'multipart/form-data']);
+  if (req.path.startsWith('/api/') && !formPost && !req.path.startsWith('/api/docs') && !req.path.startsWith('/api/files/') && req.headers.accept && !req.accepts('json')) {
     return sendError(res, 406, 'NotAcceptable', 'This API answers with application/json; the Accept header excludes it');
   }
   next();

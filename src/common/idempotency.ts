@@ -3,6 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
+import { createHash } from 'node:crypto';
 import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { ApiError, conflict, ErrorType, invalid } from './errors';
@@ -17,6 +18,7 @@ const STORED_ERRORS = new Set([400, 403, 404, 410, 413, 415, 422]);
 
 interface KeyRow {
   method: string;
+  request_hash: Buffer | null;
   path: string;
   response_status: number | null;
   response_body: unknown;
@@ -30,7 +32,7 @@ interface KeyRow {
  * - a retry with the same key gets the stored response, status and body;
  * - a retry while the first is still running waits for it (up to 10 s), then gets 409;
  * - after a 5xx, 402, 409 or 429 the key is released, so a retry runs again (nothing had changed);
- * - the same key on another method or path is a 422.
+ * - the same key on another method or path, or with another query or body, is a 422.
  * Requests without the header are not affected.
  */
 @Injectable()
@@ -54,15 +56,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const success: number =
       this.reflector.get<number>(HTTP_CODE_METADATA, ctx.getHandler()) ?? (method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
 
+    const requestHash = fingerprint(method, path, req.query, req.body);
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
       const claimed: unknown[] = await this.db.query(
-        `INSERT INTO idempotency_keys (user_id, key, method, path) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
-        [userId, key, method, path],
+        `INSERT INTO idempotency_keys (user_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1`,
+        [userId, key, method, path, requestHash],
       );
       if (claimed.length > 0) break;
       const rows: KeyRow[] = await this.db.query(
-        `SELECT method, path, response_status, response_body, created < now() - make_interval(secs => $3) AS abandoned
+        `SELECT method, path, request_hash, response_status, response_body, created < now() - make_interval(secs => $3) AS abandoned
            FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
         [userId, key, ABANDONED_SECONDS],
       );
@@ -70,6 +73,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (!row) continue; // released between the insert and the select: try to claim it again
       if (row.method !== method || row.path !== path) {
         throw invalid(`Idempotency-Key was already used for ${row.method} ${row.path}; use a new key for a different request`, [
+          { field: 'Idempotency-Key', message: 'was used for a different request' },
+        ]);
+      }
+      // the same key with another body or query: Stripe's rule (a replay would answer a request that was not made)
+      if (row.request_hash !== null && !row.request_hash.equals(requestHash)) {
+        throw invalid('Idempotency-Key was already used with a different request body; use a new key for a different request', [
           { field: 'Idempotency-Key', message: 'was used for a different request' },
         ]);
       }
@@ -115,6 +124,25 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }),
     );
   }
+}
+
+/** JSON with its object keys sorted, so the same request hashes the same whatever its key order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/** What identifies "the same request" for a key: method, path, query and body. */
+export function fingerprint(method: string, path: string, query: unknown, body: unknown): Buffer {
+  return createHash('sha256').update(canonical({ method, path, query: query ?? {}, body: body ?? {} })).digest();
 }
 
 /** A stored success is returned as the body (the route's status is the stored one); a stored error is thrown again. */

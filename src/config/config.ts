@@ -21,6 +21,12 @@ export interface AppConfig {
   webhookAllowPrivate: boolean;
   webhookRetryScheduleSeconds: number[];
   webhookTimeoutMs: number;
+  /** how often the queue (graphile-worker) looks for due jobs besides being woken by NOTIFY */
+  queuePollIntervalMs: number;
+  /** jobs run at once per process (webhook sends, mails, sweeps share them) */
+  queueConcurrency: number;
+  /** how often lapsed claims are swept */
+  leaseSweepIntervalMs: number;
   smtpUrl: string | undefined;
   mailFrom: string;
   rateLimitPerMinute: number;
@@ -96,6 +102,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', mode !== 'production'),
     webhookRetryScheduleSeconds: scheduleRaw.split(',').map((s) => Number(s.trim())),
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1, 600_000),
+    queuePollIntervalMs: int(env, 'QUEUE_POLL_INTERVAL_MS', 1000, 50, 3_600_000),
+    queueConcurrency: int(env, 'QUEUE_CONCURRENCY', 20, 1, 1000),
+    leaseSweepIntervalMs: int(env, 'LEASE_SWEEP_INTERVAL_MS', mode === 'test' ? 500 : 10_000, 50, 3_600_000),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: str(env, 'MAIL_FROM') ?? 'OpenGuilds <no-reply@openguilds.local>',
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),

@@ -1,3 +1,4 @@
+import { runMigrations as installQueueSchema, Logger as WorkerLogger } from 'graphile-worker';
 import { DataSource } from 'typeorm';
 import { ALL_MIGRATIONS } from '../../migrations';
 
@@ -6,7 +7,8 @@ const MIGRATION_LOCK = 720_301;
 
 /**
  * Applies pending migrations. Several server processes may start at once against one database,
- * so the run is serialised with a session advisory lock.
+ * so the run is serialised with a session advisory lock. The job queue's own schema
+ * (graphile-worker, `graphile_worker`) comes first: our migrations' triggers queue jobs through it.
  */
 export async function runMigrations(databaseUrl: string): Promise<void> {
   const ds = new DataSource({ type: 'postgres', url: databaseUrl, migrations: ALL_MIGRATIONS, logging: false });
@@ -15,6 +17,7 @@ export async function runMigrations(databaseUrl: string): Promise<void> {
   try {
     await runner.connect();
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await installQueueSchema({ connectionString: databaseUrl, logger: quiet });
     await ds.runMigrations({ transaction: 'each' });
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
@@ -22,3 +25,6 @@ export async function runMigrations(databaseUrl: string): Promise<void> {
     await ds.destroy();
   }
 }
+
+/** graphile-worker's migration messages are not worth a log line at every start (a failure throws). */
+const quiet = new WorkerLogger(() => () => undefined);

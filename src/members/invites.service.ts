@@ -8,14 +8,14 @@ import { Page } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { inTransaction } from '../database/transaction';
 import { GuildAccess } from '../guilds/guild-access.service';
-import { Job, JobQueue } from '../jobs/job-queue.service';
+import { QueueJob, QueueService } from '../queue/queue.service';
 import { InviteMailer } from './invite-mailer';
 import { InviteEntity } from './invite.entity';
 import { MemberView } from './members.presenter';
 import { MembersService } from './members.service';
 import { sql } from '../database/sql';
 
-export const INVITE_MAIL_QUEUE = 'invite-mail';
+export const INVITE_MAIL_TASK = 'invite-mail';
 
 @Injectable()
 export class InvitesService implements OnModuleInit {
@@ -24,12 +24,12 @@ export class InvitesService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly access: GuildAccess,
     private readonly members: MembersService,
-    private readonly jobs: JobQueue,
+    private readonly queue: QueueService,
     private readonly mailer: InviteMailer,
   ) {}
 
   onModuleInit(): void {
-    this.jobs.register<{ invite_id: string }>(INVITE_MAIL_QUEUE, (job) => this.sendMail(job));
+    this.queue.define<{ invite_id: string }>(INVITE_MAIL_TASK, (job) => this.sendMail(job));
   }
 
   /**
@@ -54,7 +54,7 @@ export class InvitesService implements OnModuleInit {
         const invite = await em.save(
           em.create(InviteEntity, { guildId: guild.id, email, tokenHash: sha256(generateSecret('inv')), status: 'sending', invitedBy: caller.userId }),
         );
-        await this.jobs.enqueue(em, INVITE_MAIL_QUEUE, { invite_id: String(invite.id) });
+        await this.queue.add(em, INVITE_MAIL_TASK, { invite_id: String(invite.id) }, { maxAttempts: 10 });
         return invite;
       });
     } catch (err) {
@@ -137,7 +137,7 @@ export class InvitesService implements OnModuleInit {
    * The mail job: makes the token (stored only hashed), sends the link, marks the invite `sent`.
    * A retry makes a fresh token, so only the link of the mail that went out last works.
    */
-  private async sendMail(job: Job<{ invite_id: string }>): Promise<void> {
+  private async sendMail(job: QueueJob<{ invite_id: string }>): Promise<void> {
     const token = generateSecret('inv');
     const rows = await sql<{ id: string; email: string; guild_name: string }>(
       this.db.manager,

@@ -1,23 +1,20 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER, Logger } from '../logging/logger';
 import { ForbiddenDestinationError, hostOf, isForbiddenAddress, safeLookup } from './destination-policy';
 import { signWebhook } from './signature';
-import { WEBHOOK_CHANNEL } from './webhooks.service';
+import { QueueService } from '../queue/queue.service';
+import { sql } from '../database/sql';
 import { version as packageVersion } from '../../package.json';
 
-/** Attempts in flight at once in one process. */
-export const MAX_IN_FLIGHT = 16;
-/** Fallback poll: catches retries that came due and NOTIFYs lost while the listener reconnected. */
-export const POLL_MS = 1000;
+/** The queue's task that sends one delivery (queued by a trigger on webhook_deliveries: migration 1732500300000). */
+export const WEBHOOK_DELIVERY_TASK = 'webhook-delivery';
 /** A claim holds the row for the attempt's timeout plus this, then lapses (a crashed process's claim). */
 export const LOCK_MARGIN_MS = 5000;
-const LISTEN_RECONNECT_MS = 1000;
 const USER_AGENT = `OpenGuilds-Webhooks/${packageVersion}`;
 
 interface ClaimedDelivery {
@@ -41,111 +38,45 @@ function loadGot(): Promise<GotFn> {
 }
 
 /**
- * Sends the webhook outbox. Runs in every server process; processes share the work through
- * `FOR UPDATE SKIP LOCKED` claims that hold a row for one attempt (`locked_until`), so no attempt
- * is sent twice while its claim lives and a crashed process's claims simply lapse.
- * Woken by NOTIFY (a dedicated LISTEN connection, reconnected when it drops), by a 1 s poll,
- * by the local timer of a retry it scheduled, and by the end of an attempt when it was saturated.
+ * Sends the webhook outbox, one queue job per attempt. The job only says "look at delivery N";
+ * the delivery row decides: a job claims its row for one attempt (`locked_until`, a claim token),
+ * so across processes no attempt is sent twice while its claim lives. Scheduling is the trigger's
+ * (migration 1732500300000), in the transaction that changes the row: a new or retried delivery
+ * queues a job at `next_attempt_at`, a claim queues one at `locked_until` (it finds the row
+ * lapsed only when the process that claimed it died mid-attempt), an ended delivery removes its job.
  */
 @Injectable()
-export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
-  private running = false;
-  private pumping: Promise<void> | undefined;
-  private again = false;
-  private saturated = false;
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private poll: NodeJS.Timeout | undefined;
-  private listener: Client | undefined;
-
+export class WebhookDispatcher implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly queue: QueueService,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.running = true;
-    this.poll = setInterval(() => this.wake(), POLL_MS);
-    this.poll.unref();
+  onModuleInit(): void {
     void loadGot().catch((err) => this.logger.error({ err }, 'webhooks: could not load got'));
-    this.listen();
-    this.wake();
-  }
-
-  /** Stops claiming, then waits for the pump and every attempt in flight (each bounded by the timeout) to finish and record. */
-  async onModuleDestroy(): Promise<void> {
-    this.running = false;
-    if (this.poll) clearInterval(this.poll);
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
-    await this.pumping;
-    await Promise.allSettled([...this.inFlight]);
-  }
-
-  /** Claims and starts due deliveries now (coalesced: a wake during a claim runs one more claim). */
-  wake(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = this.pump().finally(() => {
-      this.pumping = undefined;
+    this.queue.define<{ delivery_id: string }>(WEBHOOK_DELIVERY_TASK, async (job) => {
+      const d = await this.claim(job.payload.delivery_id);
+      if (d) await this.attempt(d);
     });
   }
 
-  private async pump(): Promise<void> {
-    try {
-      do {
-        this.again = false;
-        while (this.running) {
-          const room = MAX_IN_FLIGHT - this.inFlight.size;
-          if (room <= 0) {
-            this.saturated = true;
-            break;
-          }
-          const claimed = await this.claim(room);
-          this.saturated = claimed.length === room;
-          for (const d of claimed) this.track(this.attempt(d));
-          if (claimed.length < room) break;
-        }
-      } while (this.again && this.running);
-    } catch (err) {
-      this.logger.error({ err }, 'webhooks: claiming deliveries failed');
-    }
-  }
-
-  private track(p: Promise<void>): void {
-    this.inFlight.add(p);
-    void p.finally(() => {
-      this.inFlight.delete(p);
-      if (this.saturated) this.wake();
-    });
-  }
-
-  private async claim(limit: number): Promise<ClaimedDelivery[]> {
+  /** The delivery, when it is pending, due, not claimed by a live attempt, and its webhook not deleted. */
+  private async claim(id: string): Promise<ClaimedDelivery | undefined> {
     const lockMs = this.config.webhookTimeoutMs + LOCK_MARGIN_MS;
-    return this.db.query(
-      // (wrapped in a CTE so TypeORM returns plain rows: it returns [rows, count] for a bare UPDATE)
-      `WITH claimed AS (
-       UPDATE webhook_deliveries d
+    const [row] = await sql<ClaimedDelivery>(
+      this.db.manager,
+      `UPDATE webhook_deliveries d
           SET locked_until = now() + make_interval(secs => $2::float8 / 1000), updated = now()
          FROM webhooks w
-        WHERE d.id IN (SELECT id FROM webhook_deliveries
-                        WHERE status = 'pending' AND next_attempt_at <= now()
-                          AND (locked_until IS NULL OR locked_until < now())
-                        ORDER BY next_attempt_at
-                        LIMIT $1
-                        FOR UPDATE SKIP LOCKED)
+        WHERE d.id = $1 AND d.status = 'pending' AND d.next_attempt_at <= now()
+          AND (d.locked_until IS NULL OR d.locked_until < now())
           AND w.id = d.webhook_id AND w.deleted_at IS NULL
-       RETURNING d.id, d.webhook_id, d.event_id, d.payload, d.attempt_count, d.locked_until::text AS lock, w.destination, w.secret)
-       SELECT * FROM claimed`,
-      [limit, lockMs],
+       RETURNING d.id, d.webhook_id, d.event_id, d.payload, d.attempt_count, d.locked_until::text AS lock, w.destination, w.secret`,
+      [id, lockMs],
     );
+    return row;
   }
 
   private async attempt(d: ClaimedDelivery): Promise<void> {
@@ -208,49 +139,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       // The claim lapses and another attempt is made: at-least-once.
       this.logger.error({ err, deliveryId: d.id }, 'webhooks: recording an attempt failed');
     }
-    if (retryInSeconds !== null && this.running) {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        this.wake();
-      }, retryInSeconds * 1000 + 5);
-      t.unref();
-      this.timers.add(t);
-    }
-  }
-
-  /** LISTEN on a connection of its own; when it drops, reconnect (and wake, for what was missed). */
-  private listen(): void {
-    if (!this.running) return;
-    const client = new Client({ connectionString: this.config.databaseUrl });
-    this.listener = client;
-    let retried = false;
-    const retry = () => {
-      if (retried) return;
-      retried = true;
-      client.removeAllListeners('notification');
-      void client.end().catch(() => undefined);
-      if (!this.running || this.listener !== client) return;
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        this.listen();
-      }, LISTEN_RECONNECT_MS);
-      t.unref();
-      this.timers.add(t);
-    };
-    client.on('notification', () => this.wake());
-    client.on('error', (err) => {
-      if (this.running) this.logger.warn({ err }, 'webhooks: LISTEN connection error; reconnecting');
-      retry();
-    });
-    client.on('end', retry);
-    client
-      .connect()
-      .then(() => client.query(`LISTEN ${WEBHOOK_CHANNEL}`))
-      .then(() => this.wake())
-      .catch((err) => {
-        if (this.running) this.logger.warn({ err }, 'webhooks: could not LISTEN; polling meanwhile, reconnecting');
-        retry();
-      });
   }
 }
 

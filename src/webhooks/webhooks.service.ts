@@ -11,8 +11,6 @@ import { WebhookEntity } from './webhook.entities';
 import { AttemptRow, DeliveryRow } from './webhook.presenter';
 import { sql } from '../database/sql';
 
-/** The channel the dispatcher LISTENs on; a NOTIFY in a transaction is delivered at its commit. */
-export const WEBHOOK_CHANNEL = 'og_webhook_deliveries';
 export const MAX_SECRET_LENGTH = 1024;
 
 /**
@@ -70,19 +68,16 @@ export class WebhooksService {
 
   /**
    * The outbox write: one pending delivery per live webhook of the batch, each with a fresh
-   * event id, due now. Call it inside the transaction that completes the batch; the NOTIFY issued
-   * here reaches the dispatchers when that transaction commits (and not at all if it rolls back).
+   * event id, due now. Call it inside the transaction that completes the batch: the trigger on
+   * webhook_deliveries queues each delivery's job in that transaction, and the queue's NOTIFY
+   * wakes the senders when it commits (and nothing happens if it rolls back).
    */
   async enqueueBatchCompleted(em: EntityManager, batchId: string, payload: string): Promise<void> {
-    // one round trip: the NOTIFY is issued in the same statement, only when a delivery was queued
     await em.query(
-      `WITH ins AS (
-         INSERT INTO webhook_deliveries (webhook_id, event_id, payload, status, next_attempt_at)
-         SELECT id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), $2, 'pending', now()
-           FROM webhooks WHERE batch_id = $1 AND deleted_at IS NULL ORDER BY id
-         RETURNING 1)
-       SELECT n, CASE WHEN n > 0 THEN pg_notify($3, '') END AS notified FROM (SELECT count(*)::int AS n FROM ins) c`,
-      [batchId, payload, WEBHOOK_CHANNEL],
+      `INSERT INTO webhook_deliveries (webhook_id, event_id, payload, status, next_attempt_at)
+       SELECT id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), $2, 'pending', now()
+         FROM webhooks WHERE batch_id = $1 AND deleted_at IS NULL ORDER BY id`,
+      [batchId, payload],
     );
   }
 
@@ -182,8 +177,7 @@ export class WebhooksService {
         delivery = row;
         queued = true;
       }
-      await em.query(`SELECT pg_notify($1, '')`, [WEBHOOK_CHANNEL]);
-      return { delivery, queued };
+      return { delivery, queued }; // the trigger on webhook_deliveries (re)queued its job
     });
   }
 

@@ -1,39 +1,30 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER, Logger } from '../logging/logger';
+import { QueueService } from '../queue/queue.service';
 import { WorkService } from './work.service';
 
+export const LEASE_SWEEP_TASK = 'lease-sweep';
+
 /**
- * Every process runs this timer: claims whose lease lapsed are ended (refunded when their batch
- * was canceled). Safe with many processes: each row is locked with SKIP LOCKED and the refund is
- * idempotent on its business key. Claims never depend on it (a lapsed claim is claimable).
+ * A periodic queue job (one series shared by all processes): claims whose lease lapsed are ended
+ * (refunded when their batch was canceled). Safe with many processes: each row is locked with
+ * SKIP LOCKED and the refund is idempotent on its business key. Claims never depend on it (a
+ * lapsed claim is claimable).
  */
 @Injectable()
-export class LeaseSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
+export class LeaseSweeper implements OnModuleInit {
   constructor(
     private readonly work: WorkService,
+    private readonly queue: QueueService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  onApplicationBootstrap(): void {
-    const everyMs = this.config.mode === 'test' ? 500 : 10_000;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.work
-        .sweepLapsed()
-        .then((n) => n > 0 && this.logger.info({ ended: n }, 'ended lapsed claims'))
-        .catch((err) => this.logger.warn({ err }, 'lease sweep failed'))
-        .finally(() => (this.running = undefined));
-    }, everyMs);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  onModuleInit(): void {
+    this.queue.repeat(LEASE_SWEEP_TASK, this.config.leaseSweepIntervalMs, async () => {
+      const n = await this.work.sweepLapsed();
+      if (n > 0) this.logger.info({ ended: n }, 'ended lapsed claims');
+    });
   }
 }

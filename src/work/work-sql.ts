@@ -17,7 +17,8 @@ export const CLAIM_CHECK_PARAMS = ['task_id', 'user_id'] as const;
  * The claim, one statement (so one implicit transaction): the oldest open work item of the task
  * (a claimed one whose lease lapsed is open again unless its batch was canceled), locked with
  * SKIP LOCKED; the lapsed claim's assignment expired; the new assignment; the work item claimed.
- * Returns the assignment as the presenter needs it (no row: no open work).
+ * Returns the assignment as the presenter needs it (no row: no open work). The datum's parameters
+ * are kept on the assignment (parameters_seen): once it ends, that is all its holder may see.
  *
  * \`task_id >= $1 AND task_id <= $1 … ORDER BY task_id, id\` is \`task_id = $1 ORDER BY id\` written so
  * that only work_items_claimable_idx (task_id, id) WHERE status IN ('open', 'claimed') can return
@@ -37,8 +38,9 @@ export const CLAIM_SQL = `
     UPDATE assignments SET status = 'expired', updated = now()
      WHERE id = (SELECT assignment_id FROM w WHERE status = 'claimed') AND status = 'claimed'),
   a AS (
-    INSERT INTO assignments (work_item_id, member_id, user_id, task_id, datum_id, token_hash, reward_cents, expires)
-    SELECT w.id, $2::bigint, $3::bigint, $1::bigint, w.datum_id, $4::bytea, w.reward_cents, now() + make_interval(secs => $5::int) FROM w
+    INSERT INTO assignments (work_item_id, member_id, user_id, task_id, datum_id, token_hash, reward_cents, expires, parameters_seen)
+    SELECT w.id, $2::bigint, $3::bigint, $1::bigint, w.datum_id, $4::bytea, w.reward_cents, now() + make_interval(secs => $5::int),
+           (SELECT parameters FROM data WHERE id = w.datum_id) FROM w
     RETURNING *),
   claimed AS (
     UPDATE work_items SET status = 'claimed', assignment_id = a.id, lease_expires_at = a.expires, updated = now()
@@ -49,6 +51,16 @@ export const CLAIM_SQL = `
     JOIN tasks t ON t.id = a.task_id
     LEFT JOIN workspaces ws ON ws.id = t.workspace_id`;
 export const CLAIM_PARAMS = ['task_id', 'member_id', 'user_id', 'token_hash', 'lease_seconds'] as const;
+
+/**
+ * The parameters an assignment's holder may see (issue 13): the datum's current ones while the
+ * claim is live; once it ended (released, submitted, expired, member removed) only what they saw
+ * while it was live (parameters_seen), never later outputs of other workers; nothing once the
+ * batch was canceled (its data are deleted). Needs \`a\` (assignments) and \`d\` (data) in scope.
+ */
+export const VISIBLE_PARAMETERS_SQL = `CASE WHEN d.status = 'canceled' THEN '{}'::jsonb
+       WHEN a.status = 'claimed' AND a.expires > now() THEN d.parameters
+       ELSE coalesce(a.parameters_seen, '{}'::jsonb) END`;
 
 /** Submit, step 1 (lock order: the work item first). */
 export const SUBMIT_LOCK_WORK_SQL = `SELECT * FROM work_items WHERE id = (SELECT work_item_id FROM assignments WHERE id = $1) FOR UPDATE`;
@@ -82,7 +94,9 @@ export const SUBMIT_SQL = `
   WITH done AS (
     UPDATE work_items SET status = 'done', updated = now() WHERE id = $1),
   asg AS (
-    UPDATE assignments SET status = 'submitted', submitted_at = now(), updated = now() WHERE id = $2 RETURNING *),
+    UPDATE assignments SET status = 'submitted', submitted_at = now(), updated = now(),
+           parameters_seen = (SELECT parameters FROM data WHERE id = $3) || $6::jsonb
+     WHERE id = $2 RETURNING *),
   sub AS (
     INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($2::bigint, $3::bigint, $4::bigint, $5::bigint, $6::jsonb)),
   next AS (

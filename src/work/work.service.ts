@@ -17,7 +17,7 @@ import { WebhooksService } from '../webhooks/webhooks.service';
 import { ensureEscrow, ensureWallet } from '../transactions/ledger';
 import { presentAssignment } from './assignment.presenter';
 import { ClaimEndings } from './claim-endings';
-import { CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
+import { VISIBLE_PARAMETERS_SQL, CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
 import { AssignmentRow, AssignmentView, WorkItemRow } from './rows';
 
 /** The assignment as the submit locks it (SUBMIT_LOCK_ASSIGNMENT_SQL). */
@@ -30,7 +30,7 @@ export interface AssignmentAuth {
 }
 
 const VIEW_SQL = `
-  SELECT a.*, d.parameters, w.preview, (a.expires <= now()) AS lapsed
+  SELECT a.*, ${VISIBLE_PARAMETERS_SQL} AS parameters, w.preview, (a.expires <= now()) AS lapsed
     FROM assignments a
     JOIN data d ON d.id = a.datum_id
     JOIN tasks t ON t.id = a.task_id

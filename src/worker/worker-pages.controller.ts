@@ -110,9 +110,12 @@ export class WorkerPagesController {
     const a = await this.pages.assignmentByToken(single(body?.assignmentId), token);
     if (!a || !token) return sendHtml(res, 404, messagePage('Assignment not found', 'No assignment matches this form.', links));
     if (a.status !== 'submitted') return sendHtml(res, 409, messagePage('Submit this work first', 'The next piece of work can be claimed from here once this one is submitted.', links));
-    if (await this.pages.claimedSince(a)) return sendHtml(res, 409, messagePage('Already claimed', 'You have claimed work at this task since this page was shown. Your work page lists what you hold.', links));
+    const already = () => sendHtml(res, 409, messagePage('Already claimed', 'You have claimed work at this task since this page was shown. Your work page lists what you hold.', links));
     try {
-      const next = await this.claimer.claimFor(a.userId, a.taskId);
+      // once per submitted assignment, however many times the form is posted at once
+      const outcome = await this.pages.onePerSubmitted(a.id, async () => ((await this.pages.claimedSince(a)) ? ('already' as const) : { next: await this.claimer.claimFor(a.userId, a.taskId) }));
+      if (outcome === 'busy' || outcome === 'already') return already();
+      const next = outcome.next;
       if (!next) return sendHtml(res, 200, messagePage('No more work', `There is no more open work at ${a.taskName} right now.`, links));
       if (!next.workspace_url || !/^https?:\/\//i.test(next.workspace_url)) {
         return sendHtml(res, 200, messagePage('Work claimed', `You hold assignment ${next.id}, but its task has no workspace to open.`, links));

@@ -4,6 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { sha256 } from '../auth/credentials';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { VISIBLE_PARAMETERS_SQL } from '../work/work-sql';
 
 /** What the worker pages show of one assignment, found by its id and submit_to token. */
 export interface AssignmentPageView {
@@ -20,7 +21,7 @@ export interface AssignmentPageView {
   guildId: string;
   guildName: string;
   datumId: string;
-  /** the datum's parameters now */
+  /** the datum's parameters as this assignment may show them (VISIBLE_PARAMETERS_SQL) */
   parameters: Record<string, unknown>;
   /** what this assignment's submit added, once submitted */
   submitted: Record<string, unknown> | null;
@@ -53,7 +54,7 @@ export class WorkerPagesService {
     const rows: Array<Record<string, unknown>> = await this.ds.query(
       `SELECT a.id, a.status, (a.expires <= now()) AS lapsed, a.expires, a.reward_cents, a.token_hash,
               a.user_id, a.member_id, a.task_id, t.name AS task_name, t.guild_id, g.name AS guild_name,
-              a.datum_id, d.parameters, s.parameters AS submitted
+              a.datum_id, ${VISIBLE_PARAMETERS_SQL} AS parameters, s.parameters AS submitted
          FROM assignments a
          JOIN tasks t ON t.id = a.task_id
          JOIN guilds g ON g.id = t.guild_id
@@ -94,6 +95,28 @@ export class WorkerPagesService {
       [taskId],
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Runs `fn` at most once at a time per submitted assignment, across processes: a transaction
+   * holds an advisory lock on the assignment while `fn` runs (and commits its claim). A second
+   * post of the same form while the first is running gets 'busy' at once, without waiting on a
+   * connection; one arriving after it sees the first's claim (claimedSince). Issue 13: eight
+   * concurrent posts of one after-submit form gave the worker two claims.
+   */
+  async onePerSubmitted<T>(assignmentId: string, fn: () => Promise<T>): Promise<T | 'busy'> {
+    const qr = this.ds.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.startTransaction();
+      const [{ ok }] = (await qr.query(`SELECT pg_try_advisory_xact_lock(hashtextextended('claim-next:' || $1::text, 0)) AS ok`, [assignmentId])) as Array<{ ok: boolean }>;
+      if (!ok) return 'busy';
+      return await fn();
+    } finally {
+      // nothing was written on this connection: ending the transaction only frees the lock
+      await qr.rollbackTransaction().catch(() => undefined);
+      await qr.release();
+    }
   }
 
   /**

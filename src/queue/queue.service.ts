@@ -1,0 +1,127 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { JobHelpers, Logger as WorkerLogger, run, Runner, Task } from 'graphile-worker';
+import { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { sql } from '../database/sql';
+import { LOGGER, Logger } from '../logging/logger';
+
+/** A job as its handler sees it. */
+export interface QueueJob<P> {
+  id: string;
+  payload: P;
+  /** 1 on the first run, 2 on the first retry, … */
+  attempt: number;
+  maxAttempts: number;
+}
+
+export type JobHandler<P> = (job: QueueJob<P>) => Promise<void>;
+
+export interface AddOptions {
+  /** not before this time (default: now) */
+  runAt?: Date;
+  /**
+   * At most one waiting job per key: adding again replaces the waiting one (its payload and
+   * run_at); while a job with the key runs, adding makes a new one (docs/architecture.md, queue).
+   */
+  key?: string;
+  /** with a key: keep the waiting job's run_at instead of replacing it */
+  keepRunAt?: boolean;
+  /** runs before the job is given up (graphile-worker's default 25; retries back off exponentially) */
+  maxAttempts?: number;
+}
+
+/** The SQL that queues a job; also usable inside a composed statement or a trigger. */
+export const ADD_JOB_SQL = `SELECT (graphile_worker.add_job(identifier => $1, payload => $2::json, run_at => $3::timestamptz,
+          max_attempts => $4::smallint, job_key => $5, job_key_mode => $6)).id::text AS id`;
+
+/**
+ * The one job queue of the application: graphile-worker on this Postgres database (why it and
+ * not pg-boss: docs/architecture.md). Every server process runs one runner; a job runs in one
+ * process at a time (SELECT … FOR UPDATE SKIP LOCKED in the library), woken by LISTEN/NOTIFY
+ * (reconnected by the library after the database returns) with a poll as the fallback.
+ *
+ * - `define(task, handler)` in a module's onModuleInit, before the runner starts.
+ * - `add(em, task, payload)` inside the caller's transaction: the job exists iff it commits.
+ * - `repeat(task, everyMs, handler)` for periodic work (sweeps): one waiting job shared by all
+ *   processes, each run schedules the next before it does its work.
+ */
+@Injectable()
+export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly tasks = new Map<string, Task>();
+  private readonly repeats = new Map<string, number>();
+  private runner: Runner | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  define<P>(task: string, handler: JobHandler<P>): void {
+    if (this.tasks.has(task)) throw new Error(`a handler for job "${task}" is already defined`);
+    if (this.runner) throw new Error(`job "${task}" defined after the queue started`);
+    this.tasks.set(task, (payload: unknown, helpers: JobHelpers) =>
+      handler({ id: helpers.job.id, payload: payload as P, attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }),
+    );
+  }
+
+  /**
+   * Periodic work: every `everyMs`, in one of the processes. A failing run is logged, not retried
+   * (the next comes anyway); only when scheduling the next fails (database down) is the run
+   * retried by the library, with its backoff.
+   */
+  repeat(task: string, everyMs: number, handler: () => Promise<void>): void {
+    this.repeats.set(task, everyMs);
+    this.define(task, async () => {
+      // next run first, so a crash or error in this one does not end the series
+      await this.add(this.db.manager, task, {}, { key: task, runAt: new Date(Date.now() + everyMs) });
+      await handler().catch((err) => this.logger.warn({ err, task }, 'periodic job failed'));
+    });
+  }
+
+  /** Queues a job in the caller's transaction (or alone, with `db.manager`); returns its id. */
+  async add(em: EntityManager, task: string, payload: Record<string, unknown>, opts: AddOptions = {}): Promise<string> {
+    const [row] = await sql<{ id: string }>(em, ADD_JOB_SQL, [
+      task,
+      JSON.stringify(payload),
+      opts.runAt ?? null,
+      opts.maxAttempts ?? null,
+      opts.key ?? null,
+      opts.key && opts.keepRunAt ? 'preserve_run_at' : null,
+    ]);
+    return row.id;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const log = this.logger.child({ component: 'queue' });
+    this.runner = await run({
+      connectionString: this.config.databaseUrl,
+      // its own small pool: the LISTEN connection plus short get/complete statements
+      maxPoolSize: 5,
+      concurrency: this.config.queueConcurrency,
+      pollInterval: this.config.queuePollIntervalMs,
+      noHandleSignals: true,
+      // a running job (a webhook attempt is bounded by its timeout) may finish before shutdown
+      gracefulShutdownAbortTimeout: this.config.webhookTimeoutMs + 5000,
+      taskList: Object.fromEntries(this.tasks),
+      logger: new WorkerLogger(() => (level, message, meta) => {
+        const fields = { ...meta };
+        if (level === 'error') log.error(fields, message);
+        else if (level === 'warning') log.warn(fields, message);
+        else if (level === 'info') log.info(fields, message);
+        else log.debug(fields, message);
+      }),
+    });
+    for (const [task, everyMs] of this.repeats) {
+      // every process makes sure the series exists; the waiting job's time is kept when it does
+      await this.add(this.db.manager, task, {}, { key: task, keepRunAt: true, runAt: new Date(Date.now() + everyMs) });
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const runner = this.runner;
+    this.runner = undefined;
+    await runner?.stop();
+  }
+}
