@@ -8,6 +8,7 @@ import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { ApiError, conflict, ErrorType, invalid } from './errors';
 import { sql } from '../database/sql';
+import { digestsEqual } from '../auth/credentials';
 
 /** How long a retry waits for the first request with its key to finish before answering 409. */
 const WAIT_MS = 10_000;
@@ -77,7 +78,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         ]);
       }
       // the same key with another body or query: Stripe's rule (a replay would answer a request that was not made)
-      if (row.request_hash !== null && !row.request_hash.equals(requestHash)) {
+      if (row.request_hash !== null && !digestsEqual(row.request_hash, requestHash)) {
         throw invalid('Idempotency-Key was already used with a different request body; use a new key for a different request', [
           { field: 'Idempotency-Key', message: 'was used for a different request' },
         ]);
