@@ -53,7 +53,7 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
           { object: 'Datum', id: expect.any(String), batch_id: res.body.id, status: 'unpaid', parameters: { image_url: 'www.images.com/1.png' }, created: expect.stringMatching(TIME), updated: expect.any(String) },
           { object: 'Datum', id: expect.any(String), batch_id: res.body.id, status: 'unpaid', parameters: { image_url: 'www.images.com/2.png', n: 3, ok: true }, created: expect.any(String), updated: expect.any(String) },
         ],
-        webhooks: [{ object: 'Webhook', id: expect.any(String), destination: 'https://your.service.com/hook', created: expect.any(String), updated: expect.any(String) }],
+        webhooks: [{ object: 'Webhook', id: expect.any(String), destination: 'https://your.service.com/hook', events: ['batch.completed'], created: expect.any(String), updated: expect.any(String) }],
         created: expect.stringMatching(TIME),
         updated: expect.stringMatching(TIME),
       });

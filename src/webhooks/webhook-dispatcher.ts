@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER, Logger } from '../logging/logger';
+import { Metrics } from '../metrics/metrics.service';
 import { ForbiddenDestinationError, hostOf, isForbiddenAddress, safeLookup } from './destination-policy';
 import { signWebhook } from './signature';
 import { QueueService } from '../queue/queue.service';
@@ -30,6 +31,8 @@ interface ClaimedDelivery {
   lock: string;
   destination: string;
   secret: string;
+  /** seconds between the attempt being due and this claim of it */
+  lag_seconds: number;
 }
 
 type GotFn = typeof import('got').default;
@@ -54,6 +57,7 @@ export class WebhookDispatcher implements OnModuleInit {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: Metrics,
     private readonly queue: QueueService,
   ) {}
 
@@ -91,7 +95,8 @@ export class WebhookDispatcher implements OnModuleInit {
         WHERE d.id = $1 AND d.status = 'pending' AND d.next_attempt_at <= now()
           AND (d.locked_until IS NULL OR d.locked_until < now())
           AND w.id = d.webhook_id AND w.deleted_at IS NULL
-       RETURNING d.id, d.webhook_id, d.event_id, d.payload, d.attempt_count, d.locked_until::text AS lock, w.destination, w.secret`,
+       RETURNING d.id, d.webhook_id, d.event_id, d.payload, d.attempt_count, d.locked_until::text AS lock, w.destination, w.secret,
+                 greatest(0, extract(epoch FROM now() - d.next_attempt_at))::float8 AS lag_seconds`,
       [id, lockMs],
     );
     return row;
@@ -136,6 +141,8 @@ export class WebhookDispatcher implements OnModuleInit {
     const schedule = this.config.webhookRetryScheduleSeconds;
     const retryInSeconds = error !== null && attempt <= schedule.length ? schedule[attempt - 1] : null;
     const status = error === null ? 'succeeded' : retryInSeconds !== null ? 'pending' : 'failed';
+    this.metrics.webhookAttempts.inc({ result: status === 'pending' ? 'retry' : status });
+    this.metrics.webhookLag.observe(d.lag_seconds);
     try {
       const [row]: Array<{ applied: boolean }> = await this.db.query(
         `WITH upd AS (

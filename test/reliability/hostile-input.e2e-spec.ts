@@ -19,7 +19,7 @@ type Wire = Record<string, any>;
  * OG_FUZZ_SEED=random and a failure there is replayed with `OG_FUZZ_SEED=<the printed seed>`.
  */
 const RANDOM = process.env.OG_FUZZ_SEED === 'random';
-/** runs per target: 100 × 37 targets in `npm test`; 290 (> 10,000 cases) in `npm run test:fuzz` */
+/** runs per target: 100 × 40 targets in `npm test`; 290 (> 10,000 cases) in `npm run test:fuzz` */
 const RUNS = Number(process.env.OG_FUZZ_RUNS ?? (RANDOM ? 290 : 100));
 const FIXED_SEED = 20261202;
 const SEED = RANDOM ? randomInt(2 ** 31 - 1) : Number(process.env.OG_FUZZ_SEED ?? FIXED_SEED);
@@ -31,7 +31,7 @@ process.stdout.write(`[hostile input] fast-check seed ${SEED}, ${RUNS} runs per 
 interface Ids {
   guild: string; task: string; task2: string; task3: string; connection: string; member: string; memberGuild: string; invite: string;
   unpaid: string; datum: string; webhook: string; assignment: string; submitted: string; submittedToken: string;
-  wallet: string; payout: string; apiKey: string;
+  wallet: string; payout: string; apiKey: string; qualityTask: string; gold: string;
 }
 
 type Caller = 'anon' | 'owner' | 'member' | 'invitee';
@@ -108,6 +108,10 @@ const fresh = {
   async payout() {
     ids.payout = ok(await asMember(s.http.post(`/api/wallets/${ids.wallet}/payouts`)).send({ amount_cents: 1 }), 201, 'payout').id;
   },
+  /** a control answer of the task with quality.labels (yes/no) */
+  async gold() {
+    ids.gold = ok(await asOwner(s.http.post(`/api/tasks/${ids.qualityTask}/gold`)).send({ data: [{ parameters: { q: 'g' }, answer: 'no' }] }), 201, 'gold').data[0].id;
+  },
   async apiKey() {
     ids.apiKey = ok(await asOwner(s.http.post('/api/api_keys')), 201, 'api key').id;
   },
@@ -120,6 +124,11 @@ const fresh = {
 };
 
 const PARAMS = { q: 'x' };
+/** a quality object touching every rule (the labels stay yes/no, so the gold target's answer fits) */
+const QUALITY = {
+  answer: 'label', labels: ['yes', 'no'], overlap: { min: 1, max: 3, confidence: 0.9 }, gold_rate: 0.1,
+  qualification: { gold: 2, min_accuracy: 0.5 }, min_quality: 0.6, review: { mode: 'manual', auto_approve_after: 3600 }, auto_reject: ['consensus'],
+};
 const TARGETS: Target[] = [
   { route: 'POST /api/register', who: 'anon', path: () => '/api/register', template: () => ({ email: 'a@example.com', password: 'long enough pw', password_confirmation: 'long enough pw' }) },
   { route: 'POST /api/api_keys', who: 'owner', path: () => '/api/api_keys', template: () => ({}) },
@@ -128,6 +137,9 @@ const TARGETS: Target[] = [
   { route: 'POST /api/workspaces', who: 'owner', path: () => '/api/workspaces', template: () => ({ name: 'w', preview: 'https://w.example.com', permissions: 'open' }) },
   { route: 'POST /api/guilds/:gid/tasks', who: 'owner', path: (i) => `/api/guilds/${i.guild}/tasks`, template: () => ({ name: 't', minimum_amount_cents: 1, lease_seconds: 60 }) },
   { route: 'PATCH /api/tasks/:id', who: 'owner', path: (i) => `/api/tasks/${i.task2}`, template: () => ({ name: 't', minimum_amount_cents: 1, lease_seconds: 60 }) },
+  { route: 'PATCH /api/tasks/:id', who: 'owner', path: (i) => `/api/tasks/${i.qualityTask}`, template: () => ({ quality: QUALITY }) },
+  { route: 'POST /api/tasks/:id/gold', who: 'owner', path: (i) => `/api/tasks/${i.qualityTask}/gold`, template: () => ({ data: [{ parameters: PARAMS, answer: 'yes' }] }) },
+  { route: 'DELETE /api/gold/:id', who: 'owner', path: (i) => `/api/gold/${i.gold}`, fresh: fresh.gold },
   { route: 'POST /api/guilds/:gid/connections', who: 'owner', path: (i) => `/api/guilds/${i.guild}/connections`, template: (i) => ({ source: i.task, target: i.task2 }) },
   { route: 'DELETE /api/connections/:id', who: 'owner', path: (i) => `/api/connections/${i.connection}`, fresh: fresh.connection },
   { route: 'POST /api/guilds/:gid/invites', who: 'owner', path: (i) => `/api/guilds/${i.guild}/invites`, template: () => ({ email: 'i@example.com' }) },
@@ -142,6 +154,7 @@ const TARGETS: Target[] = [
   { route: 'POST /api/batches/:id/files', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/files`, template: () => ({ parameter: 'file_url' }), forms: true },
   { route: 'POST /api/batches/:id/webhooks', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/webhooks`, template: () => ({ destination: 'https://h.example.com', secret: 's' }) },
   { route: 'DELETE /api/webhooks/:id', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}`, fresh: fresh.webhook },
+  { route: 'PATCH /api/webhooks/:id', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}`, template: () => ({ events: ['batch.completed', 'datum.completed'] }) },
   { route: 'POST /api/webhooks/:id/redeliver', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}/redeliver`, template: () => ({}), fresh: fresh.webhook },
   { route: 'POST /api/tasks/:id/claims', who: 'member', path: (i) => `/api/tasks/${i.task}/claims`, template: () => ({}) },
   { route: 'POST /api/assignments/:id/release', who: 'member', path: (i) => `/api/assignments/${i.assignment}/release`, template: () => ({}), fresh: fresh.assignment },
@@ -321,11 +334,13 @@ describe('hostile input to every write endpoint', () => {
     const paid = ok(await asOwner(s.http.post(`/api/guilds/${guild.id}/batches`)).send({ batch: { data: Array.from({ length: work }, (_x, n) => ({ q: `p${n}` })) } }), 201, 'paid batch');
     ok(await asOwner(s.http.post(`/api/batches/${paid.id}/debits`)), 201, 'pay');
     const t3 = await createTask(s.http, owner, guild.id, { name: 'c', minimum_amount_cents: 2 }); // its subscription is the one the DELETE target removes
-    ids = { guild: guild.id, task: t1.id, task2: t2.id, task3: t3.id } as Ids;
+    // a task of its own for the quality targets: claims and submits of the other targets never see its settings
+    const t4 = ok(await asOwner(s.http.post(`/api/guilds/${guild.id}/tasks`)).send({ name: 'q', minimum_amount_cents: 2, quality: QUALITY }), 201, 'quality task');
+    ids = { guild: guild.id, task: t1.id, task2: t2.id, task3: t3.id, qualityTask: t4.id } as Ids;
     await fresh.submitted(); // the member earns 50¢, so payouts can be requested
     const wallets = ok(await asMember(s.http.get('/api/wallets')), 200, 'wallets');
     ids.wallet = wallets.data.find((w: Wire) => w.guild_id === guild.id).id;
-    for (const make of [fresh.subscription, fresh.connection, fresh.invite, fresh.unpaid, fresh.assignment, fresh.payout, fresh.apiKey, fresh.member]) await make();
+    for (const make of [fresh.subscription, fresh.connection, fresh.invite, fresh.unpaid, fresh.assignment, fresh.payout, fresh.apiKey, fresh.member, fresh.gold]) await make();
     for (const [k, v] of Object.entries(ids)) if (k !== 'submittedToken') expect({ [k]: v }).toEqual({ [k]: expect.stringMatching(/^\d+$/) });
 
     // Every committed row change is counted, per table, in the transaction that makes it: a

@@ -37,6 +37,7 @@ interface World {
   payout: string; // requested by the member
   ownerKeyId: string; // a second API key of the owner
   ownerKeySecret: string;
+  gold: string; // a gold item of tasks[2] (which has quality.labels)
 }
 
 interface Row {
@@ -46,6 +47,8 @@ interface Row {
   body?: (w: World) => object;
   /** multipart upload instead of JSON */
   upload?: boolean;
+  /** a never-ending response (text/event-stream): read the first chunk, then hang up */
+  stream?: true;
   /** an alias of src/compat/aliases.ts: rewritten before routing, so it is checked here but is not a route */
   alias?: true;
   expect: Record<Who, number>;
@@ -139,6 +142,10 @@ const ROWS: Row[] = [
   { route: 'GET /api/batches/:id/webhooks', path: (w) => `/api/batches/${w.unpaid}/webhooks`, expect: OWNER_ONLY },
   { route: 'GET /api/webhooks/:id', path: (w) => `/api/webhooks/${w.webhook}`, expect: OWNER_ONLY },
   { route: 'DELETE /api/webhooks/:id', path: (w) => `/api/webhooks/${w.webhook}`, expect: OWNER_ONLY },
+  { route: 'PATCH /api/webhooks/:id', path: (w) => `/api/webhooks/${w.webhook}`, body: () => ({ events: ['batch.completed', 'datum.completed'] }), expect: OWNER_ONLY },
+  // results out (API.md §13): the owner's alone, like the batch
+  { route: 'GET /api/batches/:id/results', path: (w) => `/api/batches/${w.paid}/results`, expect: OWNER_ONLY },
+  { route: 'GET /api/batches/:id/events', path: (w) => `/api/batches/${w.paid}/events`, stream: true, expect: OWNER_ONLY },
   { route: 'GET /api/webhooks/:id/deliveries', path: (w) => `/api/webhooks/${w.webhook}/deliveries`, expect: OWNER_ONLY },
   // no event yet: the owner gets as far as the 409
   { route: 'POST /api/webhooks/:id/redeliver', path: (w) => `/api/webhooks/${w.webhook}/redeliver`, expect: E(401, 404, 404, 404, 409) },
@@ -159,10 +166,38 @@ const ROWS: Row[] = [
   { route: 'GET /api/guilds/:gid/payouts', path: (w) => `/api/guilds/${w.guild}/payouts`, expect: E(401, 404, 404, 404, 200) },
   { route: 'POST /api/payment_methods', path: () => '/api/payment_methods', body: () => ({ source: 'tok_visa' }), expect: E(401, 201, 201, 201, 201) },
   { route: 'GET /api/payment_methods', path: () => '/api/payment_methods', expect: SIGNED_IN },
+  // quality: gold is the owner's (members see the task, so they get 403 as for other owner-only writes)
+  { route: 'POST /api/tasks/:id/gold', path: (w) => `/api/tasks/${w.tasks[2]}/gold`, body: (w) => ({ data: [{ parameters: { q: `gold2-${w.tag}` }, answer: 'yes' }] }), expect: E(401, 404, 404, 403, 201) },
+  { route: 'GET /api/tasks/:id/gold', path: (w) => `/api/tasks/${w.tasks[2]}/gold`, expect: E(401, 404, 404, 403, 200) },
+  { route: 'DELETE /api/gold/:id', path: (w) => `/api/gold/${w.gold}`, expect: E(401, 404, 404, 403, 200) },
 ];
 
 /** Routes the matrix leaves out on purpose, with the reason (the interactive docs are static HTML). */
 const NOT_API: Record<string, string> = {};
+
+/** A supertest parser for a stream that never ends: the first chunk (JSON when the whole answer is one error document). */
+function firstChunk(res: NodeJS.ReadableStream & { destroy(): void }, done: (err: Error | null, body: unknown) => void): void {
+  let text = '';
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(null, text);
+    }
+  };
+  res.setEncoding('utf8');
+  res.on('data', (c: string) => {
+    text += c;
+    if (text.includes('\n\n') && !text.trimStart().startsWith('{')) {
+      finish();
+      res.destroy();
+    }
+  });
+  res.on('end', finish);
+}
 
 describe('tenant isolation: every route × {anonymous, stranger, worker elsewhere, member, owner}', () => {
   let s: TestServer;
@@ -233,6 +268,8 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
     const [ow] = await s.sql<{ id: string }>(`SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND guild_id = $1 AND user_id = $2`, [guild.id, owner.id]);
     const payout = ok(await s.http.post(`/api/wallets/${mw.id}/payouts`).set('Authorization', member.auth).send({ amount_cents: 1 }), 201, 'payout');
     const key = ok(await s.http.post('/api/api_keys').set('Authorization', auth), 201, 'api key');
+    ok(await s.http.patch(`/api/tasks/${tasks[2]}`).set('Authorization', auth).send({ quality: { answer: 'answer', labels: ['yes', 'no'] } }), 200, 'quality');
+    const gold = ok(await s.http.post(`/api/tasks/${tasks[2]}/gold`).set('Authorization', auth).send({ data: [{ parameters: { q: `gold-${tag}` }, answer: 'no' }] }), 201, 'gold');
     return {
       tag,
       guild: guild.id,
@@ -258,6 +295,7 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
       payout: payout.id,
       ownerKeyId: key.id,
       ownerKeySecret: key.api_key,
+      gold: gold.data[0].id,
     };
   }
 
@@ -265,7 +303,7 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
   function forbiddenMarkers(w: World, who: Who): string[] {
     const always = [w.webhookSecret, w.ownerKeySecret, w.assignmentToken, owner.key, member.key, 'scrypt$'];
     if (who === 'owner') return always;
-    const privateToOwner = [w.webhookDestination, `secret-datum-${w.tag}`, `photo-${w.tag}`, owner.email, `m2-${w.tag}@`, w.inviteEmail, `file-bytes-${w.tag}`];
+    const privateToOwner = [`gold-${w.tag}`, w.webhookDestination, `secret-datum-${w.tag}`, `photo-${w.tag}`, owner.email, `m2-${w.tag}@`, w.inviteEmail, `file-bytes-${w.tag}`];
     // a member sees the guild's tasks, and each Task embeds its workspace (API.md §4), closed or not
     if (who === 'member') return [...always, ...privateToOwner];
     privateToOwner.push(`ClosedWs-${w.tag}`);
@@ -291,6 +329,7 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
       const [method, pattern] = row.route.split(' ');
       let req = (s.http as unknown as Record<string, (p: string) => request.Test>)[method.toLowerCase()](row.path(w));
       if (who !== 'anon') req = req.set('Authorization', users[who].auth);
+      if (row.stream) req = req.buffer(true).parse(firstChunk as never);
       if (row.upload) req = req.attach('file', Buffer.from('x'), 'up.txt');
       else if (row.body) req = req.send(row.body(w));
       const res = await req;
