@@ -349,6 +349,11 @@ describe('hostile input to every write endpoint', () => {
     await s.sql(`CREATE TABLE fuzz_writes (tbl text PRIMARY KEY, n bigint NOT NULL DEFAULT 0)`);
     await s.sql(`CREATE FUNCTION fuzz_count() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
+        -- the queue's periodic jobs (a series that reschedules itself) write on their own clock, not a request's
+        IF TG_TABLE_NAME = '_private_jobs' AND (SELECT identifier FROM graphile_worker._private_tasks
+             WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.task_id ELSE NEW.task_id END) IN ('lease-sweep', 'webhook-rescue') THEN
+          RETURN NULL;
+        END IF;
         INSERT INTO public.fuzz_writes (tbl, n) VALUES (TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME || ':' || TG_OP, 1) ON CONFLICT (tbl) DO UPDATE SET n = fuzz_writes.n + 1;
         RETURN NULL;
       END $$`);
@@ -378,7 +383,7 @@ describe('hostile input to every write endpoint', () => {
 
   it('watches every table the migrations made (listed from the database) and the file store', async () => {
     expect(tables.length).toBeGreaterThanOrEqual(20);
-    for (const t of ['public.jobs', 'public.invites', 'public.migrations', 'public.files', 'public.ledger_transactions', 'public.webhook_deliveries']) expect(tables).toContain(t);
+    for (const t of ['graphile_worker._private_jobs', 'public.invites', 'public.migrations', 'public.files', 'public.ledger_transactions', 'public.webhook_deliveries']) expect(tables).toContain(t);
     // the file store is where uploads land: one upload shows up in the state
     const before = await state();
     const up = await asOwner(s.http.post(`/api/batches/${ids.unpaid}/files`)).field('parameter', 'q').attach('file', Buffer.from('fuzz bytes'), 'f.txt');

@@ -2,7 +2,7 @@ import TestAgent from 'supertest/lib/agent';
 import { registerUser, TestUser } from '../support/fixtures';
 import { addMember, subscribe } from '../support/guild-fixtures';
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 /** A member of the guild, subscribed to the given tasks. */
 export async function worker(http: TestAgent, owner: TestUser, guildId: string, taskIds: string[]): Promise<TestUser & { memberId: string }> {

@@ -6,7 +6,7 @@ import { startTestServer, TestServer } from '../support/server';
 import { eventually } from '../support/webhook-receiver';
 import { claimAndSubmit, createBatch, pay, worker } from './helpers';
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 /** The CSV cell of a parameter value (docs/results.md): strings as is, numbers/booleans as JSON, null/absent empty. */
 const cell = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));

@@ -5,7 +5,7 @@ import { giveCard, setUpPipeline } from '../support/work-fixtures';
 import { eventually, startReceiver, WebhookReceiver } from '../support/webhook-receiver';
 import { claimAndSubmit, createBatch, pay, worker } from './helpers';
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 describe('webhook event types (API.md §13.4)', () => {
   let s: TestServer;
