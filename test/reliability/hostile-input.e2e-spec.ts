@@ -9,6 +9,7 @@ import { addMember, connectTasks, createGuild, createTask, createWorkspace, subs
 import { waitForBackgroundIdle } from '../support/background';
 import { expectLedgerInvariant } from '../support/ledger';
 import { startTestServer, TestServer } from '../support/server';
+import { LEASE_SWEEP_TASK } from '../../src/work/lease-sweeper';
 import { discoverRoutes } from './routes';
 import { writeFigures } from './figures';
 
@@ -29,7 +30,7 @@ process.stdout.write(`[hostile input] fast-check seed ${SEED}, ${RUNS} runs per 
 
 /** The records the fuzzed requests aim at: real ids the caller may use, so body validation is reached. */
 interface Ids {
-  guild: string; task: string; task2: string; task3: string; connection: string; member: string; memberGuild: string; invite: string;
+  guild: string; task: string; task2: string; task3: string; goldTask: string; gold: string; connection: string; member: string; memberGuild: string; invite: string;
   unpaid: string; datum: string; webhook: string; assignment: string; submitted: string; submittedToken: string;
   wallet: string; payout: string; apiKey: string;
 }
@@ -108,6 +109,9 @@ const fresh = {
   async payout() {
     ids.payout = ok(await asMember(s.http.post(`/api/wallets/${ids.wallet}/payouts`)).send({ amount_cents: 1 }), 201, 'payout').id;
   },
+  async gold() {
+    ids.gold = ok(await asOwner(s.http.post(`/api/tasks/${ids.goldTask}/gold`)).send({ data: [{ parameters: { q: 'g' }, answer: 'cat' }] }), 201, 'gold').data[0].id;
+  },
   async apiKey() {
     ids.apiKey = ok(await asOwner(s.http.post('/api/api_keys')), 201, 'api key').id;
   },
@@ -120,6 +124,8 @@ const fresh = {
 };
 
 const PARAMS = { q: 'x' };
+/** the queue's periodic tasks (queue.repeat): timer-driven, not written by a request */
+const PERIODIC = [LEASE_SWEEP_TASK, 'webhook-rescue'];
 const TARGETS: Target[] = [
   { route: 'POST /api/register', who: 'anon', path: () => '/api/register', template: () => ({ email: 'a@example.com', password: 'long enough pw', password_confirmation: 'long enough pw' }) },
   { route: 'POST /api/api_keys', who: 'owner', path: () => '/api/api_keys', template: () => ({}) },
@@ -141,6 +147,9 @@ const TARGETS: Target[] = [
   { route: 'DELETE /api/data/:id', who: 'owner', path: (i) => `/api/data/${i.datum}`, fresh: fresh.datum },
   { route: 'POST /api/batches/:id/files', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/files`, template: () => ({ parameter: 'file_url' }), forms: true },
   { route: 'POST /api/batches/:id/webhooks', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/webhooks`, template: () => ({ destination: 'https://h.example.com', secret: 's' }) },
+  { route: 'PATCH /api/webhooks/:id', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}`, template: () => ({ events: ['batch.completed'] }) },
+  { route: 'POST /api/tasks/:id/gold', who: 'owner', path: (i) => `/api/tasks/${i.goldTask}/gold`, template: () => ({ data: [{ parameters: { q: 'g' }, answer: 'cat' }] }) },
+  { route: 'DELETE /api/gold/:id', who: 'owner', path: (i) => `/api/gold/${i.gold}`, fresh: fresh.gold },
   { route: 'DELETE /api/webhooks/:id', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}`, fresh: fresh.webhook },
   { route: 'POST /api/webhooks/:id/redeliver', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}/redeliver`, template: () => ({}), fresh: fresh.webhook },
   { route: 'POST /api/tasks/:id/claims', who: 'member', path: (i) => `/api/tasks/${i.task}/claims`, template: () => ({}) },
@@ -320,11 +329,16 @@ describe('hostile input to every write endpoint', () => {
     const paid = ok(await asOwner(s.http.post(`/api/guilds/${guild.id}/batches`)).send({ batch: { data: Array.from({ length: work }, (_x, n) => ({ q: `p${n}` })) } }), 201, 'paid batch');
     ok(await asOwner(s.http.post(`/api/batches/${paid.id}/debits`)), 201, 'pay');
     const t3 = await createTask(s.http, owner, guild.id, { name: 'c', minimum_amount_cents: 2 }); // its subscription is the one the DELETE target removes
-    ids = { guild: guild.id, task: t1.id, task2: t2.id, task3: t3.id } as Ids;
+    const goldTask = ok(
+      await asOwner(s.http.post(`/api/guilds/${guild.id}/tasks`)).send({ name: 'gold', minimum_amount_cents: 2, quality: { answer: 'label', labels: ['cat', 'dog'], overlap: { max: 3 }, gold_rate: 0.1 } }),
+      201,
+      'gold task',
+    );
+    ids = { guild: guild.id, task: t1.id, task2: t2.id, task3: t3.id, goldTask: goldTask.id } as Ids;
     await fresh.submitted(); // the member earns 50¢, so payouts can be requested
     const wallets = ok(await asMember(s.http.get('/api/wallets')), 200, 'wallets');
     ids.wallet = wallets.data.find((w: Wire) => w.guild_id === guild.id).id;
-    for (const make of [fresh.subscription, fresh.connection, fresh.invite, fresh.unpaid, fresh.assignment, fresh.payout, fresh.apiKey, fresh.member]) await make();
+    for (const make of [fresh.gold, fresh.subscription, fresh.connection, fresh.invite, fresh.unpaid, fresh.assignment, fresh.payout, fresh.apiKey, fresh.member]) await make();
     for (const [k, v] of Object.entries(ids)) if (k !== 'submittedToken') expect({ [k]: v }).toEqual({ [k]: expect.stringMatching(/^\d+$/) });
 
     // Every committed row change is counted, per table, in the transaction that makes it: a
@@ -332,8 +346,16 @@ describe('hostile input to every write endpoint', () => {
     // The tables come from the database: every table of every schema the migrations made.
     await s.sql(`CREATE TABLE fuzz_writes (tbl text PRIMARY KEY, n bigint NOT NULL DEFAULT 0)`);
     await s.sql(`CREATE FUNCTION fuzz_count() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        k text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME || ':' || TG_OP;
+        tid integer;
       BEGIN
-        INSERT INTO public.fuzz_writes (tbl, n) VALUES (TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME || ':' || TG_OP, 1) ON CONFLICT (tbl) DO UPDATE SET n = fuzz_writes.n + 1;
+        -- the queue's jobs are counted per task, so the periodic series can be told apart
+        IF TG_TABLE_SCHEMA = 'graphile_worker' AND TG_TABLE_NAME = '_private_jobs' THEN
+          IF TG_OP = 'DELETE' THEN tid := OLD.task_id; ELSE tid := NEW.task_id; END IF;
+          k := k || ':' || coalesce((SELECT identifier FROM graphile_worker._private_tasks WHERE id = tid), '?');
+        END IF;
+        INSERT INTO public.fuzz_writes (tbl, n) VALUES (k, 1) ON CONFLICT (tbl) DO UPDATE SET n = fuzz_writes.n + 1;
         RETURN NULL;
       END $$`);
     const rows = await s.sql<{ t: string }>(
@@ -356,13 +378,15 @@ describe('hostile input to every write endpoint', () => {
   /** Committed row changes so far by table:op, and the file store: compared around a rejected request. */
   async function state(): Promise<string> {
     await waitForBackgroundIdle(s); // writes made after the response count too
-    const rows = await s.sql<{ tbl: string; n: string }>(`SELECT tbl, n FROM fuzz_writes ORDER BY tbl`);
+    // The queue's periodic series (the lease sweep, the webhook rescue) re-queue themselves on a
+    // timer, whatever the requests: their job rows are not a request's writes. Everything else counts.
+    const rows = await s.sql<{ tbl: string; n: string }>(`SELECT tbl, n FROM fuzz_writes WHERE tbl NOT LIKE ALL ($1) ORDER BY tbl`, [PERIODIC.map((t) => `%:${t}`)]);
     return JSON.stringify(Object.fromEntries(rows.map((r) => [r.tbl, Number(r.n)]))) + '\n' + fileStore(s.config.dataDir);
   }
 
   it('watches every table the migrations made (listed from the database) and the file store', async () => {
     expect(tables.length).toBeGreaterThanOrEqual(20);
-    for (const t of ['public.jobs', 'public.invites', 'public.migrations', 'public.files', 'public.ledger_transactions', 'public.webhook_deliveries']) expect(tables).toContain(t);
+    for (const t of ['graphile_worker._private_jobs', 'public.invites', 'public.migrations', 'public.files', 'public.ledger_transactions', 'public.webhook_deliveries']) expect(tables).toContain(t);
     // the file store is where uploads land: one upload shows up in the state
     const before = await state();
     const up = await asOwner(s.http.post(`/api/batches/${ids.unpaid}/files`)).field('parameter', 'q').attach('file', Buffer.from('fuzz bytes'), 'f.txt');
