@@ -106,13 +106,22 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
   });
 
   it('lists, finds, reads and removes members; credit comes from the wallet', async () => {
-    const { guild, tasks } = await createPipeline(s.http, owner, { tasks: [{ name: 'a', minimum_amount_cents: 100 }] });
+    const { guild, tasks } = await createPipeline(s.http, owner, { input_parameters: ['q'], tasks: [{ name: 'a', minimum_amount_cents: 100 }] });
     const w = await registerUser(s.http);
     const m = await addMember(s.http, owner, guild.id, w);
-    await s.sql(`INSERT INTO ledger_accounts (kind, guild_id, user_id, balance_cents) VALUES ('wallet', $1, $2, 1234)`, [guild.id, w.id]);
+    // the member earns its credit by real work: a paid batch of two data, one submitted now, one held
+    await subscribe(s.http, w, tasks[0].id);
+    expect((await s.http.post('/api/payment_methods').set('Authorization', owner.auth).send({ source: 'tok_visa' })).status).toBe(201);
+    const batch = await s.http.post(`/api/guilds/${guild.id}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ q: '1' }, { q: '2' }] } });
+    expect((await s.http.post(`/api/batches/${batch.body.id}/debits`).set('Authorization', owner.auth)).status).toBe(201);
+    const done = await s.http.post(`/api/tasks/${tasks[0].id}/claims`).set('Authorization', w.auth);
+    expect((await s.http.post(`/api/assignments/${done.body.id}/submit`).set('Authorization', w.auth).send({ parameters: { a: 'x' } })).status).toBe(200);
+    const wallets = await s.http.get('/api/wallets').set('Authorization', w.auth);
+    const earned: number = wallets.body.data.find((x: { guild_id: string }) => x.guild_id === guild.id).balance_cents;
+    expect(earned).toBeGreaterThan(0);
     const got = await s.http.get(`/api/members/${m.id}`).set('Authorization', owner.auth);
     expect(got.status).toBe(200);
-    expect(got.body).toEqual(expect.objectContaining({ id: m.id, email: w.email, credit: '$12.34', credit_cents: 1234, quality_score: 1 }));
+    expect(got.body).toEqual(expect.objectContaining({ id: m.id, email: w.email, credit_cents: earned, quality_score: 1 }));
     await s.sql(`UPDATE members SET quality_score = 0.86 WHERE id = $1`, [m.id]);
     expect((await s.http.get(`/api/guilds/${guild.id}/members/${m.id}`).set('Authorization', owner.auth)).body.quality_score).toBe(0.86);
     expect((await s.http.get(`/api/guild/${guild.id}/members/${m.id}`).set('Authorization', owner.auth)).status).toBe(200);
@@ -128,20 +137,11 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
     expect(missing.status).toBe(422);
     expect(missing.body.error).toBe('param is missing or the value is empty: email');
 
-    // a live assignment of the member, to see it released
-    await subscribe(s.http, w, tasks[0].id);
-    const [batch] = await s.sql<{ id: string }>(`INSERT INTO batches (guild_id, owner_id, status) VALUES ($1, $2, 'processing') RETURNING id`, [guild.id, owner.id]);
-    const [datum] = await s.sql<{ id: string }>(`INSERT INTO data (batch_id, status, open_work_count) VALUES ($1, 'processing', 1) RETURNING id`, [batch.id]);
-    const [item] = await s.sql<{ id: string }>(
-      `INSERT INTO work_items (batch_id, datum_id, task_id, status, reward_cents, lease_expires_at) VALUES ($1, $2, $3, 'claimed', 100, now() + interval '30 minutes') RETURNING id`,
-      [batch.id, datum.id, tasks[0].id],
-    );
-    const [asg] = await s.sql<{ id: string }>(
-      `INSERT INTO assignments (work_item_id, member_id, user_id, task_id, datum_id, token_hash, reward_cents, expires)
-       VALUES ($1, $2, $3, $4, $5, 'x'::bytea, 100, now() + interval '30 minutes') RETURNING id`,
-      [item.id, m.id, w.id, tasks[0].id, datum.id],
-    );
-    await s.sql(`UPDATE work_items SET assignment_id = $1 WHERE id = $2`, [asg.id, item.id]);
+    // a live assignment of the member (a real claim), to see it released
+    const live = await s.http.post(`/api/tasks/${tasks[0].id}/claims`).set('Authorization', w.auth);
+    expect(live.status).toBe(201);
+    const asg = { id: live.body.id as string };
+    const [item] = await s.sql<{ id: string }>('SELECT work_item_id AS id FROM assignments WHERE id = $1', [asg.id]);
     expect((await s.http.get('/api/me/tasks').set('Authorization', w.auth)).body.data[0].open_work_count).toBe(0);
 
     const del = await s.http.delete(`/api/guilds/${guild.id}/members/${m.id}`).set('Authorization', owner.auth);
@@ -151,7 +151,7 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
     expect(await s.sql('SELECT status, assignment_id, lease_expires_at FROM work_items WHERE id = $1', [item.id])).toEqual([{ status: 'open', assignment_id: null, lease_expires_at: null }]);
     expect(await s.sql('SELECT * FROM subscriptions WHERE member_id = $1', [m.id])).toEqual([]);
     expect((await s.sql<{ status: string }>('SELECT status FROM members WHERE id = $1', [m.id]))[0].status).toBe('removed');
-    expect((await s.sql<{ balance_cents: string }>(`SELECT balance_cents FROM ledger_accounts WHERE user_id = $1`, [w.id]))[0].balance_cents).toBe('1234');
+    expect((await s.sql<{ balance_cents: string }>(`SELECT balance_cents FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1`, [w.id]))[0].balance_cents).toBe(String(earned));
     expect((await s.http.get(`/api/members/${m.id}`).set('Authorization', owner.auth)).status).toBe(404);
     expect((await s.http.delete(`/api/members/${m.id}`).set('Authorization', owner.auth)).status).toBe(404);
     expect((await s.http.get(`/api/guilds/${guild.id}`).set('Authorization', w.auth)).status).toBe(404);
@@ -160,7 +160,7 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
     // re-invited, the same member row comes back
     const again = await addMember(s.http, owner, guild.id, w);
     expect(again.id).toBe(m.id);
-    expect(again.credit_cents).toBe(1234);
+    expect(again.credit_cents).toBe(earned);
     const del2 = await s.http.delete(`/api/members/${m.id}`).set('Authorization', owner.auth);
     expect(del2.body).toEqual({ object: 'Member', id: m.id, deleted: true });
   });

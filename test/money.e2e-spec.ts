@@ -337,8 +337,9 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       expect((await addCard(owner)).status).toBe(201);
       const { guildId, batchId, cost } = await unpaidBatch(owner);
       const results = await Promise.all(Array.from({ length: 20 }, () => s.http.post(`/api/batches/${batchId}/debits`).set('Authorization', owner.auth)));
-      const statuses = results.map((r) => r.status).sort();
-      expect(statuses).toEqual([201, ...Array(19).fill(409)]);
+      // on a loaded box a request may also get the contract's 503 (retry): never a second 201
+      expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+      expect(results.filter((r) => ![201, 409, 503].includes(r.status)).map((r) => r.status)).toEqual([]);
       const paid = results.find((r) => r.status === 201)!;
       expect(paid.body).toEqual({ object: 'Transaction', id: expect.stringMatching(/^\d+$/), type: 'Guild Debit', amount: expect.any(String), amount_cents: cost, created: expect.stringMatching(TIME) });
       for (const r of results.filter((x) => x.status === 409)) expect(r.body).toEqual(expect.objectContaining({ status: 409, type: expect.any(String), error: expect.any(String) }));
@@ -352,13 +353,20 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       const results = await Promise.all(
         Array.from({ length: 20 }, () => s.http.post(`/api/batches/${batchId}/debits`).set('Authorization', owner.auth).set('Idempotency-Key', `pay-${batchId}`)),
       );
-      expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
-      for (const r of results) expect(r.body).toEqual(results[0].body);
-      expect(results[0].body).toEqual(expect.objectContaining({ object: 'Transaction', type: 'Guild Debit', amount_cents: cost }));
+      // a request still waiting after the app's 10 s for the first to finish gets 409 (in progress),
+      // and a loaded box may answer 503: a client retries those with the key, and gets the same 201
+      const final = [];
+      for (let r of results) {
+        while (r.status === 409 || r.status === 503) r = await s.http.post(`/api/batches/${batchId}/debits`).set('Authorization', owner.auth).set('Idempotency-Key', `pay-${batchId}`);
+        final.push(r);
+      }
+      expect(final.map((r) => r.status)).toEqual(Array(20).fill(201));
+      for (const r of final) expect(r.body).toEqual(final[0].body);
+      expect(final[0].body).toEqual(expect.objectContaining({ object: 'Transaction', type: 'Guild Debit', amount_cents: cost }));
       await expectPaidOnce(owner, guildId, batchId, cost);
       // a later retry with the key replays; without it, the batch is already paid
       const retry = await s.http.post(`/api/batches/${batchId}/debits`).set('Authorization', owner.auth).set('Idempotency-Key', `pay-${batchId}`);
-      expect({ status: retry.status, body: retry.body }).toEqual({ status: 201, body: results[0].body });
+      expect({ status: retry.status, body: retry.body }).toEqual({ status: 201, body: final[0].body });
       expect((await s.http.post(`/api/batches/${batchId}/debits`).set('Authorization', owner.auth)).status).toBe(409);
       await expectPaidOnce(owner, guildId, batchId, cost);
     });

@@ -30,7 +30,7 @@ describe('webhooks survive a crash (SIGKILL) of the server process', () => {
     await addMember(ps.http, owner, guildId, worker);
     await subscribe(ps.http, worker, taskId);
     expect((await ps.http.post('/api/payment_methods').set('Authorization', owner.auth).send({ source: 'tok_visa' })).status).toBe(201);
-  }, 180_000);
+  }, 300_000); // the first build of the app (tsc) on a loaded box
   afterAll(async () => {
     await r?.close();
     await ps?.close();
