@@ -47,13 +47,18 @@ describe('OpenAPI document: every real response matches it', () => {
     if (o.file) {
       for (const [k, val] of Object.entries(o.file.fields ?? {})) req = req.field(k, val);
       req = req.attach('file', o.file.bytes, o.file.name);
-    }
-    else if (o.form) req = req.type('form').send(o.form);
+    } else if (o.form) req = req.type('form').send(o.form);
     else if (typeof o.body === 'string') req = req.type(o.type ?? 'json').send(o.body);
     else if (o.body !== undefined) req = req.send(o.body);
     const res = await req;
     const contentType = String(res.headers['content-type'] ?? '');
-    exchanges.push({ method: method.toUpperCase(), path: path.split('?')[0], status: res.status, contentType, body: /json/.test(contentType) ? res.body : (res.text ?? res.body) });
+    exchanges.push({
+      method: method.toUpperCase(),
+      path: path.split('?')[0],
+      status: res.status,
+      contentType,
+      body: /json/.test(contentType) ? res.body : (res.text ?? res.body),
+    });
     return res;
   }
 
@@ -75,13 +80,22 @@ describe('OpenAPI document: every real response matches it', () => {
     await expectStatus(200, 'get', '/api/api_keys', { key: O });
     await expectStatus(200, 'delete', `/api/api_keys/${extraKey.id}`, { key: O });
 
-    const ws = await expectStatus(201, 'post', '/api/workspaces', { key: O, body: { name: 'Transcription UI', preview: 'https://preview.interface.com', permissions: 'open' } });
+    const ws = await expectStatus(201, 'post', '/api/workspaces', {
+      key: O,
+      body: { name: 'Transcription UI', preview: 'https://preview.interface.com', permissions: 'open' },
+    });
     await expectStatus(200, 'get', '/api/workspaces', { key: O });
     await expectStatus(200, 'get', `/api/workspaces/${ws.id}`, { key: O });
-    const guild = await expectStatus(201, 'post', '/api/guilds', { key: O, body: { name: 'Audio Transcription', description: 'audio in, text out', input_parameters: ['audio_url'] } });
+    const guild = await expectStatus(201, 'post', '/api/guilds', {
+      key: O,
+      body: { name: 'Audio Transcription', description: 'audio in, text out', input_parameters: ['audio_url'] },
+    });
     const G = guild.id as string;
     await expectStatus(200, 'patch', `/api/guilds/${G}`, { key: O, body: { description: 'audio in, text out (checked)' } });
-    const t1 = await expectStatus(201, 'post', `/api/guilds/${G}/tasks`, { key: O, body: { name: 'Transcribe', minimum_amount_cents: 500, workspace_id: ws.id } });
+    const t1 = await expectStatus(201, 'post', `/api/guilds/${G}/tasks`, {
+      key: O,
+      body: { name: 'Transcribe', minimum_amount_cents: 500, workspace_id: ws.id },
+    });
     const t2 = await expectStatus(201, 'post', `/api/guilds/${G}/tasks`, { key: O, body: { name: 'Review', minimum_amount_cents: 100, workspace_id: ws.id } });
     const t3 = await expectStatus(201, 'post', `/api/guilds/${G}/tasks`, { key: O, body: { name: 'Spare', minimum_amount_cents: 0 } });
     await expectStatus(200, 'patch', `/api/tasks/${t3.id}`, { key: O, body: { lease_seconds: 600 } });
@@ -117,14 +131,22 @@ describe('OpenAPI document: every real response matches it', () => {
     await expectStatus(403, 'patch', `/api/guilds/${G}`, { key: W, body: { name: 'mine now' } });
 
     // no card yet: paying is a 402 and nothing changes
-    const unpaid = await expectStatus(201, 'post', `/api/guilds/${G}/batches`, { key: O, body: { batch: { data: [{ audio_url: 'https://example.com/x.mp3' }] } } });
+    const unpaid = await expectStatus(201, 'post', `/api/guilds/${G}/batches`, {
+      key: O,
+      body: { batch: { data: [{ audio_url: 'https://example.com/x.mp3' }] } },
+    });
     await expectStatus(402, 'post', `/api/batches/${unpaid.id}/debits`, { key: O });
     await expectStatus(201, 'post', '/api/payment_methods', { key: O, body: { source: 'tok_visa' } });
     await expectStatus(200, 'get', '/api/payment_methods', { key: O });
 
     const batch = await expectStatus(201, 'post', `/api/guilds/${G}/batches`, {
       key: O,
-      body: { batch: { data: [{ audio_url: 'https://example.com/a.mp3' }, { audio_url: 'https://example.com/b.mp3' }], webhooks: [{ destination: receiver.url, secret: 'secret123' }] } },
+      body: {
+        batch: {
+          data: [{ audio_url: 'https://example.com/a.mp3' }, { audio_url: 'https://example.com/b.mp3' }],
+          webhooks: [{ destination: receiver.url, secret: 'secret123' }],
+        },
+      },
     });
     const B = batch.id as string;
     const one = await expectStatus(201, 'post', `/api/batches/${B}/data`, { key: O, body: { audio_url: 'https://example.com/c.mp3' } });
@@ -132,7 +154,10 @@ describe('OpenAPI document: every real response matches it', () => {
     await expectStatus(422, 'post', `/api/batches/${B}/data`, { key: O, body: { data: [{ other: 1 }] } });
     await expectStatus(200, 'get', `/api/data/${one.id}`, { key: O });
     await expectStatus(200, 'delete', `/api/data/${one.id}`, { key: O });
-    const file = await expectStatus(201, 'post', `/api/batches/${B}/files`, { key: O, file: { name: 'sample.bin', bytes: Buffer.from('some bytes'), fields: { parameter: 'audio_url' } } });
+    const file = await expectStatus(201, 'post', `/api/batches/${B}/files`, {
+      key: O,
+      file: { name: 'sample.bin', bytes: Buffer.from('some bytes'), fields: { parameter: 'audio_url' } },
+    });
     const download = await call('get', file.url, { key: O });
     expect(download.status).toBe(200);
     await expectStatus(200, 'get', `/api/batches/${B}/data`, { key: O });
@@ -198,7 +223,11 @@ describe('OpenAPI document: every real response matches it', () => {
     expect(wallet.balance_cents).toBe(2400);
     await expectStatus(200, 'get', `/api/wallets/${wallet.id}`, { key: W });
     await expectStatus(200, 'get', `/api/wallets/${wallet.id}/transactions`, { key: W });
-    const payout = await expectStatus(201, 'post', `/api/wallets/${wallet.id}/payouts`, { key: W, body: { amount_cents: 500 }, headers: { 'Idempotency-Key': 'payout-1' } });
+    const payout = await expectStatus(201, 'post', `/api/wallets/${wallet.id}/payouts`, {
+      key: W,
+      body: { amount_cents: 500 },
+      headers: { 'Idempotency-Key': 'payout-1' },
+    });
     await expectStatus(200, 'get', `/api/guilds/${G}/payouts`, { key: O });
     await expectStatus(200, 'post', `/api/payouts/${payout.id}/approve`, { key: O });
     await expectStatus(409, 'post', `/api/payouts/${payout.id}/decline`, { key: O });
@@ -212,11 +241,20 @@ describe('OpenAPI document: every real response matches it', () => {
     await expectStatus(202, 'post', `/api/webhooks/${hook}/redeliver`, { key: O });
 
     // quality settings and control answers (API.md §11), in a guild of their own
-    const g2 = await expectStatus(201, 'post', '/api/guilds', { key: O, body: { name: 'Labels', description: 'cats and dogs', input_parameters: ['image_url'] } });
+    const g2 = await expectStatus(201, 'post', '/api/guilds', {
+      key: O,
+      body: { name: 'Labels', description: 'cats and dogs', input_parameters: ['image_url'] },
+    });
     const quality = { answer: 'label', labels: ['cat', 'dog'], overlap: { min: 1, max: 3, confidence: 0.9 } };
     const labelled = await expectStatus(201, 'post', `/api/guilds/${g2.id}/tasks`, { key: O, body: { name: 'Label', minimum_amount_cents: 5, quality } });
-    const gold = await expectStatus(201, 'post', `/api/tasks/${labelled.id}/gold`, { key: O, body: { data: [{ parameters: { image_url: 'https://example.com/cat.png' }, answer: 'cat' }] } });
-    await expectStatus(422, 'post', `/api/tasks/${labelled.id}/gold`, { key: O, body: { data: [{ parameters: { image_url: 'https://example.com/h.png' }, answer: 'horse' }] } });
+    const gold = await expectStatus(201, 'post', `/api/tasks/${labelled.id}/gold`, {
+      key: O,
+      body: { data: [{ parameters: { image_url: 'https://example.com/cat.png' }, answer: 'cat' }] },
+    });
+    await expectStatus(422, 'post', `/api/tasks/${labelled.id}/gold`, {
+      key: O,
+      body: { data: [{ parameters: { image_url: 'https://example.com/h.png' }, answer: 'horse' }] },
+    });
     await expectStatus(200, 'get', `/api/tasks/${labelled.id}/gold`, { key: O });
     await expectStatus(200, 'delete', `/api/gold/${gold.data[0].id}`, { key: O });
 
@@ -278,7 +316,8 @@ describe('OpenAPI document: every real response matches it', () => {
       const path = op.template.replace(/\{[^}]+\}/g, '1');
       const method = op.method.toLowerCase() as Method;
       // a body that would pass validation, so what answers is the authentication
-      const res = method === 'post' || method === 'patch' ? await request(s.url)[method](path).send({ parameters: { probe: 'x' } }) : await request(s.url)[method](path);
+      const agent = request(s.url)[method](path);
+      const res = method === 'post' || method === 'patch' ? await agent.send({ parameters: { probe: 'x' } }) : await agent;
       const security = op.security ?? [];
       const needsSomething = security.length > 0 && !security.some((r) => Object.keys(r).length === 0);
       const anonymousAllowed = security.length === 0;

@@ -35,7 +35,10 @@ describe('TypeScript SDK: generated from the served document, the README flow ty
         .readFileSync(path.join(sdk, file), 'utf8')
         .replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '') // comments
         .replace(/^import .*$/gm, '');
-      expect({ file, casts: code.match(/\bas\s+(?!const\b)[A-Za-z{[(]|(?:[=(,]|\breturn)\s*<[A-Z][^>]*>|\bany\b|@ts-|\w[)\]]?!(?=[.;,)\]\s])/g) }).toEqual({ file, casts: null });
+      expect({ file, casts: code.match(/\bas\s+(?!const\b)[A-Za-z{[(]|(?:[=(,]|\breturn)\s*<[A-Z][^>]*>|\bany\b|@ts-|\w[)\]]?!(?=[.;,)\]\s])/g) }).toEqual({
+        file,
+        casts: null,
+      });
     }
   });
 
@@ -46,11 +49,13 @@ describe('TypeScript SDK: generated from the served document, the README flow ty
     fs.writeFileSync(path.join(sdk, 'openapi.json'), JSON.stringify(doc.body, null, 2) + '\n');
     await run('npm', ['run', 'generate', '-w', 'sdk'], { cwd: root });
     // 2. the client and the flow under tsc --strict (sdk/tsconfig.test.json); a type error fails here
-    await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(sdk, 'tsconfig.test.json'), '--outDir', path.join(sdk, 'dist')], { cwd: sdk }).catch(
-      (err: { stdout?: string }) => {
-        throw new Error(`the SDK flow does not type-check:\n${err.stdout ?? String(err)}`);
-      },
-    );
+    await run(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(sdk, 'tsconfig.test.json'), '--outDir', path.join(sdk, 'dist')],
+      { cwd: sdk },
+    ).catch((err: { stdout?: string }) => {
+      throw new Error(`the SDK flow does not type-check:\n${err.stdout ?? String(err)}`);
+    });
     // 3. the compiled flow against this server
     const { stdout } = await run(process.execPath, [path.join(sdk, 'dist/test/flow.js')], {
       cwd: sdk,
@@ -78,5 +83,6 @@ describe('TypeScript SDK: generated from the served document, the README flow ty
     const payload = new Webhook('secret123', { format: 'raw' }).verify(hook.body, hook.headers) as { id: string; status: string };
     expect(payload).toEqual(expect.objectContaining({ id: summary.batch_id, status: 'completed' }));
     await expectLedgerInvariant(s);
-  });
+    // generating, compiling (tsc) and running the flow take about a minute on a loaded 2-core box
+  }, 300_000);
 });

@@ -44,11 +44,23 @@ async function main(): Promise<void> {
   assert.equal(need(await owner.GET('/api/me'), 'me').email, 'owner@example.com');
 
   // a workspace, a guild whose data carry an audio_url, two tasks: Transcribe → Review
-  const workspace = need(await owner.POST('/api/workspaces', { body: { name: 'Transcription UI', preview: 'https://preview.interface.com', permissions: 'open' } }), 'workspace');
-  const guild = need(await owner.POST('/api/guilds', { body: { name: 'Audio Transcription', description: 'audio in, text out', input_parameters: ['audio_url'] } }), 'guild');
+  const workspace = need(
+    await owner.POST('/api/workspaces', { body: { name: 'Transcription UI', preview: 'https://preview.interface.com', permissions: 'open' } }),
+    'workspace',
+  );
+  const guild = need(
+    await owner.POST('/api/guilds', { body: { name: 'Audio Transcription', description: 'audio in, text out', input_parameters: ['audio_url'] } }),
+    'guild',
+  );
   const gid = { path: { gid: guild.id } };
-  const transcribe = need(await owner.POST('/api/guilds/{gid}/tasks', { params: gid, body: { name: 'Transcribe', minimum_amount_cents: 500, workspace_id: workspace.id } }), 'task 1');
-  const review = need(await owner.POST('/api/guilds/{gid}/tasks', { params: gid, body: { name: 'Review', minimum_amount_cents: 100, workspace_id: workspace.id } }), 'task 2');
+  const transcribe = need(
+    await owner.POST('/api/guilds/{gid}/tasks', { params: gid, body: { name: 'Transcribe', minimum_amount_cents: 500, workspace_id: workspace.id } }),
+    'task 1',
+  );
+  const review = need(
+    await owner.POST('/api/guilds/{gid}/tasks', { params: gid, body: { name: 'Review', minimum_amount_cents: 100, workspace_id: workspace.id } }),
+    'task 2',
+  );
   const connection = need(await owner.POST('/api/guilds/{gid}/connections', { params: gid, body: { source: transcribe.id, target: review.id } }), 'connection');
   assert.equal(connection.target, review.id);
   assert.equal(need(await owner.GET('/api/guilds/{id}', { params: { path: { id: guild.id } } }), 'guild').price_per_datum_cents, 600);
@@ -87,7 +99,10 @@ async function main(): Promise<void> {
     const claim = await worker.POST('/api/tasks/{id}/claims', { params: { path: { id: task.id } } });
     const assignment = need(claim, 'claim');
     assert.equal(claim.response.status, 201);
-    const done = need(await worker.POST('/api/assignments/{id}/submit', { params: { path: { id: assignment.id } }, body: { parameters: { checked_by: 'worker' } } }), 'submit');
+    const done = need(
+      await worker.POST('/api/assignments/{id}/submit', { params: { path: { id: assignment.id } }, body: { parameters: { checked_by: 'worker' } } }),
+      'submit',
+    );
     // the route answers a browser form with HTML; a JSON call gets the Assignment
     if (typeof done === 'string') throw new Error('submit answered with HTML to a JSON call');
     if (done.status === 'submitted') submitted++;

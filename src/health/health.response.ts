@@ -5,7 +5,11 @@ export class Liveness {
   @ApiProperty({ enum: ['ok'], example: 'ok' }) status: 'ok';
 }
 
-const REPORT = { type: 'object', additionalProperties: { type: 'object', additionalProperties: true }, example: { database: { status: 'up' }, migrations: { status: 'up' } } } as const;
+const REPORT = {
+  type: 'object',
+  additionalProperties: { type: 'object', additionalProperties: true },
+  example: { database: { status: 'up' }, migrations: { status: 'up' } },
+} as const;
 
 export class Readiness {
   @ApiProperty({ enum: ['ok', 'error', 'shutting_down'], example: 'ok' }) status: 'ok' | 'error' | 'shutting_down';

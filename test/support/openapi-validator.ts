@@ -87,7 +87,8 @@ export class OpenApiValidator {
     if (!response.content) return hasBody ? [`${where}: a body (${x.contentType}) where ${op.operationId} documents none`] : [];
     const media = x.contentType.split(';')[0].trim().toLowerCase();
     const documented = response.content[media] ?? response.content['*/*'];
-    if (!documented) return [`${where}: content type ${media || '(none)'} is not documented for ${op.operationId} (documented: ${Object.keys(response.content).join(', ')})`];
+    if (!documented)
+      return [`${where}: content type ${media || '(none)'} is not documented for ${op.operationId} (documented: ${Object.keys(response.content).join(', ')})`];
     if (media !== 'application/json' || !documented.schema) return [];
     const key = `${op.operationId} ${x.status}`;
     let validate = this.compiled.get(key);

@@ -7,7 +7,11 @@ import { CreateWebhookDto } from '../../webhooks/dto/webhook.dto';
  */
 export class RailsParameter {
   @ApiProperty({ type: String, example: 'audio_url' }) key: string;
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object', additionalProperties: true }, { type: 'array', items: {} }], description: 'any JSON value', example: 'https://example.com/a.mp3' })
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object', additionalProperties: true }, { type: 'array', items: {} }],
+    description: 'any JSON value',
+    example: 'https://example.com/a.mp3',
+  })
   value: unknown;
 }
 
@@ -42,7 +46,7 @@ export class AddDataBody {
   @ApiProperty({
     type: 'array',
     items: { type: 'object', additionalProperties: true },
-    description: 'several data at once; without `data` the body itself is one datum\'s parameters',
+    description: "several data at once; without `data` the body itself is one datum's parameters",
     example: [{ audio_url: 'https://example.com/c.mp3' }],
   })
   data: Array<Record<string, unknown>>;

@@ -64,7 +64,8 @@ export class File {
   @ApiProperty({ type: String, description: 'an opaque id', example: 'd37d5ba6c1f84a0b9e2f7a8c' }) id: string;
   @ApiProperty({ type: String, example: 'myphoto.png' }) name: string;
   @ApiProperty({ type: 'integer', example: 1752887 }) file_size: number;
-  @ApiProperty({ type: String, description: 'SHA-256 of the bytes, hex', example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' }) checksum: string;
+  @ApiProperty({ type: String, description: 'SHA-256 of the bytes, hex', example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' })
+  checksum: string;
   @ApiProperty({ type: Boolean, description: 'the same owner had already stored these bytes (stored once)', example: false }) duplicate: boolean;
   @ApiProperty({ type: String, example: '/api/files/d37d5ba6c1f84a0b9e2f7a8c/myphoto.png' }) url: string;
   @WireIdOrNull({ description: 'the datum added for the file', example: '4' }) datum_id: string | null;

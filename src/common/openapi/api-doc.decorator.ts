@@ -16,22 +16,50 @@ export const BEARER = 'bearer';
  * ApiErrorBody shape; the description says when it happens.
  */
 const ERRORS: Record<number, { description: string; type: string; example: string; headers?: Record<string, HeaderObject> }> = {
-  400: { type: 'BadRequest', description: 'The body is not valid JSON (or not a JSON object), or OpenGuilds-Version names an unknown version.', example: 'Request body is not valid JSON' },
+  400: {
+    type: 'BadRequest',
+    description: 'The body is not valid JSON (or not a JSON object), or OpenGuilds-Version names an unknown version.',
+    example: 'Request body is not valid JSON',
+  },
   401: {
     type: 'Unauthorized',
     description: 'No API key, or not a valid one.',
     example: 'Invalid API key',
     headers: { 'WWW-Authenticate': { description: 'always `Basic realm="OpenGuilds"`', schema: { type: 'string', example: 'Basic realm="OpenGuilds"' } } },
   },
-  402: { type: 'PaymentRequired', description: 'The wallet holds less than the cost and there is no card, or the card was declined (`code`, `decline_code`). Nothing changed.', example: 'The card was declined' },
+  402: {
+    type: 'PaymentRequired',
+    description: 'The wallet holds less than the cost and there is no card, or the card was declined (`code`, `decline_code`). Nothing changed.',
+    example: 'The card was declined',
+  },
   403: { type: 'Forbidden', description: 'Authenticated, but not allowed (e.g. not subscribed to the task).', example: 'You are not subscribed to this task' },
   404: { type: 'RecordNotFound', description: 'No such record, or not visible to the caller.', example: "Couldn't find Batch with 'id'=42" },
-  406: { type: 'NotAcceptable', description: '`Accept` excludes application/json.', example: 'This API answers with application/json; the Accept header excludes it' },
-  409: { type: 'Conflict', description: 'The record is in a state that does not allow this (paid, submitted, completed, …).', example: 'Batch 1 is already paid' },
+  406: {
+    type: 'NotAcceptable',
+    description: '`Accept` excludes application/json.',
+    example: 'This API answers with application/json; the Accept header excludes it',
+  },
+  409: {
+    type: 'Conflict',
+    description: 'The record is in a state that does not allow this (paid, submitted, completed, …).',
+    example: 'Batch 1 is already paid',
+  },
   410: { type: 'Gone', description: 'The record existed but is over (an expired assignment).', example: 'Assignment 17 expired' },
-  413: { type: 'PayloadTooLarge', description: 'The body or the upload is over the configured limit.', example: 'Request body is larger than the limit of 67108864 bytes' },
-  415: { type: 'UnsupportedMediaType', description: 'A body of a content type this route does not take.', example: 'Content-Type text/plain is not accepted here; send application/json' },
-  422: { type: 'InvalidParameters', description: 'Validation failed; `details` names each field. Also a reused Idempotency-Key with another request.', example: 'name must be a string' },
+  413: {
+    type: 'PayloadTooLarge',
+    description: 'The body or the upload is over the configured limit.',
+    example: 'Request body is larger than the limit of 67108864 bytes',
+  },
+  415: {
+    type: 'UnsupportedMediaType',
+    description: 'A body of a content type this route does not take.',
+    example: 'Content-Type text/plain is not accepted here; send application/json',
+  },
+  422: {
+    type: 'InvalidParameters',
+    description: 'Validation failed; `details` names each field. Also a reused Idempotency-Key with another request.',
+    example: 'name must be a string',
+  },
   429: {
     type: 'TooManyRequests',
     description: 'Rate limit hit.',
@@ -96,7 +124,12 @@ export function ApiDoc(o: DocOptions): MethodDecorator {
   if (o.body) [400, 413, 415].forEach((s) => statuses.add(s));
   if (o.versioned) statuses.add(400);
   const decorators: Array<MethodDecorator | ClassDecorator> = [
-    ApiOperation({ operationId: o.id, summary: o.summary, ...(o.description ? { description: o.description } : {}), ...(auth === 'public' ? { security: [] } : {}) }),
+    ApiOperation({
+      operationId: o.id,
+      summary: o.summary,
+      ...(o.description ? { description: o.description } : {}),
+      ...(auth === 'public' ? { security: [] } : {}),
+    }),
     ApiExtraModels(ApiErrorBody),
   ];
   if (auth !== 'public') decorators.push(ApiSecurity(BASIC), ApiSecurity(BEARER));
@@ -108,7 +141,9 @@ export function ApiDoc(o: DocOptions): MethodDecorator {
       const content = Object.fromEntries(Object.entries(s.content).map(([type, schema]) => [type, { schema }]));
       decorators.push(ApiResponse({ status: s.status, description: s.description, content, ...headers }));
     } else if (s.mediaType) {
-      decorators.push(ApiResponse({ status: s.status, description: s.description, content: { [s.mediaType]: { schema: s.schema ?? { type: 'string' } } }, ...headers }));
+      decorators.push(
+        ApiResponse({ status: s.status, description: s.description, content: { [s.mediaType]: { schema: s.schema ?? { type: 'string' } } }, ...headers }),
+      );
     } else if (s.schema) {
       decorators.push(ApiResponse({ status: s.status, description: s.description, schema: s.schema, ...headers }));
     } else {
@@ -132,7 +167,8 @@ export function ApiDoc(o: DocOptions): MethodDecorator {
       ApiHeader({
         name: 'Idempotency-Key',
         required: false,
-        description: 'Makes a retry safe: a retry with the same key gets the first response (status and body); the same key with another request is a 422. 1–255 visible ASCII characters.',
+        description:
+          'Makes a retry safe: a retry with the same key gets the first response (status and body); the same key with another request is a 422. 1–255 visible ASCII characters.',
         schema: { type: 'string', minLength: 1, maxLength: 255, example: 'pay-batch-1' },
       }),
     );

@@ -20,8 +20,8 @@ describes the default shapes.`;
 
 const TAGS: Record<string, string> = {
   Accounts: 'Registration, the caller, API keys (API.md §1.3).',
-  Batches: 'Batches of data sent through a guild\'s pipeline; files; paying (API.md §5).',
-  Guilds: 'A requester\'s guilds (API.md §2).',
+  Batches: "Batches of data sent through a guild's pipeline; files; paying (API.md §5).",
+  Guilds: "A requester's guilds (API.md §2).",
   Invites: 'Inviting workers into a guild (API.md §6).',
   Members: 'The workers of a guild (API.md §6).',
   Operations: 'Liveness and readiness (API.md §10).',

@@ -41,7 +41,11 @@ export class ApiErrorBody {
   @ApiPropertyOptional({ type: () => [ErrorDetail], description: 'one entry per invalid field (422)' })
   details?: ErrorDetail[];
 
-  @ApiPropertyOptional({ type: String, description: '402: why the payment failed, e.g. no_payment_method, card_declined, insufficient_balance', example: 'card_declined' })
+  @ApiPropertyOptional({
+    type: String,
+    description: '402: why the payment failed, e.g. no_payment_method, card_declined, insufficient_balance',
+    example: 'card_declined',
+  })
   code?: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: "402: the card processor's decline code", example: 'insufficient_funds' })

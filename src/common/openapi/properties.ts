@@ -27,8 +27,7 @@ export const MoneyText = (example: string, description?: string) =>
   ApiProperty({ type: String, pattern: '^-?\\$[0-9]{1,3}(,[0-9]{3})*\\.[0-9]{2}$', example, ...(description ? { description } : {}) });
 
 /** The integer half of an amount, in cents. */
-export const Cents = (example: number, description?: string) =>
-  ApiProperty({ type: 'integer', example, ...(description ? { description } : {}) });
+export const Cents = (example: number, description?: string) => ApiProperty({ type: 'integer', example, ...(description ? { description } : {}) });
 
 /** A free-form object of datum parameters (keys chosen by the requester and the workers). */
 export const Parameters = (opts: Omit<ApiPropertyOptions, 'type'> = {}) =>

@@ -29,7 +29,9 @@ export class Quality {
   @ApiProperty({ type: () => QualityQualification }) qualification: QualityQualification;
   @ApiProperty({ type: Number, nullable: true, example: 0.7 }) min_quality: number | null;
   @ApiProperty({ type: () => QualityReview }) review: QualityReview;
-  @ApiProperty({ type: 'array', items: { type: 'string', enum: [...AUTO_REJECT] }, example: ['gold_mismatch'] }) auto_reject: Array<(typeof AUTO_REJECT)[number]>;
+  @ApiProperty({ type: 'array', items: { type: 'string', enum: [...AUTO_REJECT] }, example: ['gold_mismatch'] }) auto_reject: Array<
+    (typeof AUTO_REJECT)[number]
+  >;
 }
 
 export class Gold {

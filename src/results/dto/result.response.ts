@@ -16,7 +16,8 @@ export class Result {
   @WireId({ description: "this datum's work at this task; the starting_after cursor", example: '77' }) id: string;
   @WireId({ example: '4' }) datum_id: string;
   @WireId() task_id: string;
-  @ApiProperty({ type: String, nullable: true, description: 'the aggregate; null until the task is done with the datum', example: 'cat' }) answer: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'the aggregate; null until the task is done with the datum', example: 'cat' }) answer:
+    string | null;
   @ApiProperty({ type: Number, nullable: true, example: 0.97 }) confidence: number | null;
   @ApiProperty({ type: String, nullable: true, enum: ['majority', 'dawid_skene', null], example: 'dawid_skene' }) method: string | null;
   @ApiProperty({ type: 'integer', description: 'approved answers', example: 3 }) answers_count: number;

@@ -21,7 +21,8 @@ export class Task {
   @ApiProperty({ type: 'integer', description: 'how long a claim holds the work', example: 1800 }) lease_seconds: number;
   @ApiProperty({ type: () => Quality, nullable: true, description: 'API.md §11; null: one answer per datum, approved at once' }) quality: Quality | null;
   @ApiProperty({ type: () => NestedWorkspace, nullable: true }) workspace: NestedWorkspace | null;
-  @ApiProperty({ type: () => [Connection], description: 'inbound and outbound connections (a List under OpenGuilds-Version 2018-12-18)' }) connections: Connection[];
+  @ApiProperty({ type: () => [Connection], description: 'inbound and outbound connections (a List under OpenGuilds-Version 2018-12-18)' })
+  connections: Connection[];
   @ApiPropertyOptional({ type: 'integer', description: 'GET /api/me/tasks only: pieces of work open at the task', example: 2 }) open_work_count?: number;
   @Timestamp() created: string;
   @Timestamp() updated: string;

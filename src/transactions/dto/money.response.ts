@@ -5,7 +5,11 @@ import { Cents, ListOf, MoneyText, ObjectName, Timestamp, WireId } from '../../c
 export class Transaction {
   @ObjectName('Transaction') object: 'Transaction';
   @WireId({ example: '3' }) id: string;
-  @ApiProperty({ enum: ['Guild Credit', 'Guild Debit', 'Fiat Credit', 'Fiat Debit'], example: 'Guild Debit', description: 'the direction, seen from the wallet' })
+  @ApiProperty({
+    enum: ['Guild Credit', 'Guild Debit', 'Fiat Credit', 'Fiat Debit'],
+    example: 'Guild Debit',
+    description: 'the direction, seen from the wallet',
+  })
   type: 'Guild Credit' | 'Guild Debit' | 'Fiat Credit' | 'Fiat Debit';
   @MoneyText('$12.00', 'a positive magnitude; `type` says the direction') amount: string;
   @Cents(1200) amount_cents: number;
@@ -18,7 +22,8 @@ export class Wallet {
   @WireId() guild_id: string;
   @MoneyText('$12.00') balance: string;
   @Cents(1200) balance_cents: number;
-  @ApiProperty({ type: () => [Transaction], description: 'newest first, at most 100 (a List under OpenGuilds-Version 2018-12-18)' }) transactions: Transaction[];
+  @ApiProperty({ type: () => [Transaction], description: 'newest first, at most 100 (a List under OpenGuilds-Version 2018-12-18)' })
+  transactions: Transaction[];
   @Timestamp() created: string;
   @Timestamp() updated: string;
 }

@@ -18,9 +18,18 @@ export class Assignment {
   @MoneyText('$5.00', 'what the worker earns for it') reward: string;
   @Cents(500) reward_cents: number;
   @Timestamp({ description: 'when the lease lapses' }) expires: string;
-  @ApiProperty({ type: String, description: 'where the workspace posts its form (carries the token when given to the worker)', example: 'http://localhost:3000/api/assignments/17/submit?token=ogs_…' })
+  @ApiProperty({
+    type: String,
+    description: 'where the workspace posts its form (carries the token when given to the worker)',
+    example: 'http://localhost:3000/api/assignments/17/submit?token=ogs_…',
+  })
   submit_to: string;
-  @ApiProperty({ type: String, nullable: true, description: "the task's workspace with workerId, assignmentId and submitTo; null without a workspace", example: 'https://preview.interface.com?workerId=9&assignmentId=17&submitTo=…' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "the task's workspace with workerId, assignmentId and submitTo; null without a workspace",
+    example: 'https://preview.interface.com?workerId=9&assignmentId=17&submitTo=…',
+  })
   workspace_url: string | null;
   @Timestamp() created: string;
   @Timestamp() updated: string;
