@@ -566,20 +566,25 @@ async function main() {
     if (want('sse')) {
       await stopApp(app);
       app = await startApp({ SSE_MAX_STREAMS_PER_KEY: String(CFG.sseStreams + 10) });
+      // a requester of its own: the Stripe mock lives in the server process, which was restarted (as in section 3)
+      const sseOwner = await register(app.url, 'sse-owner');
+      await expect(request('POST', `${app.url}/api/payment_methods`, { auth: sseOwner.key, body: { source: 'tok_visa' } }), 201, 'card');
+      const sseGuild = await guildWithTask(app.url, sseOwner, 'Bench progress');
+      await join(app.url, sseOwner, sseGuild, workers);
       const need = Math.round(CFG.loadSeconds * 3 * 800);
       log(`sse: one batch of ${need} data at one task (through the API), claim+submit by ${CFG.workers} workers with 0 and ${CFG.sseStreams} open streams on it`);
       let made = 0;
       const batchIds: string[] = [];
       while (made < need) {
         const n = Math.min(need - made, 100_000);
-        const b = await createBatch(app.url, owner, workGuild.id, n);
-        await pay(app.url, owner, b.id);
+        const b = await createBatch(app.url, sseOwner, sseGuild.id, n);
+        await pay(app.url, sseOwner, b.id);
         batchIds.push(b.id);
         made += n;
       }
       await q('ANALYZE');
       const watched = batchIds[0];
-      const run = () => closedLoop(CFG.workers, CFG.loadSeconds, (i) => claimAndSubmit(app.url, workers[i], workGuild.taskId));
+      const run = () => closedLoop(CFG.workers, CFG.loadSeconds, (i) => claimAndSubmit(app.url, workers[i], sseGuild.taskId));
       const without = await run();
       log(`  no streams: ${without.perSecond} pairs/s (p50 ${without.p50Ms}, p99 ${without.p99Ms} ms)`);
       const controllers: AbortController[] = [];
@@ -588,7 +593,7 @@ async function main() {
       await inParallel(Array.from({ length: CFG.sseStreams }), 20, async () => {
         const c = new AbortController();
         controllers.push(c);
-        const res = await fetch(`${app.url}/api/batches/${watched}/events`, { headers: { authorization: `Bearer ${owner.key}` }, signal: c.signal });
+        const res = await fetch(`${app.url}/api/batches/${watched}/events`, { headers: { authorization: `Bearer ${sseOwner.key}` }, signal: c.signal });
         if (res.status !== 200) throw new Error(`sse: HTTP ${res.status}`);
         void (async () => {
           let last = 0;

@@ -31,7 +31,7 @@ describe('live progress over SSE (API.md §13.3)', () => {
     guildId = p.guildId;
     taskId = p.taskIds[0];
     member = await worker(s.http, owner, guildId, [taskId]);
-  });
+  }, 180_000);
   afterAll(() => s?.close());
 
   const url = (batchId: string) => `${s.url}/api/batches/${batchId}/events`;

@@ -42,7 +42,7 @@ describe('results (API.md §13.1, §13.2) and cursors (§1.1)', () => {
     member = w;
     for (let i = 0; i < 7; i++) expect(await claimAndSubmit(s.http, w, taskIds[0], (d) => ({ shade: `red ${d.id}` }))).toBeTruthy();
     for (let i = 0; i < 3; i++) expect(await claimAndSubmit(s.http, w, taskIds[1], () => ({ checked: true, score: 0.5 }))).toBeTruthy();
-  });
+  }, 180_000);
   afterAll(() => s?.close());
 
   const get = (path: string, who: TestUser = owner) => s.http.get(path).set('Authorization', who.auth);

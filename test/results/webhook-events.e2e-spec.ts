@@ -31,7 +31,7 @@ describe('webhook event types (API.md §13.4)', () => {
     guildId = p.guildId;
     taskIds = p.taskIds;
     member = await worker(s.http, owner, guildId, taskIds);
-  });
+  }, 180_000);
   afterAll(async () => {
     await receiver?.close();
     await s?.close();
