@@ -1,4 +1,4 @@
-/* eslint-disable no-console */
+ 
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -33,6 +33,8 @@ const CFG = {
   webhookBatches: QUICK ? 200 : 1000,
   readSeconds: QUICK ? 5 : 10,
   scaleSteps: QUICK ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
+  exportAnswers: QUICK ? 100_000 : 1_000_000,
+  sseStreams: 200,
 };
 const SERVER_ENTRY = process.env.BENCH_SERVER_ENTRY ?? 'dist/src/main.js';
 const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench';
@@ -208,7 +210,7 @@ async function main() {
   }
   const sqlc = new Client({ connectionString: dbUrl });
   await sqlc.connect();
-  const q = async <T = any>(text: string, params: unknown[] = []): Promise<T[]> => (await sqlc.query(text, params)).rows as T[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const q = async <T = any>(text: string, params: unknown[] = []): Promise<T[]> => (await sqlc.query(text, params)).rows as T[];  
   await runMigrations(dbUrl);
 
   const pgVersion = (await q<{ v: string }>("SELECT current_setting('server_version') AS v"))[0].v;
@@ -431,7 +433,7 @@ async function main() {
       new Promise<{ rps: number; p50: number; p99: number; non2xx: number }>((resolve, reject) => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const ac = require('autocannon');
-        ac({ url: target, connections: 50, duration: seconds, headers: auth ? { authorization: `Bearer ${auth}`, accept: 'application/json' } : {} }, (err: Error, res: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+        ac({ url: target, connections: 50, duration: seconds, headers: auth ? { authorization: `Bearer ${auth}`, accept: 'application/json' } : {} }, (err: Error, res: any) => {  
           if (err) return reject(err);
           resolve({ rps: round(res.requests.average), p50: res.latency.p50, p99: res.latency.p99, non2xx: res.non2xx });
         });
@@ -493,6 +495,127 @@ async function main() {
         const plan = await q<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM work_items WHERE ${where} LIMIT 1 FOR UPDATE SKIP LOCKED`, [workGuild.taskId]);
         console.log(`  ${label}:\n    ` + plan.map((p) => p['QUERY PLAN']).join('\n    '));
       }
+    }
+
+    // ---------------------------------------------------------------- 6. results export (API.md §13.2)
+    if (want('export')) {
+      const N = CFG.exportAnswers;
+      log(`export: a completed batch with ${N.toLocaleString('en')} answers, filled with SQL`);
+      const [m] = await q<{ id: string; user_id: string }>(`SELECT id, user_id FROM members WHERE guild_id = $1 ORDER BY id LIMIT 1`, [workGuild.id]);
+      const t0 = performance.now();
+      const [{ id: big }] = await q<{ id: string }>(
+        `INSERT INTO batches (guild_id, owner_id, status, cost_cents, paid_at, completed_at, data_count, data_completed_count)
+         VALUES ($1, $2, 'completed', $3::bigint, now(), now(), $3::int, $3::int) RETURNING id`,
+        [workGuild.id, owner.id, N],
+      );
+      await q(
+        `INSERT INTO data (batch_id, status, parameters, open_work_count)
+         SELECT $1, 'completed', jsonb_build_object('image_url', 'https://images.example.com/bench/' || g || '.png', 'caption', 'benchmark datum number ' || g, 'answer', 'a cat'), 0
+           FROM generate_series(1, $2) g`,
+        [big, N],
+      );
+      await q(`INSERT INTO work_items (batch_id, datum_id, task_id, status, reward_cents) SELECT $1, id, $2, 'done', 1 FROM data WHERE batch_id = $1 ORDER BY id`, [big, workGuild.taskId]);
+      await q(
+        `INSERT INTO assignments (work_item_id, member_id, user_id, task_id, datum_id, status, token_hash, reward_cents, expires, submitted_at, created)
+         SELECT w.id, $2, $3, w.task_id, w.datum_id, 'submitted', decode(md5('bench-export-' || w.id), 'hex'), 1, now(), now(), now() - interval '41 seconds'
+           FROM work_items w WHERE w.batch_id = $1 ORDER BY w.id`,
+        [big, m.id, m.user_id],
+      );
+      await q(
+        `INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters)
+         SELECT a.id, a.datum_id, a.task_id, a.member_id, '{"answer": "a cat"}' FROM assignments a JOIN work_items w ON w.id = a.work_item_id WHERE w.batch_id = $1 ORDER BY a.id`,
+        [big],
+      );
+      await q('ANALYZE');
+      await q('CHECKPOINT');
+      log(`  filled in ${round((performance.now() - t0) / 1000, 1)} s`);
+      for (const [label, query] of [
+        ['results CSV', 'format=csv'],
+        ['answers CSV (answers=true)', 'format=csv&answers=true'],
+      ] as const) {
+        // a fresh server process, so its peak RSS is the export's
+        await stopApp(app);
+        app = await startApp();
+        const idle = app.peakRssMiB();
+        let bytes = 0;
+        let lines = 0;
+        let peak = idle;
+        const sampler = setInterval(() => (peak = Math.max(peak, app.peakRssMiB())), 500);
+        const t1 = performance.now();
+        await new Promise<void>((resolve, reject) => {
+          const req = http.get(`${app.url}/api/batches/${big}/results?${query}`, { headers: { authorization: `Bearer ${owner.key}` } }, (res) => {
+            if (res.statusCode !== 200) return reject(new Error(`export: HTTP ${res.statusCode}`));
+            res.on('data', (c: Buffer) => {
+              bytes += c.length;
+              for (let i = c.indexOf(10); i >= 0; i = c.indexOf(10, i + 1)) lines++;
+            });
+            res.on('end', () => resolve());
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+        });
+        const secs = (performance.now() - t1) / 1000;
+        clearInterval(sampler);
+        peak = Math.max(peak, app.peakRssMiB());
+        log(`  ${label}: ${round(secs, 1)} s, ${lines.toLocaleString('en')} lines, ${(bytes / 2 ** 20).toFixed(0)} MiB, server VmHWM ${idle} → ${peak} MiB`);
+        record('6 export', `${label}, ${N.toLocaleString('en')} answers (${(bytes / 2 ** 20).toFixed(0)} MiB, ${lines.toLocaleString('en')} lines)`, `${round(secs, 1)} s; server peak RSS ${peak} MiB (idle ${idle})`, '', '', '≤ 60 s, ≤ 256 MiB', secs <= 60 && peak <= 256);
+      }
+    }
+
+    // ---------------------------------------------------------------- 7. live progress under load (API.md §13.3)
+    if (want('sse')) {
+      await stopApp(app);
+      app = await startApp({ SSE_MAX_STREAMS_PER_KEY: String(CFG.sseStreams + 10) });
+      const need = Math.round(CFG.loadSeconds * 3 * 800);
+      log(`sse: one batch of ${need} data at one task (through the API), claim+submit by ${CFG.workers} workers with 0 and ${CFG.sseStreams} open streams on it`);
+      let made = 0;
+      const batchIds: string[] = [];
+      while (made < need) {
+        const n = Math.min(need - made, 100_000);
+        const b = await createBatch(app.url, owner, workGuild.id, n);
+        await pay(app.url, owner, b.id);
+        batchIds.push(b.id);
+        made += n;
+      }
+      await q('ANALYZE');
+      const watched = batchIds[0];
+      const run = () => closedLoop(CFG.workers, CFG.loadSeconds, (i) => claimAndSubmit(app.url, workers[i], workGuild.taskId));
+      const without = await run();
+      log(`  no streams: ${without.perSecond} pairs/s (p50 ${without.p50Ms}, p99 ${without.p99Ms} ms)`);
+      const controllers: AbortController[] = [];
+      let events = 0;
+      const maxGapViolations = { n: 0 };
+      await inParallel(Array.from({ length: CFG.sseStreams }), 20, async () => {
+        const c = new AbortController();
+        controllers.push(c);
+        const res = await fetch(`${app.url}/api/batches/${watched}/events`, { headers: { authorization: `Bearer ${owner.key}` }, signal: c.signal });
+        if (res.status !== 200) throw new Error(`sse: HTTP ${res.status}`);
+        void (async () => {
+          let last = 0;
+          try {
+            for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+              const text = Buffer.from(chunk).toString('utf8');
+              const n = (text.match(/^event: /gm) ?? []).length;
+              if (n) {
+                const now = Date.now();
+                if (last && now - last < 900) maxGapViolations.n++;
+                last = now;
+                events += n;
+              }
+            }
+          } catch {
+            // aborted
+          }
+        })();
+      });
+      const withStreams = await run();
+      for (const c of controllers) c.abort();
+      const again = await run();
+      log(`  ${CFG.sseStreams} streams: ${withStreams.perSecond} pairs/s (p50 ${withStreams.p50Ms}, p99 ${withStreams.p99Ms} ms), ${events} events received; after closing them: ${again.perSecond} pairs/s`);
+      const base = (without.perSecond + again.perSecond) / 2;
+      const cost = 1 - withStreams.perSecond / base;
+      record('7 sse', `claim+submit, ${CFG.workers} workers, no stream (before / after)`, `${without.perSecond} / ${again.perSecond} pairs/s`);
+      record('7 sse', `same with ${CFG.sseStreams} open streams on the batch`, `${withStreams.perSecond} pairs/s; ${events} events (${round(events / CFG.sseStreams / CFG.loadSeconds, 2)}/s per stream, ${maxGapViolations.n} gaps < 0.9 s)`, `${round(base)}`, `cost ${round(cost * 100)}%`, '≤ 10%', cost <= 0.1);
     }
     void httpRate;
   } finally {

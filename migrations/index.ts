@@ -1,8 +1,10 @@
 import { Accounts1732400000000 } from './1732400000000-Accounts';
 import { Marketplace1732400001000 } from './1732400001000-Marketplace';
 import { CardChargeSource1732400040000 } from './1732400040000-CardChargeSource';
+import { SharedRateLimits1732500500000 } from './1732500500000-SharedRateLimits';
 import { Issue131732500100000 } from './1732500100000-Issue13';
 import { QueueOnGraphileWorker1732500300000 } from './1732500300000-QueueOnGraphileWorker';
+import { ResultsAndEvents1732500600000 } from './1732500600000-ResultsAndEvents';
 import { Quality1732500700000 } from './1732500700000-Quality';
 
 /**
@@ -15,5 +17,7 @@ export const ALL_MIGRATIONS = [
   CardChargeSource1732400040000,
   Issue131732500100000,
   QueueOnGraphileWorker1732500300000,
+  SharedRateLimits1732500500000,
+  ResultsAndEvents1732500600000,
   Quality1732500700000,
 ];

@@ -6,6 +6,8 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthModule } from './auth/auth.module';
 import { ContentTypeGuard } from './common/http-conventions';
 import { ApiKeyThrottlerGuard } from './common/rate-limit.guard';
+import { PostgresThrottlerStorage, RateLimitStore } from './common/rate-limit-store';
+import { DataSource } from 'typeorm';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { GuildsModule } from './guilds/guilds.module';
@@ -17,7 +19,9 @@ import { QualityModule } from './quality/quality.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { BatchesModule } from './batches/batches.module';
 import { WorkModule } from './work/work.module';
+import { ResultsModule } from './results/results.module';
 import { LOGGER, Logger } from './logging/logger';
+import { MetricsModule } from './metrics/metrics.module';
 import { TransactionsModule } from './transactions/transactions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { WorkerModule } from './worker/worker.module';
@@ -42,7 +46,15 @@ export class AppModule {
           retryAttempts: 3,
           retryDelay: 500,
         }),
-        ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.rateLimitPerMinute }]),
+        ThrottlerModule.forRootAsync({
+          inject: [DataSource],
+          // counters in PostgreSQL unless RATE_LIMIT_STORE=memory: every process counts the same key
+          useFactory: (ds: DataSource) => ({
+            throttlers: [{ ttl: 60_000, limit: config.rateLimitPerMinute }],
+            storage: config.rateLimitStore === 'postgres' ? new PostgresThrottlerStorage(new RateLimitStore(ds)) : undefined,
+          }),
+        }),
+        MetricsModule,
         AuthModule,
         HealthModule,
         TransactionsModule,
@@ -55,16 +67,18 @@ export class AppModule {
         WebhooksModule,
         BatchesModule,
         WorkModule,
+        ResultsModule,
         WorkerModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },
+        { provide: RateLimitStore, inject: [DataSource], useFactory: (ds: DataSource) => new RateLimitStore(ds) },
         { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
         // authentication before the body is read: ContentTypeGuard reads it, so it comes last
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: ContentTypeGuard },
       ],
-      exports: [LOGGER],
+      exports: [LOGGER, RateLimitStore],
       global: true,
     };
   }

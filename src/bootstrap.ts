@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Express } from 'express';
+import helmet from 'helmet';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -9,6 +10,7 @@ import { AppModule } from './app.module';
 import { normalizeBasicAuthorization } from './auth/credentials';
 import { AllowedMethods, ApiErrorFilter } from './common/error.filter';
 import { compatAliases } from './compat/aliases';
+import { serveOpenApi } from './common/openapi/document';
 import { requireJsonAccept } from './common/http-conventions';
 import { TextSafetyPipe } from './common/text-safety';
 import { apiValidationPipe } from './common/validation';
@@ -16,6 +18,9 @@ import { AppConfig } from './config/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { runMigrations } from './database/migrate';
 import { createLogger, httpLogger, Logger, PinoNestLogger } from './logging/logger';
+import { startupSummary } from './logging/startup-summary';
+import { httpMetrics } from './metrics/http-metrics';
+import { Metrics } from './metrics/metrics.service';
 import { startStripeMock, StripeMock } from './stripe-mock';
 
 export interface RunningServer {
@@ -41,7 +46,7 @@ export interface StartOptions {
  */
 export async function startServer(base: AppConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const config: AppConfig = { ...base };
-  const logger = createLogger(config.logLevel, opts.logStream);
+  const logger = createLogger(config.logLevel, opts.logStream, config.logFormat);
   const stops: Array<() => Promise<void>> = [];
   try {
     let embedded: EmbeddedDatabase | undefined;
@@ -50,7 +55,7 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
       embedded = await startEmbeddedPostgres({ dir, port: config.embeddedPostgresPort, database: 'openguilds', log: (l) => logger.debug({ postgres: l }) });
       stops.push(() => embedded!.stop());
       config.databaseUrl = embedded.url;
-      logger.info({ dir, port: config.embeddedPostgresPort }, 'started embedded PostgreSQL (no DATABASE_URL set)');
+      logger.debug({ dir, port: config.embeddedPostgresPort }, 'started embedded PostgreSQL (no DATABASE_URL set)');
     }
     if (!opts.skipMigrations) await runMigrations(config.databaseUrl!);
 
@@ -62,7 +67,6 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
         config.stripeApiUrl = stripeMock.url;
       }
       config.stripeSecretKey = 'sk_test_openguilds_local_mock';
-      logger.warn({ stripeApiUrl: config.stripeApiUrl }, 'TEST MODE: no STRIPE_SECRET_KEY is set, so no real money moves; card charges go to a local Stripe mock');
     }
 
     // `config` is the object every module receives: what is resolved below (publicUrl) is seen by all.
@@ -70,8 +74,26 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
       bodyParser: false,
       logger: new PinoNestLogger(logger),
     });
-    let allowedMethods: AllowedMethods | undefined;
+    // filled in once the router is built (below); the filter reads it per request
+    let allowedMethods: AllowedMethods | undefined = undefined;
+    const express = app.getHttpAdapter().getInstance() as Express;
+    // X-Forwarded-For is believed for exactly this many proxy hops (req.ip: rate limits, logs)
+    express.set('trust proxy', config.trustProxy);
+    express.disable('x-powered-by');
+    app.use(httpMetrics(app.get(Metrics)));
     app.use(httpLogger(logger));
+    // Security headers (helmet's defaults). The worker pages and file downloads send their own
+    // stricter CSP, which replaces this one. Files and sample images are loaded by workspaces
+    // hosted on other origins, so resources are cross-origin readable (CORP); https-only rules
+    // (HSTS, upgrade-insecure-requests) only where the public URL is https.
+    const https = config.publicUrl.startsWith('https:');
+    app.use(
+      helmet({
+        strictTransportSecurity: https,
+        crossOriginResourcePolicy: { policy: 'cross-origin' },
+        contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+      }),
+    );
     // URL aliases of the docs and the Ruby clients → canonical paths, before anything reads the path
     app.use(compatAliases);
     app.use((req: { headers: Record<string, string | undefined> }, _res: unknown, next: () => void) => {
@@ -82,7 +104,7 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
     // bodies are read by ContentTypeGuard, after authentication (src/common/http-conventions.ts)
     app.useGlobalPipes(new TextSafetyPipe(), apiValidationPipe());
     app.useGlobalFilters(new ApiErrorFilter(logger, () => allowedMethods));
-    setUpOpenApi(app);
+    serveOpenApi(app);
 
     await app.init();
     allowedMethods = routeTable(app);
@@ -94,7 +116,13 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
     await app.listen(config.port);
     const port = (server.address() as AddressInfo).port;
     if (!config.publicUrl) config.publicUrl = `http://localhost:${port}`;
-    logger.info({ port, publicUrl: config.publicUrl }, 'OpenGuilds is listening');
+    const summary = startupSummary({
+      config,
+      url: `http://localhost:${port}`,
+      embedded: embedded ? { dir: path.join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort } : undefined,
+      stripeMockUrl: stripeMock?.url,
+    });
+    summary.forEach((line, i) => (i === 0 ? logger[line.level]({ port, publicUrl: config.publicUrl }, line.msg) : logger[line.level](line.msg)));
 
     let closed = false;
     return {
@@ -115,18 +143,15 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
   }
 }
 
-function setUpOpenApi(app: INestApplication): void {
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('OpenGuilds API')
-      .setDescription('The wire contract of OpenGuilds. Authenticate with your API key as the Basic username (curl -u KEY:) or as a Bearer token.')
-      .setVersion('1.0')
-      .addBasicAuth()
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/openapi.json', yamlDocumentUrl: 'api/openapi.yaml' });
+/**
+ * What `npm start` / `npm run demo` print when start-up fails: one line naming the problem, e.g.
+ * the HTTP port or the embedded PostgreSQL in use; the stack only for an unexpected error.
+ */
+export function startupFailureMessage(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { port?: number } | undefined;
+  if (e?.code === 'EADDRINUSE') return `OpenGuilds could not start: port ${e.port ?? ''} is in use (is another server running?); set PORT to a free port`.replace('port  is', 'the port is');
+  if (e instanceof Error) return `OpenGuilds could not start: ${e.message}${/^(the embedded|embedded)/.test(e.message) ? '' : `\n${e.stack ?? ''}`}`;
+  return `OpenGuilds could not start: ${String(err)}`;
 }
 
 /** Which methods each routed path answers to, read from the router once it is built. */

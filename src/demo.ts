@@ -1,5 +1,6 @@
-import { startServer } from './bootstrap';
+import { startServer, startupFailureMessage } from './bootstrap';
 import { loadConfigOrExit } from './config/config';
+import { startupProblem } from './logging/startup-problems';
 import { setUpDemoMarketplace } from './worker/demo-setup';
 
 /**
@@ -15,6 +16,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (!process.env.LOG_LEVEL) config.logLevel = 'warn';
+  const problem = await startupProblem(config, 'npm run demo');
+  if (problem) {
+    console.error(`npm run demo: ${problem}`);
+    process.exit(1);
+  }
   const server = await startServer(config);
   const publicUrl = server.config.publicUrl;
   const demo = await setUpDemoMarketplace({ apiUrl: server.url, publicUrl });
@@ -51,6 +57,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // one line that says what is wrong (a bare \`undefined\` used to be all it printed); the stack for a bug
+  console.error(startupFailureMessage(err));
   process.exit(1);
 });

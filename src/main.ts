@@ -1,8 +1,14 @@
-import { startServer } from './bootstrap';
+import { startServer, startupFailureMessage } from './bootstrap';
 import { loadConfigOrExit } from './config/config';
+import { startupProblem } from './logging/startup-problems';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  const problem = await startupProblem(config);
+  if (problem) {
+    console.error(problem);
+    process.exit(1);
+  }
   const server = await startServer(config);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -17,6 +23,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // one line that says what is wrong (a bare \`undefined\` used to be all it printed); the stack for a bug
+  console.error(startupFailureMessage(err));
   process.exit(1);
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { registerUser, TestUser } from './support/fixtures';
 import { addMember, subscribe } from './support/guild-fixtures';
 import { giveCard, Pipeline, setUpPipeline } from './support/work-fixtures';
@@ -52,7 +53,7 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
           { object: 'Datum', id: expect.any(String), batch_id: res.body.id, status: 'unpaid', parameters: { image_url: 'www.images.com/1.png' }, created: expect.stringMatching(TIME), updated: expect.any(String) },
           { object: 'Datum', id: expect.any(String), batch_id: res.body.id, status: 'unpaid', parameters: { image_url: 'www.images.com/2.png', n: 3, ok: true }, created: expect.any(String), updated: expect.any(String) },
         ],
-        webhooks: [{ object: 'Webhook', id: expect.any(String), destination: 'https://your.service.com/hook', created: expect.any(String), updated: expect.any(String) }],
+        webhooks: [{ object: 'Webhook', id: expect.any(String), destination: 'https://your.service.com/hook', events: ['batch.completed'], created: expect.any(String), updated: expect.any(String) }],
         created: expect.stringMatching(TIME),
         updated: expect.stringMatching(TIME),
       });
@@ -244,7 +245,7 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
       const bytes = Buffer.from('\x89PNG fake image bytes');
       const res = await s.http.post(`/api/batches/${batchId}/files`).set('Authorization', owner.auth).attach('file', bytes, 'my photo.png');
       expect(res.status).toBe(201);
-      const checksum = require('node:crypto').createHash('sha256').update(bytes).digest('hex');
+      const checksum = createHash('sha256').update(bytes).digest('hex');
       expect(res.body).toEqual({
         object: 'File',
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -305,7 +306,7 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
       expect(up.status).toBe(201);
       expect((await s.http.post(`/api/batches/${b.id}/debits`).set('Authorization', owner.auth)).status).toBe(201);
       const worker = await registerUser(s.http);
-      const m = await (await addMember(s.http, owner, g.guildId, worker)).id as string;
+      await addMember(s.http, owner, g.guildId, worker);
       expect((await s.http.get(up.body.url).set('Authorization', worker.auth)).status).toBe(404);
       await subscribe(s.http, worker, g.taskIds[0]);
       const claim = await s.http.post(`/api/tasks/${g.taskIds[0]}/claims`).set('Authorization', worker.auth);

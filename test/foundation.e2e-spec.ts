@@ -201,9 +201,13 @@ describe('foundation: accounts, auth and the HTTP conventions', () => {
     });
 
     it('400 for an unknown OpenGuilds-Version', async () => {
-      // the header is read by every presenter route; /api/me ignores versions, so use the 422 path below
-      const res = await s.http.get('/api/me').set('Authorization', user.auth).set('OpenGuilds-Version', '2018-12-18');
-      expect(res.status).toBe(200);
+      // a route whose shape depends on the version (GET /api/wallets); /api/me ignores the header
+      const known = await s.http.get('/api/wallets').set('Authorization', user.auth).set('OpenGuilds-Version', '2018-12-18');
+      expect(known.status).toBe(200);
+      const res = await s.http.get('/api/wallets').set('Authorization', user.auth).set('OpenGuilds-Version', '1999-01-01');
+      expect(res.status).toBe(400);
+      expectErrorShape(res.body, 400, 'BadRequest');
+      expect(res.body.error).toContain('1999-01-01');
     });
 
     it('413 for a body over the limit', async () => {

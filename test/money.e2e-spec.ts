@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import request from 'supertest';
 import { DataSource, EntityManager } from 'typeorm';
 import { RunningServer, startServer } from '../src/bootstrap';
 import { conflict } from '../src/common/errors';
@@ -413,7 +414,7 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
 
     it('adding a card while Stripe is down is a 503 and stores nothing', async () => {
       const user = await registerUser(s.http);
-      const res = await require('supertest')(dead.url).post('/api/payment_methods').set('Authorization', user.auth).send({ source: 'tok_visa' });
+      const res = await request(dead.url).post('/api/payment_methods').set('Authorization', user.auth).send({ source: 'tok_visa' });
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBeDefined();
       expect(await s.sql(`SELECT 1 FROM payment_methods WHERE user_id = $1`, [user.id])).toHaveLength(0);

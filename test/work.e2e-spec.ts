@@ -341,7 +341,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     }
     const t = Date.now();
     await Promise.all(Array.from({ length: 50 }, (_, i) => claimer(workers[i % workers.length])));
-    // eslint-disable-next-line no-console
+     
     console.log(`race: 1,000 claims + submits by 50 concurrent claimers in ${Date.now() - t} ms`);
     expect(claimed).toHaveLength(1000);
     expect(new Set(claimed).size).toBe(1000);

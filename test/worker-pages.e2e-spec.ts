@@ -1,11 +1,45 @@
-import { registerUser } from './support/fixtures';
+import { registerUser, TestUser } from './support/fixtures';
+import { addMember, subscribe } from './support/guild-fixtures';
 import { startTestServer, TestServer } from './support/server';
+import { giveCard, setUpPipeline } from './support/work-fixtures';
+
+/** A real claim: its id and submit_to token. */
+interface Claim {
+  id: string;
+  token: string;
+  worker: TestUser;
+}
 
 /** The worker pages over plain HTTP (the browser journey is in test/browser/worker.e2e-spec.ts). */
 describe('worker pages', () => {
   let s: TestServer;
+  /** two live claims of two tenants (different owners, guilds and workers) */
+  let a: Claim;
+  let b: Claim;
+
+  async function claimIn(): Promise<Claim> {
+    const owner = await registerUser(s.http);
+    const worker = await registerUser(s.http);
+    const p = await setUpPipeline(s, owner, { input_parameters: ['q'], tasks: [{ name: 'look', minimum_amount_cents: 10 }] });
+    await addMember(s.http, owner, p.guildId, worker);
+    await subscribe(s.http, worker, p.taskIds[0]);
+    await giveCard(s, owner);
+    const batch = await s.http.post(`/api/guilds/${p.guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ q: '1' }, { q: '2' }] } });
+    expect((await s.http.post(`/api/batches/${batch.body.id}/debits`).set('Authorization', owner.auth)).status).toBe(201);
+    const c = await s.http.post(`/api/tasks/${p.taskIds[0]}/claims`).set('Authorization', worker.auth);
+    expect(c.status).toBe(201);
+    return { id: c.body.id, token: new URL(c.body.submit_to).searchParams.get('token')!, worker };
+  }
+  async function assignmentsOf(w: TestUser): Promise<string[]> {
+    const res = await s.http.get('/api/assignments').set('Authorization', w.auth);
+    expect(res.status).toBe(200);
+    return res.body.data.map((x: { id: string; status: string }) => `${x.id}:${x.status}`).sort();
+  }
+
   beforeAll(async () => {
     s = await startTestServer();
+    a = await claimIn();
+    b = await claimIn();
   });
   afterAll(() => s.close());
 
@@ -45,33 +79,46 @@ describe('worker pages', () => {
     expect((await s.http.get('/workspaces/demo/images/..%2F..%2Fpackage.json')).status).toBe(404);
   });
 
-  it('a workspace link whose submitTo is not this server, or whose token is wrong, shows no work', async () => {
-    const evil = encodeURIComponent('https://evil.example.com/api/assignments/1/submit?token=ogs_x');
-    let res = await s.http.get(`/workspaces/demo?workerId=1&assignmentId=1&submitTo=${evil}`);
+  it('a workspace link whose submitTo is not this server, or whose token is wrong, shows no work (real assignments)', async () => {
+    const link = (assignmentId: string, submitTo: string) => `/workspaces/demo?workerId=1&assignmentId=${assignmentId}&submitTo=${encodeURIComponent(submitTo)}`;
+    const submitTo = (id: string, token: string) => `${s.config.publicUrl}/api/assignments/${id}/submit?token=${token}`;
+    // the right link works, so every refusal below is about the link, not a missing record
+    const good = await s.http.get(link(a.id, submitTo(a.id, a.token)));
+    expect(good.status).toBe(200);
+    expectStrictHtml(good);
+
+    let res = await s.http.get(link(a.id, `https://evil.example.com/api/assignments/${a.id}/submit?token=${a.token}`));
     expect(res.status).toBe(400);
     expectStrictHtml(res);
     expect(res.text).not.toContain('evil.example.com');
-
-    const other = encodeURIComponent(`${s.config.publicUrl}/api/assignments/2/submit?token=ogs_x`);
-    expect((await s.http.get(`/workspaces/demo?workerId=1&assignmentId=1&submitTo=${other}`)).status).toBe(400);
-
-    const wrong = encodeURIComponent(`${s.config.publicUrl}/api/assignments/1/submit?token=ogs_wrong`);
-    res = await s.http.get(`/workspaces/demo?workerId=1&assignmentId=1&submitTo=${wrong}`);
-    expect(res.status).toBe(404);
-    expectStrictHtml(res);
-    expect(res.text).toContain('Assignment not found');
+    // submitTo names another (real) assignment than the link
+    expect((await s.http.get(link(a.id, submitTo(b.id, b.token)))).status).toBe(400);
+    // A's id with a made-up token, and with another tenant's valid token
+    for (const token of ['ogs_wrong', b.token]) {
+      res = await s.http.get(link(a.id, submitTo(a.id, token)));
+      expect(res.status).toBe(404);
+      expectStrictHtml(res);
+      expect(res.text).toContain('Assignment not found');
+    }
     // what the server logged carries no token
     expect(s.logs.text()).not.toContain('ogs_wrong');
   });
 
-  it('after-submit and claim-next with an unknown token are 404 pages', async () => {
-    const res = await s.http.get('/work/after-submit?assignmentId=1&token=ogs_nope');
-    expect(res.status).toBe(404);
-    expectStrictHtml(res);
-    const post = await s.http.post('/work/claim-next').type('form').send({ assignmentId: '1', token: 'ogs_nope' });
-    expect(post.status).toBe(404);
-    expectStrictHtml(post);
-    expect((await s.http.post('/work/claim-next').send({ assignmentId: '1', token: 'x' })).status).toBe(404);
+  it('after-submit and claim-next with a wrong token for a real assignment are 404 pages, and claim nothing', async () => {
+    const before = await assignmentsOf(a.worker);
+    const beforeB = await assignmentsOf(b.worker);
+    expect((await s.http.get(`/work/after-submit?assignmentId=${a.id}&token=${a.token}`)).status).toBe(200);
+    for (const token of ['ogs_nope', b.token]) {
+      const res = await s.http.get(`/work/after-submit?assignmentId=${a.id}&token=${token}`);
+      expect(res.status).toBe(404);
+      expectStrictHtml(res);
+      const post = await s.http.post('/work/claim-next').type('form').send({ assignmentId: a.id, token });
+      expect(post.status).toBe(404);
+      expectStrictHtml(post);
+    }
+    expect((await s.http.post('/work/claim-next').send({ assignmentId: a.id, token: 'x' })).status).toBe(404);
+    expect(await assignmentsOf(a.worker)).toEqual(before);
+    expect(await assignmentsOf(b.worker)).toEqual(beforeB);
   });
 
   it('GET /work is public HTML that loads its script from this server only', async () => {

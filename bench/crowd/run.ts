@@ -1,4 +1,4 @@
-/* eslint-disable no-console */
+ 
 import { DEFAULT_DS_PRIOR, DsPrior } from '../../src/quality/aggregation/dawid-skene';
 import { mulberry32 } from '../../src/quality/aggregation/simulated-crowd';
 import { QualityConfig } from './backend';

@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { invalid, notFound } from '../common/errors';
+import { conflict, invalid, notFound } from '../common/errors';
 import { Page } from '../common/pagination';
 import { preparedRows } from '../database/prepared';
 import { inTransaction } from '../database/transaction';
 import { ApiKeyEntity, UserEntity } from './auth.entities';
 import { Caller } from './caller';
 import { generateSecret, hashPassword, sha256 } from './credentials';
+
+/** Live API keys one user may hold (API.md §1.3). */
+export const MAX_API_KEYS = 50;
 
 @Injectable()
 export class AuthService {
@@ -62,7 +65,22 @@ export class AuthService {
   }
 
   createKey(caller: Caller, name: string | undefined): Promise<{ key: ApiKeyEntity; secret: string }> {
-    return inTransaction(this.db, (em) => this.issueKey(em, caller.userId, name ?? null));
+    return this.createKeyFor(caller.userId, name ?? null);
+  }
+
+  /**
+   * A new key for the user, unless they already hold MAX_API_KEYS: then a 409 telling them to
+   * delete one. The user's row is locked so two concurrent creations cannot both pass the count.
+   */
+  createKeyFor(userId: string, name: string | null): Promise<{ key: ApiKeyEntity; secret: string }> {
+    return inTransaction(this.db, async (em) => {
+      await em.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+      const [{ n }]: Array<{ n: number }> = await em.query('SELECT count(*)::int AS n FROM api_keys WHERE user_id = $1 AND deleted_at IS NULL', [userId]);
+      if (n >= MAX_API_KEYS) {
+        throw conflict(`You hold ${n} API keys, the most allowed (${MAX_API_KEYS}); delete one you no longer use (GET /api/api_keys, DELETE /api/api_keys/:id) and try again`);
+      }
+      return this.issueKey(em, userId, name);
+    });
   }
 
   async deleteKey(caller: Caller, id: string): Promise<ApiKeyEntity> {

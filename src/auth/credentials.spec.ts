@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { digestsEqual, generateSecret, hashPassword, normalizeBasicAuthorization, sha256, verifyPassword } from './credentials';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -28,10 +30,6 @@ describe('credentials', () => {
 });
 
 describe('secret comparisons are constant-time (a review, as a test)', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require('node:fs') as typeof import('node:fs');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const path = require('node:path') as typeof import('node:path');
   const files = (dir: string): string[] =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [path.join(dir, e.name)] : []));
 

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
-import * as path from 'node:path';
 import multer from 'multer';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { GuildsModule } from '../guilds/guilds.module';
@@ -10,7 +9,7 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
 import { ClaimEndingsModule } from '../work/claim-endings';
 import { BatchesController } from './batches.controller';
 import { BatchesService } from './batches.service';
-import { FILE_STORAGE, LocalFileStorage } from './file-storage';
+import { createFileStorage, FILE_STORAGE } from './file-storage';
 import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
 
@@ -31,7 +30,7 @@ import { FilesService } from './files.service';
   providers: [
     BatchesService,
     FilesService,
-    { provide: FILE_STORAGE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new LocalFileStorage(path.join(config.dataDir, 'files')) },
+    { provide: FILE_STORAGE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createFileStorage(config.fileStorage) },
   ],
   exports: [BatchesService],
 })

@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { types as pgTypes } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { Caller } from '../auth/caller';
-import { conflict, invalid, invalidField, missingParam, notFound } from '../common/errors';
-import { toCents } from '../common/money';
-import { Page, pageOf } from '../common/pagination';
+import { conflict, invalidField, missingParam, notFound } from '../common/errors';
+import { checkedCost, toCents } from '../common/money';
+import { CursorPage, Page, pageOf, unknownCursor } from '../common/pagination';
 import { ApiVersion, WireList } from '../common/wire';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { preparedRows } from '../database/prepared';
@@ -41,14 +41,14 @@ const BATCH_VIEW_SQL = `
          -- As a range, ORDER BY batch_id, id is served by data_batch_idx (batch_id, id) directly.
          (SELECT coalesce(json_agg(json_build_array(d.id::text, d.status, d.parameters, d.open_work_count, d.created::text, d.updated::text) ORDER BY d.id), '[]')::text
             FROM (SELECT * FROM data WHERE batch_id >= b.id AND batch_id <= b.id ORDER BY batch_id, id LIMIT $3::bigint) d) AS data_json,
-         (SELECT coalesce(json_agg(json_build_array(w.id::text, w.destination, w.created::text, w.updated::text) ORDER BY w.id), '[]')::text
+         (SELECT coalesce(json_agg(json_build_array(w.id::text, w.destination, w.created::text, w.updated::text, w.events) ORDER BY w.id), '[]')::text
             FROM webhooks w WHERE w.batch_id = b.id AND w.deleted_at IS NULL) AS webhooks_json
     FROM batches b
    WHERE b.id = $1 AND ($2::bigint IS NULL OR b.owner_id = $2::bigint)`;
 
 type BatchViewRow = BatchRow & { price_cents: string | null; data_json: string; webhooks_json: string };
 type DatumTuple = [string, DatumStatus, Record<string, unknown>, number, string, string];
-type WebhookTuple = [string, string, string, string];
+type WebhookTuple = [string, string, string, string, string[]];
 /** pg's parser for timestamptz text (OID 1184): the same Date the driver makes of a timestamptz column. */
 const parseTimestamptzText = pgTypes.getTypeParser(1184, 'text') as (text: string) => Date;
 
@@ -79,11 +79,12 @@ export class BatchesService {
 
     const dataField = 'data_attributes' in b && !('data' in b) ? 'data_attributes' : 'data';
     const data = normalizeData(b[dataField] ?? [], `batch.${dataField}`, guild.inputParameters, this.config.maxBatchData, { allowEmpty: true });
+    checkedCost(data.length, await this.pipeline.pricePerDatumCents(guildId), `batch.${dataField}`);
     const hookField = 'webhooks_attributes' in b && !('webhooks' in b) ? 'webhooks_attributes' : 'webhooks';
     const hookSpecs = b[hookField] ?? [];
-    await this.webhooks.validateDestinations(hookSpecs as Array<{ destination: unknown; secret: unknown }>, `batch.${hookField}`);
-    // validated above: an array of {destination, secret} strings
-    const hooks = (hookSpecs as Array<{ destination: string; secret: string }>).map(({ destination, secret }) => ({ destination, secret }));
+    await this.webhooks.validateDestinations(hookSpecs as Array<{ destination: unknown; secret: unknown; events?: unknown }>, `batch.${hookField}`);
+    // validated above: an array of {destination, secret, events?}
+    const hooks = (hookSpecs as Array<{ destination: string; secret: string; events?: unknown }>).map(({ destination, secret, events }) => ({ destination, secret, events }));
 
     const id = await inTransaction(this.ds, async (em) => {
       const batch = await sqlOne<BatchRow>(em, 'INSERT INTO batches (guild_id, owner_id) VALUES ($1, $2) RETURNING *', [guildId, caller.userId]);
@@ -121,6 +122,7 @@ export class BatchesService {
     const rows = await inTransaction(this.ds, async (em) => {
       const locked = await this.lockBatch(em, caller, batchId);
       if (locked.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${locked.status}; data can only be added while it is unpaid`);
+      checkedCost(locked.data_count + data.length, await this.pipeline.pricePerDatumCents(locked.guild_id, em), many ? 'data' : 'datum');
       const before = await sqlOne<{ m: string | null }>(em, 'SELECT max(id) AS m FROM data WHERE batch_id = $1', [batchId]);
       await this.insertData(em, batchId, data);
       return sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 AND id > $2 ORDER BY batch_id, id', [batchId, before?.m ?? 0]);
@@ -223,7 +225,7 @@ export class BatchesService {
       ([did, status, parameters, openWork, created, updated]): DatumRow => ({ id: did, batch_id: batch.id, status, parameters, open_work_count: openWork, created: parseTimestamptz(created), updated: parseTimestamptz(updated) }),
     );
     const webhooks = (JSON.parse(webhooks_json) as WebhookTuple[]).map(
-      ([wid, destination, created, updated]) => ({ id: wid, batchId: batch.id, destination, created: parseTimestamptz(created), updated: parseTimestamptz(updated), deletedAt: null }) as WebhookEntity,
+      ([wid, destination, created, updated, events]) => ({ id: wid, batchId: batch.id, destination, events, created: parseTimestamptz(created), updated: parseTimestamptz(updated), deletedAt: null }) as WebhookEntity,
     );
     const dataHasMore = limit !== null && data.length > EMBEDDED_DATA;
     return {
@@ -248,12 +250,18 @@ export class BatchesService {
   }
 
   /** Data of a batch in the order they were sent (oldest first), continuing the 100 GET embeds. */
-  async listData(caller: Caller, batchId: string, page: Page, status: DatumStatus | undefined) {
+  async listData(caller: Caller, batchId: string, page: CursorPage, status: DatumStatus | undefined) {
     await this.ownedBatch(caller, batchId);
+    if (page.after !== undefined) {
+      // a cursor is any datum of the batch (a status filter may have moved it out of the list since)
+      const known = await sqlOne(this.ds.manager, 'SELECT 1 FROM data WHERE id = $1 AND batch_id = $2', [page.after, batchId]);
+      if (!known) throw unknownCursor(page.after);
+    }
     const rows = await sql<DatumRow>(
       this.ds.manager,
-      `SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 AND ($2::text IS NULL OR status = $2) ORDER BY batch_id, id LIMIT $3 OFFSET $4`,
-      [batchId, status ?? null, page.limit + 1, page.offset],
+      `SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 AND ($2::text IS NULL OR status = $2) AND ($5::bigint IS NULL OR id > $5)
+        ORDER BY batch_id, id LIMIT $3 OFFSET $4`,
+      [batchId, status ?? null, page.limit + 1, page.offset, page.after ?? null],
     );
     return pageOf(`/api/batches/${batchId}/data`, page, rows, presentDatum);
   }
@@ -262,9 +270,15 @@ export class BatchesService {
     return presentDatum(await this.ownedDatum(caller, id));
   }
 
-  async history(caller: Caller, datumId: string, page: Page) {
+  async history(caller: Caller, datumId: string, page: CursorPage) {
     await this.ownedDatum(caller, datumId);
-    const rows = await sql<SubmissionRow>(this.ds.manager, 'SELECT * FROM submissions WHERE datum_id = $1 ORDER BY id LIMIT $2 OFFSET $3', [datumId, page.limit + 1, page.offset]);
+    if (page.after !== undefined && !(await sqlOne(this.ds.manager, 'SELECT 1 FROM submissions WHERE id = $1 AND datum_id = $2', [page.after, datumId]))) throw unknownCursor(page.after);
+    const rows = await sql<SubmissionRow>(this.ds.manager, 'SELECT * FROM submissions WHERE datum_id = $1 AND ($4::bigint IS NULL OR id > $4) ORDER BY id LIMIT $2 OFFSET $3', [
+      datumId,
+      page.limit + 1,
+      page.offset,
+      page.after ?? null,
+    ]);
     return pageOf(`/api/data/${datumId}/history`, page, rows, presentSubmission);
   }
 
@@ -282,7 +296,7 @@ export class BatchesService {
     const tasks = await this.pipeline.tasks(b.guild_id);
     if (tasks.length === 0) throw invalidField('guild', `has no task; add a task to guild ${b.guild_id} before paying`);
     const price = await this.pipeline.pricePerDatumCents(b.guild_id);
-    const amountCents = b.data_count * price;
+    const amountCents = checkedCost(b.data_count, price, 'batch.data');
 
     return this.money.payForBatch({
       payerUserId: caller.userId,

@@ -1,20 +1,32 @@
 import { Body, Controller, Get, Param, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Caller, CurrentCaller, OptionalCaller, Public } from '../auth/caller';
 import { AcceptsBody } from '../common/http-conventions';
 import { IdParam } from '../common/ids';
 import { FilesService, UploadedFile as Upload } from './files.service';
+import { ApiBody, ApiQuery } from '@nestjs/swagger';
+import { ApiDoc } from '../common/openapi/api-doc.decorator';
+import { File } from './dto/batch.response';
 
 @ApiTags('Batches')
-@ApiBasicAuth()
-@ApiBearerAuth()
 @Controller('api')
 export class FilesController {
   constructor(private readonly files: FilesService) {}
 
   /** multipart/form-data: `file` (the bytes), optional `parameter` (default file_url); size limit UPLOAD_LIMIT_BYTES → 413. */
+  @ApiDoc({ id: 'uploadBatchFile', summary: 'Upload a file as a new datum', description: 'While the batch is unpaid. The server stores the file, computes its SHA-256 and adds a datum whose `parameter` key holds the file\'s URL. Past UPLOAD_LIMIT_BYTES a 413.', body: true, ok: { status: 201, type: File, description: 'the stored file and its datum' }, errors: [403, 404, 409, 422] })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: {
+        file: { type: 'string', format: 'binary', description: 'the bytes' },
+        parameter: { type: 'string', default: 'file_url', description: 'the datum key that gets the file URL' },
+      },
+    },
+  })
   @Post('batches/:id/files')
   @AcceptsBody('multipart')
   @ApiConsumes('multipart/form-data')
@@ -25,6 +37,15 @@ export class FilesController {
 
   /** The owner (API key), or a worker with a live assignment on the datum (API key, or ?token= of the assignment). */
   @Public()
+  @ApiDoc({
+    id: 'downloadFile',
+    summary: 'Download a stored file',
+    description: 'For the owner, and for workers holding a live assignment on a datum that references it (API key, or `?token=` of the assignment).',
+    auth: 'key-or-token',
+    ok: { status: 200, mediaType: 'application/octet-stream', schema: { type: 'string', format: 'binary' }, description: 'the bytes (Content-Type from the file name)' },
+    errors: [404],
+  })
+  @ApiQuery({ name: 'token', required: false, type: String, description: 'the token of an assignment on a datum that references the file' })
   @Get('files/:id/:name')
   async download(
     @OptionalCaller() caller: Caller | undefined,

@@ -7,6 +7,8 @@ import { Caller } from '../auth/caller';
 import { sha256 } from '../auth/credentials';
 import { conflict, ErrorDetail, invalid, invalidField, notFound, unauthorized } from '../common/errors';
 import { wireId, wireTime } from '../common/wire';
+import { checkedCost } from '../common/money';
+import { PipelineService } from '../tasks/pipeline.service';
 import { inTransaction } from '../database/transaction';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { BatchesService } from './batches.service';
@@ -26,7 +28,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A file name safe to echo in a URL path and a Content-Disposition: no directories, no control characters. */
 export function safeFileName(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are stripped
   const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
   return clean === '' || clean === '.' || clean === '..' ? 'file' : clean;
 }
@@ -56,6 +58,7 @@ export class FilesService {
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
     private readonly batches: BatchesService,
     private readonly guilds: GuildAccess,
+    private readonly pipeline: PipelineService,
   ) {}
 
   /**
@@ -82,6 +85,7 @@ export class FilesService {
     const row = await inTransaction(this.ds, async (em) => {
       const b = await this.batches.lockBatch(em, caller, batchId);
       if (b.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${b.status}; files can only be added while it is unpaid`);
+      checkedCost(b.data_count + 1, await this.pipeline.pricePerDatumCents(b.guild_id, em), 'file');
       const inserted = await sql(
         em,
         'INSERT INTO file_blobs (owner_id, checksum, file_size, storage_key) VALUES ($1, $2, $3, $4) ON CONFLICT (owner_id, checksum) DO NOTHING RETURNING checksum',
@@ -138,6 +142,9 @@ export class FilesService {
       allowed = live !== undefined;
     }
     if (!allowed) throw notFound('File', id);
-    return { file: f, stream: this.storage.open(f.storage_key) };
+    const stream = await this.storage.open(f.storage_key);
+    // the row says it exists but the store has no bytes (deleted by hand, another store configured)
+    if (!stream) throw notFound('File', id);
+    return { file: f, stream };
   }
 }

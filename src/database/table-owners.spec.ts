@@ -13,14 +13,14 @@ import * as path from 'node:path';
  */
 const KNOWN_SHARED: Record<string, string[]> = {
   // table: every module folder that writes it today, sorted (owner per docs/architecture.md in the comment)
-  assignments: ['batches', 'members', 'work'], // work
+  assignments: ['batches', 'work'], // work
   batches: ['batches', 'work'], // batches
   data: ['batches', 'work'], // batches
   ledger_entries: ['transactions', 'work'], // transactions (the ledger)
   ledger_transactions: ['transactions', 'work'], // transactions (the ledger)
   submissions: ['batches', 'work'], // work
   users: ['auth', 'transactions'], // auth
-  work_items: ['batches', 'members', 'work'], // work
+  work_items: ['batches', 'work'], // work
 };
 
 const ROOT = path.resolve(__dirname, '..', '..');

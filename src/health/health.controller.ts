@@ -6,6 +6,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { SkipThrottle } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/caller';
+import { ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { Liveness, Readiness } from './health.response';
 
 @ApiTags('Operations')
 @Public()
@@ -20,6 +22,8 @@ export class HealthController {
   ) {}
 
   /** The process is up. Says nothing about its dependencies, so an orchestrator never restarts it for a database outage. */
+  @ApiOperation({ operationId: 'getHealth', summary: 'The process is up', security: [] })
+  @ApiResponse({ status: 200, type: Liveness, description: 'up' })
   @Get('health')
   @HttpCode(200)
   live() {
@@ -27,8 +31,12 @@ export class HealthController {
   }
 
   /** Ready to serve: the database answers and every migration is applied. 503 otherwise. */
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Ready to serve: the database answers and every migration is applied', security: [] })
+  @ApiResponse({ status: 200, type: Readiness, description: 'ready' })
+  @ApiResponse({ status: 503, type: Readiness, description: 'not ready: `error` says which dependency is down', headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer', example: 5 } } } })
   @Get('ready')
-  @HealthCheck()
+  // terminus' own swagger entries are Swagger-2 shaped (invalid OpenAPI 3); Readiness documents the answer
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   async ready(@Res({ passthrough: true }) res: Response) {
     try {
       return await this.check();

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { Caller } from '../auth/caller';
-import { conflict, invalid, invalidField, notFound } from '../common/errors';
+import { conflict, invalid, notFound } from '../common/errors';
 import { Page } from '../common/pagination';
+import { checkedCost } from '../common/money';
 import { inTransaction } from '../database/transaction';
 import { parseQualitySettings } from '../quality/settings/quality-settings';
 import { GuildAccess, GuildRole } from '../guilds/guild-access.service';
@@ -33,6 +34,7 @@ export class TasksService {
     return inTransaction(this.db, async (em) => {
       const guild = await this.access.ownerOnly(caller, guildId, em);
       const workspace = dto.workspace_id === undefined ? undefined : await this.workspaces.usableBy(guild.ownerId, String(dto.workspace_id), em);
+      await this.checkUnpaidCosts(em, guild.id, dto.minimum_amount_cents);
       return em.save(
         em.create(TaskEntity, {
           guildId: guild.id,
@@ -44,6 +46,20 @@ export class TasksService {
         }),
       );
     });
+  }
+
+  /**
+   * A price change reprices the guild's unpaid batches (their cost is data × price until paid):
+   * refuse one that would push any of them past 2^53 − 1 cents (issue 13).
+   */
+  private async checkUnpaidCosts(em: EntityManager, guildId: string, priceDeltaCents: number): Promise<void> {
+    if (priceDeltaCents <= 0) return;
+    const [r] = (await em.query(
+      `SELECT coalesce((SELECT max(data_count) FROM batches WHERE guild_id = $1 AND status = 'unpaid'), 0) AS n,
+              (SELECT coalesce(sum(minimum_amount_cents), 0) FROM tasks WHERE guild_id = $1) AS price`,
+      [guildId],
+    )) as Array<{ n: string; price: string }>;
+    checkedCost(Number(r.n), Number(r.price) + priceDeltaCents, 'minimum_amount_cents');
   }
 
   async list(caller: Caller, guildId: string, page: Page): Promise<TaskEntity[]> {
@@ -70,7 +86,10 @@ export class TasksService {
       const { task } = await this.get(caller, id, undefined, em);
       const guild = await this.access.ownerOnly(caller, task.guildId, em);
       if (dto.name !== undefined) task.name = dto.name.trim();
-      if (dto.minimum_amount_cents !== undefined) task.minimumAmountCents = dto.minimum_amount_cents;
+      if (dto.minimum_amount_cents !== undefined) {
+        await this.checkUnpaidCosts(em, task.guildId, dto.minimum_amount_cents - task.minimumAmountCents);
+        task.minimumAmountCents = dto.minimum_amount_cents;
+      }
       if (dto.lease_seconds !== undefined) task.leaseSeconds = dto.lease_seconds;
       if (quality !== undefined) task.quality = quality;
       if (dto.workspace_id === null) task.workspaceId = null;

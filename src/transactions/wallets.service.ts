@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { Caller } from '../auth/caller';
 import { notFound } from '../common/errors';
 import { toCents } from '../common/money';
-import { Page } from '../common/pagination';
+import { CursorPage, Page, unknownCursor } from '../common/pagination';
 import { EntryRow, entryView, LedgerEntryView } from './ledger';
 import { WalletView } from './transaction.presenter';
 
@@ -56,12 +56,17 @@ export class WalletsService {
     return (await this.withTransactions(rows))[0];
   }
 
-  async transactions(caller: Caller, id: string, page: Page): Promise<LedgerEntryView[]> {
+  /** Newest first; `page.after` (starting_after): the entries older than that one of this wallet. */
+  async transactions(caller: Caller, id: string, page: CursorPage): Promise<LedgerEntryView[]> {
     await this.get(caller, id);
+    if (page.after !== undefined) {
+      const [known] = await this.db.query(`SELECT 1 FROM ledger_entries WHERE id = $1 AND account_id = $2`, [page.after, id]);
+      if (!known) throw unknownCursor(page.after);
+    }
     const rows: EntryRow[] = await this.db.query(
       `SELECT id, ledger_transaction_id, account_id, amount_cents, type, created FROM ledger_entries
-        WHERE account_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`,
-      [id, page.limit + 1, page.offset],
+        WHERE account_id = $1 AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $2 OFFSET $3`,
+      [id, page.limit + 1, page.offset, page.after ?? null],
     );
     return rows.map(entryView);
   }

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER, Logger } from '../logging/logger';
+import { Metrics } from '../metrics/metrics.service';
 import { ForbiddenDestinationError, hostOf, isForbiddenAddress, safeLookup } from './destination-policy';
 import { signWebhook } from './signature';
 import { QueueService } from '../queue/queue.service';
@@ -15,6 +16,9 @@ import { version as packageVersion } from '../../package.json';
 export const WEBHOOK_DELIVERY_TASK = 'webhook-delivery';
 /** A claim holds the row for the attempt's timeout plus this, then lapses (a crashed process's claim). */
 export const LOCK_MARGIN_MS = 5000;
+/** How often, and after how long unclaimed, a due delivery's job is queued again (see onModuleInit). */
+const RESCUE_EVERY_MS = 60_000;
+const RESCUE_AFTER_SECONDS = 60;
 const USER_AGENT = `OpenGuilds-Webhooks/${packageVersion}`;
 
 interface ClaimedDelivery {
@@ -27,6 +31,8 @@ interface ClaimedDelivery {
   lock: string;
   destination: string;
   secret: string;
+  /** seconds between the attempt being due and this claim of it */
+  lag_seconds: number;
 }
 
 type GotFn = typeof import('got').default;
@@ -51,6 +57,7 @@ export class WebhookDispatcher implements OnModuleInit {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: Metrics,
     private readonly queue: QueueService,
   ) {}
 
@@ -59,6 +66,21 @@ export class WebhookDispatcher implements OnModuleInit {
     this.queue.define<{ delivery_id: string }>(WEBHOOK_DELIVERY_TASK, async (job) => {
       const d = await this.claim(job.payload.delivery_id);
       if (d) await this.attempt(d);
+    });
+    // A job that a killed process had taken but not yet claimed its row for stays locked in the
+    // library for hours; a delivery due and unclaimed for a minute gets its job queued again (the
+    // no-op UPDATE fires the trigger, which makes a new job when the keyed one is locked).
+    this.queue.repeat('webhook-rescue', RESCUE_EVERY_MS, async () => {
+      const rescued = await sql<{ id: string }>(
+        this.db.manager,
+        `UPDATE webhook_deliveries SET next_attempt_at = next_attempt_at
+          WHERE status = 'pending' AND next_attempt_at < now() - make_interval(secs => $1)
+            AND (locked_until IS NULL OR locked_until < now() - make_interval(secs => $1))
+            AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = webhook_id AND w.deleted_at IS NULL)
+         RETURNING id`,
+        [RESCUE_AFTER_SECONDS],
+      );
+      if (rescued.length) this.logger.warn({ deliveries: rescued.map((r) => r.id) }, 'webhooks: queued stuck deliveries again');
     });
   }
 
@@ -73,7 +95,8 @@ export class WebhookDispatcher implements OnModuleInit {
         WHERE d.id = $1 AND d.status = 'pending' AND d.next_attempt_at <= now()
           AND (d.locked_until IS NULL OR d.locked_until < now())
           AND w.id = d.webhook_id AND w.deleted_at IS NULL
-       RETURNING d.id, d.webhook_id, d.event_id, d.payload, d.attempt_count, d.locked_until::text AS lock, w.destination, w.secret`,
+       RETURNING d.id, d.webhook_id, d.event_id, d.payload, d.attempt_count, d.locked_until::text AS lock, w.destination, w.secret,
+                 greatest(0, extract(epoch FROM now() - d.next_attempt_at))::float8 AS lag_seconds`,
       [id, lockMs],
     );
     return row;
@@ -118,6 +141,8 @@ export class WebhookDispatcher implements OnModuleInit {
     const schedule = this.config.webhookRetryScheduleSeconds;
     const retryInSeconds = error !== null && attempt <= schedule.length ? schedule[attempt - 1] : null;
     const status = error === null ? 'succeeded' : retryInSeconds !== null ? 'pending' : 'failed';
+    this.metrics.webhookAttempts.inc({ result: status === 'pending' ? 'retry' : status });
+    this.metrics.webhookLag.observe(d.lag_seconds);
     try {
       const [row]: Array<{ applied: boolean }> = await this.db.query(
         `WITH upd AS (

@@ -15,6 +15,10 @@ export class WebhookEntity {
   @Column({ type: 'text', select: false })
   secret?: string;
 
+  /** the event types it receives (API.md §13.4) */
+  @Column({ type: 'text', array: true, default: () => "'{batch.completed}'" })
+  events: string[];
+
   @CreateDateColumn({ type: 'timestamptz' })
   created: Date;
 

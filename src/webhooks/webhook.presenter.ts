@@ -2,11 +2,12 @@ import { wireId, wireTime } from '../common/wire';
 import { DeliveryStatus, WebhookEntity } from './webhook.entities';
 
 /** The Webhook wire object (API.md §5.1). The secret is never part of it. */
-export function presentWebhook(w: Pick<WebhookEntity, 'id' | 'destination' | 'created' | 'updated'>) {
+export function presentWebhook(w: Pick<WebhookEntity, 'id' | 'destination' | 'events' | 'created' | 'updated'>) {
   return {
     object: 'Webhook' as const,
     id: wireId(w.id),
     destination: w.destination,
+    events: w.events,
     created: wireTime(w.created),
     updated: wireTime(w.updated),
   };
@@ -42,6 +43,7 @@ export interface AttemptRow {
   id: string;
   delivery_id: string;
   event_id: string;
+  event_type: string;
   attempt: number;
   status_code: number | null;
   duration_ms: number;
@@ -58,6 +60,7 @@ export function presentAttempt(a: AttemptRow) {
     id: wireId(a.id),
     delivery_id: wireId(a.delivery_id),
     event_id: a.event_id,
+    event_type: a.event_type,
     attempt: a.attempt,
     succeeded: a.error === null,
     status_code: a.status_code,

@@ -7,6 +7,7 @@ import { Page } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { inTransaction } from '../database/transaction';
 import { checkDestination } from './destination-policy';
+import { checkEvents } from './events';
 import { WebhookEntity } from './webhook.entities';
 import { AttemptRow, DeliveryRow } from './webhook.presenter';
 import { sql } from '../database/sql';
@@ -32,7 +33,7 @@ export class WebhooksService {
    * non-empty string of at most 1024 characters. One 422 listing every problem, with fields like
    * `${fieldPrefix}[0].destination`. No database access.
    */
-  async validateDestinations(specs: Array<{ destination: unknown; secret: unknown }>, fieldPrefix: string): Promise<void> {
+  async validateDestinations(specs: Array<{ destination: unknown; secret: unknown; events?: unknown }>, fieldPrefix: string): Promise<void> {
     if (!Array.isArray(specs)) throw invalidField(fieldPrefix, 'must be an array');
     const perSpec = await Promise.all(specs.map((spec, i) => this.problems(spec, `${fieldPrefix}[${i}].`)));
     const details = perSpec.flat();
@@ -40,15 +41,18 @@ export class WebhooksService {
   }
 
   /** Stores the (already validated) webhooks of a batch in the caller's transaction, in order. */
-  async createForBatch(em: EntityManager, batchId: string, specs: Array<{ destination: string; secret: string }>): Promise<WebhookEntity[]> {
+  async createForBatch(em: EntityManager, batchId: string, specs: Array<{ destination: string; secret: string; events?: unknown }>): Promise<WebhookEntity[]> {
     if (specs.length === 0) return [];
-    let rows: Array<{ id: string; batch_id: string; destination: string; created: Date; updated: Date }>;
+    let rows: Array<{ id: string; batch_id: string; destination: string; events: string[]; created: Date; updated: Date }>;
+    // validated before (validateDestinations): events is absent (the default) or a list of known names
+    const events = specs.map((s) => JSON.stringify(checkEvents(s.events, 'events', []) ?? []));
     try {
       rows = await em.query(
-        `INSERT INTO webhooks (batch_id, destination, secret)
-         SELECT $1, t.destination, t.secret FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(destination, secret, n) ORDER BY t.n
-         RETURNING id, batch_id, destination, created, updated`,
-        [batchId, specs.map((s) => s.destination), specs.map((s) => s.secret)],
+        `INSERT INTO webhooks (batch_id, destination, secret, events)
+         SELECT $1, t.destination, t.secret, ARRAY(SELECT jsonb_array_elements_text(t.events::jsonb))
+           FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(destination, secret, events, n) ORDER BY t.n
+         RETURNING id, batch_id, destination, events, created, updated`,
+        [batchId, specs.map((s) => s.destination), specs.map((s) => s.secret), events],
       );
     } catch (err) {
       // TypeORM's QueryFailedError carries the query parameters, which hold the secrets: an error
@@ -57,7 +61,7 @@ export class WebhooksService {
       throw err;
     }
     return rows
-      .map((r) => em.create(WebhookEntity, { id: String(r.id), batchId: String(r.batch_id), destination: r.destination, created: r.created, updated: r.updated, deletedAt: null }))
+      .map((r) => em.create(WebhookEntity, { id: String(r.id), batchId: String(r.batch_id), destination: r.destination, events: r.events, created: r.created, updated: r.updated, deletedAt: null }))
       .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
@@ -67,7 +71,7 @@ export class WebhooksService {
   }
 
   /**
-   * The outbox write: one pending delivery per live webhook of the batch, each with a fresh
+   * The outbox write: one pending delivery per live webhook of the batch that lists batch.completed, each with a fresh
    * event id, due now. Call it inside the transaction that completes the batch: the trigger on
    * webhook_deliveries queues each delivery's job in that transaction, and the queue's NOTIFY
    * wakes the senders when it commits (and nothing happens if it rolls back).
@@ -76,14 +80,58 @@ export class WebhooksService {
     await em.query(
       `INSERT INTO webhook_deliveries (webhook_id, event_id, payload, status, next_attempt_at)
        SELECT id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), $2, 'pending', now()
-         FROM webhooks WHERE batch_id = $1 AND deleted_at IS NULL ORDER BY id`,
+         FROM webhooks WHERE batch_id = $1 AND deleted_at IS NULL AND 'batch.completed' = ANY(events) ORDER BY id`,
       [batchId, payload],
     );
   }
 
+  /**
+   * The outbox of the events other than batch.completed (API.md §13.4), in the caller's
+   * transaction: one delivery per live webhook of the batch per event it lists (`events`: type and
+   * exact body). batch.progress is sent at most once a minute per webhook: the webhooks whose
+   * last one is older claim the next (progress_sent_at) and `progress()` renders its body, only
+   * then. The queue's trigger on webhook_deliveries schedules each send in this transaction.
+   */
+  async enqueueEvents(em: EntityManager, batchId: string, events: Array<{ type: string; payload: string }>, progress: () => Promise<string>): Promise<number> {
+    const [row] = await sql<{ queued: number; progress_ids: string[] }>(
+      em,
+      `WITH ev AS (SELECT * FROM unnest($2::text[], $3::text[]) AS e(type, payload)),
+       prog AS (
+         UPDATE webhooks SET progress_sent_at = now()
+          WHERE batch_id = $1 AND deleted_at IS NULL AND 'batch.progress' = ANY(events)
+            AND (progress_sent_at IS NULL OR progress_sent_at <= now() - interval '1 minute')
+          RETURNING id),
+       ins AS (
+         INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, payload, status, next_attempt_at)
+         SELECT w.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), ev.type, ev.payload, 'pending', now()
+           FROM webhooks w JOIN ev ON ev.type = ANY(w.events)
+          WHERE w.batch_id = $1 AND w.deleted_at IS NULL
+          ORDER BY w.id
+         RETURNING 1)
+       SELECT n AS queued, ARRAY(SELECT id::text FROM prog) AS progress_ids FROM (SELECT count(*)::int AS n FROM ins) c`,
+      [batchId, events.map((e) => e.type), events.map((e) => e.payload)],
+    );
+    let queued = row.queued;
+    if (row.progress_ids.length) {
+      const body = await progress();
+      await sql(
+        em,
+        `WITH ins AS (
+           INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, payload, status, next_attempt_at)
+           SELECT id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), 'batch.progress', $2, 'pending', now()
+             FROM unnest($1::bigint[]) AS id ORDER BY id
+           RETURNING 1)
+         SELECT count(*) AS n FROM ins`,
+        [row.progress_ids, body],
+      );
+      queued += row.progress_ids.length;
+    }
+    return queued;
+  }
+
   // ------------------------------------------------------------------ the owner-facing API
 
-  async create(caller: Caller, batchId: string, spec: { destination: unknown; secret: unknown }): Promise<WebhookEntity> {
+  async create(caller: Caller, batchId: string, spec: { destination: unknown; secret: unknown; events?: unknown }): Promise<WebhookEntity> {
     await this.ownedBatch(caller, batchId, this.db.manager);
     const details = await this.problems(spec, '');
     if (details.length) throw invalid(`${details[0].field} ${details[0].message}`, details);
@@ -94,7 +142,7 @@ export class WebhooksService {
       if (batch.status === 'completed' || batch.status === 'canceled') {
         throw conflict(`Batch ${batchId} is ${batch.status}: a webhook added now would never be called`);
       }
-      const [w] = await this.createForBatch(em, batchId, [spec as { destination: string; secret: string }]);
+      const [w] = await this.createForBatch(em, batchId, [spec as { destination: string; secret: string; events?: unknown }]);
       return w;
     });
   }
@@ -111,6 +159,20 @@ export class WebhooksService {
 
   async get(caller: Caller, webhookId: string): Promise<WebhookEntity> {
     return this.ownedWebhook(caller, webhookId, this.db.manager);
+  }
+
+  /** PATCH /api/webhooks/:id: replaces its event types (API.md §13.4). */
+  async update(caller: Caller, webhookId: string, body: { events?: unknown }): Promise<WebhookEntity> {
+    await this.ownedWebhook(caller, webhookId, this.db.manager);
+    if (body.events === undefined) throw invalidField('events', 'is required');
+    const details: ErrorDetail[] = [];
+    const events = checkEvents(body.events, 'events', details);
+    if (!events) throw invalid(`${details[0].field} ${details[0].message}`, details);
+    return inTransaction(this.db, async (em) => {
+      await this.ownedWebhook(caller, webhookId, em, true);
+      await em.query(`UPDATE webhooks SET events = $2::text[], updated = now() WHERE id = $1`, [webhookId, events]);
+      return this.ownedWebhook(caller, webhookId, em);
+    });
   }
 
   /** Soft delete; deliveries still pending for it are given up (status `failed`). */
@@ -131,7 +193,7 @@ export class WebhooksService {
   async attempts(caller: Caller, webhookId: string, page: Page): Promise<AttemptRow[]> {
     await this.ownedWebhook(caller, webhookId, this.db.manager);
     return this.db.query(
-      `SELECT a.id, a.delivery_id, d.event_id, a.attempt, a.status_code, a.duration_ms, a.error, a.next_attempt_at,
+      `SELECT a.id, a.delivery_id, d.event_id, d.event_type, a.attempt, a.status_code, a.duration_ms, a.error, a.next_attempt_at,
               d.status AS delivery_status, a.created
          FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
         WHERE d.webhook_id = $1
@@ -169,8 +231,8 @@ export class WebhooksService {
         delivery = row;
       } else {
         const [row]: DeliveryRow[] = await em.query(
-          `INSERT INTO webhook_deliveries (webhook_id, event_id, payload, status, next_attempt_at)
-           SELECT webhook_id, event_id, payload, 'pending', now() FROM webhook_deliveries WHERE id = $1
+          `INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, payload, status, next_attempt_at)
+           SELECT webhook_id, event_id, event_type, payload, 'pending', now() FROM webhook_deliveries WHERE id = $1
            RETURNING id, webhook_id, event_id, status, attempt_count, next_attempt_at, created, updated`,
           [last.id],
         );
@@ -187,12 +249,13 @@ export class WebhooksService {
     if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
       return [{ field: prefix.replace(/\.$/, '') || 'webhook', message: 'must be an object with destination and secret' }];
     }
-    const { destination, secret } = spec as { destination?: unknown; secret?: unknown };
+    const { destination, secret, events } = spec as { destination?: unknown; secret?: unknown; events?: unknown };
     const out: ErrorDetail[] = [];
     const destinationProblem = await checkDestination(destination, this.config.webhookAllowPrivate);
     if (destinationProblem) out.push({ field: `${prefix}destination`, message: destinationProblem });
     if (typeof secret !== 'string' || secret.length === 0) out.push({ field: `${prefix}secret`, message: 'is required' });
     else if (secret.length > MAX_SECRET_LENGTH) out.push({ field: `${prefix}secret`, message: `is too long (maximum is ${MAX_SECRET_LENGTH} characters)` });
+    checkEvents(events, `${prefix}events`, out);
     return out;
   }
 
@@ -204,13 +267,13 @@ export class WebhooksService {
 
   private async ownedWebhook(caller: Caller, webhookId: string, em: EntityManager, lock = false): Promise<WebhookEntity> {
     const [row] = await em.query(
-      `SELECT w.id, w.batch_id, w.destination, w.created, w.updated
+      `SELECT w.id, w.batch_id, w.destination, w.events, w.created, w.updated
          FROM webhooks w JOIN batches b ON b.id = w.batch_id
         WHERE w.id = $1 AND w.deleted_at IS NULL AND b.owner_id = $2${lock ? ' FOR UPDATE OF w' : ''}`,
       [webhookId, caller.userId],
     );
     if (!row) throw notFound('Webhook', webhookId);
-    return em.create(WebhookEntity, { id: String(row.id), batchId: String(row.batch_id), destination: row.destination, created: row.created, updated: row.updated, deletedAt: null });
+    return em.create(WebhookEntity, { id: String(row.id), batchId: String(row.batch_id), destination: row.destination, events: row.events, created: row.created, updated: row.updated, deletedAt: null });
   }
 }
 

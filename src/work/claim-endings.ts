@@ -47,7 +47,13 @@ export class ClaimEndings {
     if (w.canceled) {
       await sql(em, `UPDATE work_items SET status = 'canceled', updated = now() WHERE id = $1`, [w.id]);
       const b = await sqlOne<{ guild_id: string; owner_id: string }>(em, 'SELECT guild_id, owner_id FROM batches WHERE id = $1', [w.batch_id]);
-      await this.money.refund(em, { guildId: b!.guild_id, requesterUserId: b!.owner_id, amountCents: toCents(w.reward_cents), businessKey: `work:${w.id}:refund`, batchId: w.batch_id });
+      await this.money.refund(em, {
+        guildId: b!.guild_id,
+        requesterUserId: b!.owner_id,
+        amountCents: toCents(w.reward_cents),
+        businessKey: `work:${w.id}:refund`,
+        batchId: w.batch_id,
+      });
     } else {
       await sql(em, `UPDATE work_items SET status = 'open', assignment_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [w.id]);
     }
@@ -65,7 +71,9 @@ export class ClaimEndings {
       `SELECT * FROM work_items WHERE id IN (SELECT work_item_id FROM assignments WHERE id = ANY($1::bigint[])) ORDER BY id FOR UPDATE`,
       [assignmentIds],
     );
-    const live = await sql<AssignmentRow>(em, `SELECT * FROM assignments WHERE id = ANY($1::bigint[]) AND status = 'claimed' ORDER BY id FOR UPDATE`, [assignmentIds]);
+    const live = await sql<AssignmentRow>(em, `SELECT * FROM assignments WHERE id = ANY($1::bigint[]) AND status = 'claimed' ORDER BY id FOR UPDATE`, [
+      assignmentIds,
+    ]);
     const workById = new Map(works.map((w) => [String(w.id), w]));
     for (const a of live) await this.end(em, workById.get(String(a.work_item_id))!, a, how);
     return live.length;

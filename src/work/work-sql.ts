@@ -98,7 +98,8 @@ export const SUBMIT_SQL = `
            parameters_seen = (SELECT parameters FROM data WHERE id = $3) || $6::jsonb
      WHERE id = $2 RETURNING *),
   sub AS (
-    INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($2::bigint, $3::bigint, $4::bigint, $5::bigint, $6::jsonb)),
+    INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($2::bigint, $3::bigint, $4::bigint, $5::bigint, $6::jsonb)
+    RETURNING id, created),
   next AS (
     UPDATE work_items s
        SET waiting_for = s.waiting_for - 1,
@@ -112,7 +113,7 @@ export const SUBMIT_SQL = `
            open_work_count = open_work_count - 1,
            status = CASE WHEN open_work_count = 1 THEN 'completed' ELSE status END,
            updated = now()
-     WHERE id = $3 RETURNING status, parameters),
+     WHERE id = $3 RETURNING status, parameters, created, updated),
   b AS (
     UPDATE batches SET data_completed_count = data_completed_count + 1,
            status = CASE WHEN status = 'processing' AND data_completed_count + 1 >= data_count THEN 'completed' ELSE status END,
@@ -129,8 +130,15 @@ export const SUBMIT_SQL = `
     SELECT tx.id, e.account_id, e.amount_cents, e.type
       FROM tx CROSS JOIN (VALUES ($10::bigint, -$9::bigint, 'Guild Debit'), ($11::bigint, $9::bigint, 'Guild Credit')) AS e(account_id, amount_cents, type)
      ORDER BY e.account_id)
-  SELECT asg.*, d.parameters, b.status AS batch_status, coalesce(b.just_completed, false) AS just_completed
-    FROM asg CROSS JOIN d LEFT JOIN b ON true`;
+  SELECT asg.*, d.parameters, b.status AS batch_status, coalesce(b.just_completed, false) AS just_completed,
+         sub.id AS submission_id, sub.created AS submission_created,
+         d.status AS datum_status, d.created AS datum_created, d.updated AS datum_updated,
+         -- live progress (API.md §13.3): wake the streams of this batch, only when some process watches it
+         (SELECT count(pg_notify('og_batch_progress', $7::text)) FROM batch_watchers WHERE batch_id = $7::bigint AND expires_at > now()) AS notified,
+         -- whether any webhook of the batch wants an event of this submit (then WebhooksService.enqueueEvents runs)
+         EXISTS (SELECT 1 FROM webhooks WHERE batch_id = $7::bigint AND deleted_at IS NULL
+                    AND events && ARRAY['submission.created', 'datum.completed', 'batch.progress']) AS event_hooks
+    FROM asg CROSS JOIN d CROSS JOIN sub LEFT JOIN b ON true`;
 export const SUBMIT_PARAMS = [
   'work_item_id',
   'assignment_id',

@@ -1,19 +1,23 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { NoFilesInterceptor } from '@nestjs/platform-express';
-import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { Request, Response } from 'express';
 import { Caller, CurrentCaller, OptionalCaller, Public } from '../auth/caller';
 import { ApiError, ErrorDetail, invalid, invalidField, missingParam, unauthorized } from '../common/errors';
 import { AcceptsBody } from '../common/http-conventions';
 import { IdParam } from '../common/ids';
-import { PageQuery, toPage } from '../common/pagination';
+import { CursorPageQuery, toCursorPage } from '../common/pagination';
 import { normalizeDatum, Params } from '../batches/datum-input';
 import { AssignmentAuth, WorkService } from './work.service';
+import { ApiBody, ApiExtraModels, ApiQuery, getSchemaPath } from '@nestjs/swagger';
+import { ApiDoc } from '../common/openapi/api-doc.decorator';
+import { Assignment, AssignmentList } from './dto/assignment.response';
+import { SUBMIT_FORM_SCHEMA, SubmitAssignmentBody } from './dto/submit.request';
 
 const ASSIGNMENT_STATUSES = ['claimed', 'submitted', 'released', 'expired'];
 
-class AssignmentListQuery extends PageQuery {
+class AssignmentListQuery extends CursorPageQuery {
   @ApiPropertyOptional({ enum: ASSIGNMENT_STATUSES })
   @IsOptional()
   @IsIn(ASSIGNMENT_STATUSES)
@@ -37,13 +41,12 @@ function single(v: unknown): unknown {
 }
 
 @ApiTags('Work')
-@ApiBasicAuth()
-@ApiBearerAuth()
 @Controller('api')
 export class WorkController {
   constructor(private readonly work: WorkService) {}
 
   /** 201 with an Assignment, or 204 when no work is open at the task. */
+  @ApiDoc({ id: 'claimWork', summary: 'Claim the next piece of open work at a task', description: 'For members subscribed to the task; oldest work first. The claim holds a lease (the task\'s `lease_seconds`).', ok: [{ status: 201, type: Assignment, description: 'the assignment' }, { status: 204, description: 'no work is open at the task' }], errors: [403, 404] })
   @Post('tasks/:id/claims')
   async claim(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Res({ passthrough: true }) res: Response) {
     const a = await this.work.claim(caller, id);
@@ -55,19 +58,24 @@ export class WorkController {
     return a;
   }
 
+  @ApiDoc({ id: 'listAssignments', summary: "List the caller's assignments", ok: { status: 200, type: AssignmentList, description: 'newest first' }, errors: [422] })
   @Get('assignments')
   list(@CurrentCaller() caller: Caller, @Query() q: AssignmentListQuery) {
-    return this.work.list(caller, toPage(q), q.status);
+    return this.work.list(caller, toCursorPage(q), q.status);
   }
 
   /** Its worker by API key, or with ?token= (the submit_to token). */
   @Public()
+  @ApiDoc({ id: 'getAssignment', summary: 'Get an assignment', description: 'Its worker, by API key or with `?token=` (the token of submit_to).', auth: 'key-or-token', ok: { status: 200, type: Assignment, description: 'the assignment' }, errors: [404] })
+  @ApiQuery({ name: 'token', required: false, type: String, description: 'the token of submit_to, instead of an API key' })
   @Get('assignments/:id')
   get(@OptionalCaller() caller: Caller | undefined, @Param('id', IdParam) id: string, @Query('token') token: unknown) {
     return this.work.get(this.auth(caller, token), id);
   }
 
   @Public()
+  @ApiDoc({ id: 'releaseAssignment', summary: 'Give the work back to the pool', auth: 'key-or-token', ok: { status: 200, type: Assignment, description: 'the assignment, status `released`' }, errors: [404, 409, 410] })
+  @ApiQuery({ name: 'token', required: false, type: String, description: 'the token of submit_to, instead of an API key' })
   @Post('assignments/:id/release')
   @HttpCode(200)
   release(@OptionalCaller() caller: Caller | undefined, @Param('id', IdParam) id: string, @Query('token') token: unknown) {
@@ -80,6 +88,23 @@ export class WorkController {
    * 303 to return_to.
    */
   @Public()
+  @ApiDoc({
+    id: 'submitAssignment',
+    summary: 'Submit the work of an assignment',
+    description:
+      'JSON `{"parameters": {...}}` with the API key (or `token`) answers with the Assignment. A browser form (urlencoded or multipart) posted to `submit_to` answers with a small HTML page, or a 303 to `return_to`; its errors are HTML pages with the same statuses. In one transaction: the parameters are merged into the datum, the reward moves to the worker\'s wallet, the datum moves on, and the batch may complete (its webhooks are queued). Twice is a 409; a lapsed lease a 410.',
+    auth: 'key-or-token',
+    body: true,
+    ok: [
+      { status: 200, content: { 'application/json': { $ref: getSchemaPath(Assignment) }, 'text/html': { type: 'string' } }, description: 'submitted: the Assignment (JSON) or a thank-you page (form)' },
+      { status: 303, description: 'submitted (form with `return_to`): redirect there', headers: { Location: { description: 'the return_to URL', schema: { type: 'string' } } } },
+    ],
+    errors: [403, 404, 409, 410, 422],
+  })
+  @ApiExtraModels(Assignment, SubmitAssignmentBody)
+  @ApiBody({ schema: { anyOf: [{ $ref: getSchemaPath(SubmitAssignmentBody) }, SUBMIT_FORM_SCHEMA] } })
+  @ApiQuery({ name: 'token', required: false, type: String, description: 'the token of submit_to, instead of an API key' })
+  @ApiQuery({ name: 'return_to', required: false, type: String, description: 'form posts: an http(s) URL to redirect to (303) after the submit' })
   @Post('assignments/:id/submit')
   @AcceptsBody('form', 'multipart')
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded', 'multipart/form-data')

@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
 import { BatchesModule } from '../batches/batches.module';
 import { GuildsModule } from '../guilds/guilds.module';
-import { TasksModule } from '../tasks/tasks.module';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
+import { ResultsModule } from '../results/results.module';
 import { ClaimEndingsModule } from './claim-endings';
 import { LeaseSweeper } from './lease-sweeper';
 import { WorkController } from './work.controller';
 import { WorkService } from './work.service';
 
 @Module({
-  imports: [BatchesModule, TransactionsModule, GuildsModule, WebhooksModule, ClaimEndingsModule],
+  imports: [BatchesModule, TransactionsModule, GuildsModule, WebhooksModule, ClaimEndingsModule, ResultsModule],
   controllers: [WorkController],
   providers: [WorkService, LeaseSweeper],
   // the worker pages' "claim next" (src/worker) claims through the same code

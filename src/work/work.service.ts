@@ -5,7 +5,7 @@ import { Caller } from '../auth/caller';
 import { digestsEqual, generateSecret, sha256 } from '../auth/credentials';
 import { conflict, forbidden, gone, notFound } from '../common/errors';
 import { toCents } from '../common/money';
-import { Page, pageOf } from '../common/pagination';
+import { CursorPage, pageOf, unknownCursor } from '../common/pagination';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { inTransaction } from '../database/transaction';
 import { BatchesService } from '../batches/batches.service';
@@ -14,14 +14,29 @@ import { sql, sqlOne } from '../database/sql';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { MoneyService } from '../transactions/money.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
+import { BatchEventsService } from '../results/batch-events.service';
 import { ensureEscrow, ensureWallet } from '../transactions/ledger';
 import { presentAssignment } from './assignment.presenter';
 import { ClaimEndings } from './claim-endings';
 import { VISIBLE_PARAMETERS_SQL, CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
 import { AssignmentRow, AssignmentView, WorkItemRow } from './rows';
+import { Metrics } from '../metrics/metrics.service';
 
 /** The assignment as the submit locks it (SUBMIT_LOCK_ASSIGNMENT_SQL). */
 type LockedAssignment = AssignmentRow & { lapsed: boolean; guild_id: string; preview: string | null; escrow_id: string | null; wallet_id: string | null };
+
+/** What SUBMIT_SQL returns beside the assignment. */
+interface SubmitExtras {
+  parameters: Params;
+  batch_status: string | null;
+  just_completed: boolean;
+  submission_id: string;
+  submission_created: Date;
+  datum_status: string;
+  datum_created: Date;
+  datum_updated: Date;
+  event_hooks: boolean;
+}
 
 /** Who may act on an assignment: its worker by API key, or anyone holding its submit token. */
 export interface AssignmentAuth {
@@ -51,6 +66,8 @@ export class WorkService {
     private readonly money: MoneyService,
     private readonly webhooks: WebhooksService,
     private readonly batches: BatchesService,
+    private readonly metrics: Metrics,
+    private readonly events: BatchEventsService,
     private readonly claims: ClaimEndings,
   ) {}
 
@@ -69,17 +86,22 @@ export class WorkService {
     const token = generateSecret('ogs');
     // one statement, so one implicit transaction and one round trip (see CLAIM_SQL)
     const a = await inTransaction(this.ds, (em) => sqlOne<AssignmentView>(em, CLAIM_SQL, [taskId, check.member_id, caller.userId, sha256(token), check.lease_seconds]), { statement: true });
+    this.metrics.claims.inc({ outcome: a ? 'claimed' : 'empty' });
     if (!a) return undefined;
     return presentAssignment(a, this.config.publicUrl, token);
   }
 
   // ------------------------------------------------------------------ read
 
-  async list(caller: Caller, page: Page, status?: string) {
+  /** Newest first; `page.after` (starting_after) is one of the caller's assignments. */
+  async list(caller: Caller, page: CursorPage, status?: string) {
+    if (page.after !== undefined && !(await sqlOne(this.ds.manager, 'SELECT 1 FROM assignments WHERE id = $1 AND user_id = $2', [page.after, caller.userId]))) {
+      throw unknownCursor(page.after);
+    }
     const rows = await sql<AssignmentView>(
       this.ds.manager,
-      `${VIEW_SQL} WHERE a.user_id = $1 AND ($2::text IS NULL OR a.status = $2) ORDER BY a.id DESC LIMIT $3 OFFSET $4`,
-      [caller.userId, status ?? null, page.limit + 1, page.offset],
+      `${VIEW_SQL} WHERE a.user_id = $1 AND ($2::text IS NULL OR a.status = $2) AND ($5::bigint IS NULL OR a.id < $5) ORDER BY a.id DESC LIMIT $3 OFFSET $4`,
+      [caller.userId, status ?? null, page.limit + 1, page.offset, page.after ?? null],
     );
     return pageOf('/api/assignments', page, rows, (a) => presentAssignment(a, this.config.publicUrl));
   }
@@ -134,7 +156,7 @@ export class WorkService {
         const escrowId = reward > 0 ? (a.escrow_id ?? (await ensureEscrow(em, a.guild_id))) : null;
         const walletId = reward > 0 ? (a.wallet_id ?? (await ensureWallet(em, a.guild_id, a.user_id))) : null;
         const json = JSON.stringify(parameters);
-        const r = await sqlOne<AssignmentRow & { parameters: Params; batch_status: string | null; just_completed: boolean }>(em, SUBMIT_SQL, [
+        const r = await sqlOne<AssignmentRow & SubmitExtras>(em, SUBMIT_SQL, [
           w.id,
           a.id,
           w.datum_id,
@@ -147,6 +169,22 @@ export class WorkService {
           escrowId,
           walletId,
         ]);
+        if (r!.event_hooks) {
+          await this.events.afterSubmit(em, {
+            batchId: w.batch_id,
+            assignmentId: a.id,
+            workItemId: w.id,
+            taskId: w.task_id,
+            memberId: a.member_id,
+            rewardCents: reward,
+            submissionId: r!.submission_id,
+            submissionCreated: r!.submission_created,
+            claimedAt: r!.created,
+            submittedAt: r!.submitted_at ?? r!.submission_created,
+            submitted: parameters,
+            datum: { id: w.datum_id, status: r!.datum_status, parameters: r!.parameters, created: r!.datum_created, updated: r!.datum_updated },
+          });
+        }
         if (r!.batch_status === 'completed' && r!.just_completed) {
           await this.webhooks.enqueueBatchCompleted(em, w.batch_id, await this.batches.completedPayload(em, w.batch_id));
         }
@@ -159,6 +197,7 @@ export class WorkService {
       await this.money.reward(em, { guildId: a.guild_id, memberUserId: a.user_id, amountCents: toCents(w.reward_cents), businessKey: `work:${w.id}:reward`, batchId: w.batch_id });
       return 'submitted' as const;
     });
+    if (typeof outcome === 'object' || outcome === 'submitted') this.metrics.submits.inc();
     if (outcome === 'expired') throw gone(`Assignment ${id} expired: its lease lapsed before the submit`);
     if (outcome === 'released') throw gone(`Assignment ${id} was released back to the pool`);
     if (typeof outcome === 'object') return presentAssignment(outcome.view as AssignmentView, this.config.publicUrl);

@@ -26,7 +26,7 @@ export interface DemoMarketplace {
   datumIds: string[];
 }
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the API's JSON, read field by field as the docs show
 
 export class DemoApiError extends Error {}
 

@@ -2,7 +2,7 @@ import { registerUser, TestUser } from '../support/fixtures';
 import { addMember, createPipeline } from '../support/guild-fixtures';
 import { startTestServer, TestServer } from '../support/server';
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 /** Every row of the alias table (src/compat/aliases.ts) answers as its canonical route does. */
 describe('compat: URL aliases of the docs and the Ruby clients', () => {

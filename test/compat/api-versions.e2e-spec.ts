@@ -2,7 +2,7 @@ import { registerUser, TestUser } from '../support/fixtures';
 import { addMember, createPipeline, subscribe } from '../support/guild-fixtures';
 import { startTestServer, TestServer } from '../support/server';
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 const V = '2018-12-18';
 const list = (url: string, data: unknown[], has_more = false) => ({ object: 'List', url, has_more, page: 1, data });

@@ -7,7 +7,7 @@ import { createPipeline } from '../support/guild-fixtures';
 import { expectLedgerInvariant } from '../support/ledger';
 import { startTestServer, TestServer } from '../support/server';
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 /**
  * The curl examples of the OpenGuilds batches documentation (shared/seeds/openguilds-batches.md),

@@ -16,7 +16,7 @@ import {
   ID,
 } from './wire-shapes';
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 /**
  * Every call the published `open-guilds` client exposes, replayed as it sends it (method, path
@@ -153,11 +153,21 @@ describe.each([undefined, '2018-12-18'])('compat: the open-guilds Ruby client, O
     });
 
     it('Batch.cancel of a paid batch refunds the unclaimed work to the wallet', async () => {
+      const wallet = async (): Promise<number> => {
+        const list = await s.http.get('/api/wallets').set('Authorization', owner.auth);
+        expect(list.status).toBe(200);
+        return list.body.data.find((w: Wire) => w.guild_id === guild.id)?.balance_cents ?? 0;
+      };
       const created = await createBatch();
       expect((await call('post', `/batches/${created.body.id}/debits`)).status).toBe(201);
+      const paid = await call('get', `/batches/${created.body.id}`);
+      expect(paid.body.cost_cents).toBeGreaterThan(0);
+      const before = await wallet();
       const res = await call('delete', `/batches/${created.body.id}`);
       expect(res.status).toBe(200);
       expect(res.body.canceled).toBe(true);
+      // nothing of it was claimed: the whole cost is back in the owner's wallet of the guild
+      expect(await wallet()).toBe(before + paid.body.cost_cents);
       await expectLedgerInvariant(s);
     });
   });

@@ -30,7 +30,10 @@ describe('claim endings: submit, release, lapse, member removed, batch canceled 
 
   async function scene(leaseSeconds = 1800): Promise<Scene> {
     const p = await setUpPipeline(s, owner, { tasks: [{ name: 'Label', minimum_amount_cents: 100, lease_seconds: leaseSeconds }] });
-    const b = await s.http.post(`/api/guilds/${p.guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ n: 1 }, { n: 2 }] } });
+    const b = await s.http
+      .post(`/api/guilds/${p.guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{ n: 1 }, { n: 2 }] } });
     expect(b.status).toBe(201);
     expect((await s.http.post(`/api/batches/${b.body.id}/debits`).set('Authorization', owner.auth)).status).toBe(201);
     const worker = await newWorker(p);
@@ -56,7 +59,12 @@ describe('claim endings: submit, release, lapse, member removed, batch canceled 
 
   const statusOf = async (assignmentId: string) => (await s.sql<{ status: string }>('SELECT status FROM assignments WHERE id = $1', [assignmentId]))[0].status;
   const workOf = async (assignmentId: string) =>
-    (await s.sql<{ status: string; canceled: boolean }>('SELECT w.status, w.canceled FROM work_items w JOIN assignments a ON a.work_item_id = w.id WHERE a.id = $1', [assignmentId]))[0];
+    (
+      await s.sql<{ status: string; canceled: boolean }>(
+        'SELECT w.status, w.canceled FROM work_items w JOIN assignments a ON a.work_item_id = w.id WHERE a.id = $1',
+        [assignmentId],
+      )
+    )[0];
 
   /** Waits on a condition (never on the wall clock): polls until `check` is true. */
   async function until(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -89,7 +97,10 @@ describe('claim endings: submit, release, lapse, member removed, batch canceled 
 
   it('submit: the reward moves from escrow to the worker', async () => {
     const sc = await scene();
-    const r = await s.http.post(`/api/assignments/${sc.assignment.id}/submit`).set('Authorization', sc.worker.auth).send({ parameters: { label: 'cat' } });
+    const r = await s.http
+      .post(`/api/assignments/${sc.assignment.id}/submit`)
+      .set('Authorization', sc.worker.auth)
+      .send({ parameters: { label: 'cat' } });
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('submitted');
     await expectMoney(sc.p, { escrow: 100, owner: 0, worker: 100 }, sc.worker);
@@ -124,7 +135,10 @@ describe('claim endings: submit, release, lapse, member removed, batch canceled 
     const sc = await scene();
     await cancel(sc);
     await expectMoney(sc.p, { escrow: 100, owner: 100, worker: 0 }, sc.worker);
-    const r = await s.http.post(`/api/assignments/${sc.assignment.id}/submit`).set('Authorization', sc.worker.auth).send({ parameters: { label: 'cat' } });
+    const r = await s.http
+      .post(`/api/assignments/${sc.assignment.id}/submit`)
+      .set('Authorization', sc.worker.auth)
+      .send({ parameters: { label: 'cat' } });
     expect(r.status).toBe(200);
     await expectMoney(sc.p, { escrow: 0, owner: 100, worker: 100 }, sc.worker);
   });

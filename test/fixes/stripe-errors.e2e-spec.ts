@@ -18,7 +18,10 @@ describe('Stripe refusals that are not card errors: a 4xx or 502 that says what 
 
   async function unpaidBatch(owner: TestUser) {
     const p = await setUpPipeline(s, owner, { tasks: [{ name: 'T', minimum_amount_cents: 700 }] });
-    const b = await s.http.post(`/api/guilds/${p.guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ a: '1' }] } });
+    const b = await s.http
+      .post(`/api/guilds/${p.guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{ a: '1' }] } });
     expect(b.status).toBe(201);
     return b.body.id as string;
   }

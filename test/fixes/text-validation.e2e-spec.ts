@@ -24,7 +24,12 @@ describe('text that cannot be stored, and prototype keys: 422 naming the field, 
     await giveCard(s, owner);
     const p = await setUpPipeline(s, owner, { tasks: [{ name: 'T', minimum_amount_cents: 10 }] });
     guildId = p.guildId;
-    batchId = (await s.http.post(`/api/guilds/${guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ a: '1' }] } })).body.id;
+    batchId = (
+      await s.http
+        .post(`/api/guilds/${guildId}/batches`)
+        .set('Authorization', owner.auth)
+        .send({ batch: { data: [{ a: '1' }] } })
+    ).body.id;
   });
   afterAll(() => s.close());
 
@@ -40,10 +45,16 @@ describe('text that cannot be stored, and prototype keys: 422 naming the field, 
   it.each([
     ['a guild name with U+0000', 'post', '/api/guilds', '{"name":"a\\u0000b","description":"d","input_parameters":[]}', 'name'],
     ['a guild name with a lone high surrogate', 'post', '/api/guilds', '{"name":"a\\ud800b","description":"d","input_parameters":[]}', 'name'],
-    ['a lone low surrogate in input_parameters', 'post', '/api/guilds', '{"name":"n","description":"d","input_parameters":["x\\udc00"]}', 'input_parameters[0]'],
+    [
+      'a lone low surrogate in input_parameters',
+      'post',
+      '/api/guilds',
+      '{"name":"n","description":"d","input_parameters":["x\\udc00"]}',
+      'input_parameters[0]',
+    ],
     ['a workspace name', 'post', '/api/workspaces', '{"name":"w\\u0000","preview":"https://p.example.com","permissions":"open"}', 'name'],
     ['an API key name', 'post', '/api/api_keys', '{"name":"k\\u0000"}', 'name'],
-    ['a card source (the fuzzer\'s case)', 'post', '/api/payment_methods', '{"source":"\\ud800"}', 'source'],
+    ["a card source (the fuzzer's case)", 'post', '/api/payment_methods', '{"source":"\\ud800"}', 'source'],
   ] as const)('%s', async (_what, method, url, json, field) => {
     expect422(await raw(method, url, json), field);
   });
@@ -58,7 +69,14 @@ describe('text that cannot be stored, and prototype keys: 422 naming the field, 
     const before = (await s.sql<{ n: string }>('SELECT count(*) AS n FROM batches'))[0].n;
     expect422(await raw('post', `/api/guilds/${guildId}/batches`, '{"batch":{"data":[{"a":"1"},{"k\\u0000":"v"}]}}'), 'batch.data[1].k\\u0000');
     expect422(await raw('post', `/api/guilds/${guildId}/batches`, '{"batch":{"data":[{"a":"\\udfff"}]}}'), 'batch.data[0].a');
-    expect422(await raw('post', `/api/guilds/${guildId}/batches`, '{"batch":{"data":[{"a":"1"}],"webhooks":[{"destination":"https://h.example.com","secret":"s\\u0000"}]}}'), 'batch.webhooks[0].secret');
+    expect422(
+      await raw(
+        'post',
+        `/api/guilds/${guildId}/batches`,
+        '{"batch":{"data":[{"a":"1"}],"webhooks":[{"destination":"https://h.example.com","secret":"s\\u0000"}]}}',
+      ),
+      'batch.webhooks[0].secret',
+    );
     expect((await s.sql<{ n: string }>('SELECT count(*) AS n FROM batches'))[0].n).toBe(before);
     expect422(await raw('post', `/api/batches/${batchId}/data`, '{"a":"x\\u0000y"}'), 'a');
     expect422(await raw('post', `/api/batches/${batchId}/data`, '{"data":[{"a":"ok"},{"a":"\\ud83d"}]}'), 'data[1].a');
@@ -89,11 +107,17 @@ describe('text that cannot be stored, and prototype keys: 422 naming the field, 
       .field('label', 'a\u0000b')
       .attach('file', Buffer.from('some bytes that must not stay'), 'x.txt');
     expect422(res, 'label');
-    const stored = fs.existsSync(filesDir) ? fs.readdirSync(filesDir, { recursive: true }).filter((f) => fs.statSync(path.join(filesDir, String(f))).isFile()) : [];
+    const stored = fs.existsSync(filesDir)
+      ? fs.readdirSync(filesDir, { recursive: true }).filter((f) => fs.statSync(path.join(filesDir, String(f))).isFile())
+      : [];
     expect(stored).toEqual([]);
     expect((await s.sql<{ n: string }>('SELECT count(*) AS n FROM file_blobs'))[0].n).toBe('0');
     // a good upload still works
-    const ok = await s.http.post(`/api/batches/${batchId}/files`).set('Authorization', owner.auth).field('label', 'fine').attach('file', Buffer.from('bytes'), 'y.txt');
+    const ok = await s.http
+      .post(`/api/batches/${batchId}/files`)
+      .set('Authorization', owner.auth)
+      .field('label', 'fine')
+      .attach('file', Buffer.from('bytes'), 'y.txt');
     expect(ok.status).toBe(201);
     await expectLedgerInvariant(s);
   });

@@ -17,7 +17,13 @@ describe('bodies of unauthenticated requests are not read past what is needed to
     const announced = 20 * 1024 * 1024;
     const u = new URL(s.url);
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: u.hostname, port: u.port, path, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': String(announced), ...headers } });
+      const req = http.request({
+        host: u.hostname,
+        port: u.port,
+        path,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': String(announced), ...headers },
+      });
       let sent = 0;
       req.on('response', (res) => {
         let body = '';
@@ -50,7 +56,10 @@ describe('bodies of unauthenticated requests are not read past what is needed to
 
   it('with a valid key the body is read as before (the server waits for it, then answers)', async () => {
     const owner = await registerUser(s.http);
-    const res = await s.http.post('/api/guilds/999999/batches').set('Authorization', owner.auth).send({ batch: { data: [{ a: 'x'.repeat(100_000) }] } });
+    const res = await s.http
+      .post('/api/guilds/999999/batches')
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{ a: 'x'.repeat(100_000) }] } });
     expect(res.status).toBe(404);
     // /health stays fast to answer whatever the anonymous traffic (no wall clock: it simply answers)
     expect((await s.http.get('/health')).status).toBe(200);

@@ -33,7 +33,8 @@ describe('work edges: idempotency, claim-next, ended assignments, browser forms'
     return { ...w, memberId };
   }
   const claim = (w: TestUser, taskId: string) => s.http.post(`/api/tasks/${taskId}/claims`).set('Authorization', w.auth);
-  const submit = (w: TestUser, id: string, parameters: object) => s.http.post(`/api/assignments/${id}/submit`).set('Authorization', w.auth).send({ parameters });
+  const submit = (w: TestUser, id: string, parameters: object) =>
+    s.http.post(`/api/assignments/${id}/submit`).set('Authorization', w.auth).send({ parameters });
   const tokenOf = (submitTo: string) => new URL(submitTo).searchParams.get('token')!;
 
   describe('Idempotency-Key', () => {
@@ -44,7 +45,8 @@ describe('work edges: idempotency, claim-next, ended assignments, browser forms'
       const c = (await claim(w, p.taskIds[0])).body;
       expect((await submit(w, c.id, { x: '1' })).status).toBe(200);
       const wallet = (await s.http.get('/api/wallets').set('Authorization', w.auth)).body.data.find((x: { guild_id: string }) => x.guild_id === p.guildId);
-      const payout = (cents: number) => s.http.post(`/api/wallets/${wallet.id}/payouts`).set('Authorization', w.auth).set('Idempotency-Key', 'payout-1').send({ amount_cents: cents });
+      const payout = (cents: number) =>
+        s.http.post(`/api/wallets/${wallet.id}/payouts`).set('Authorization', w.auth).set('Idempotency-Key', 'payout-1').send({ amount_cents: cents });
 
       const first = await payout(10);
       expect(first.status).toBe(201);
@@ -74,13 +76,18 @@ describe('work edges: idempotency, claim-next, ended assignments, browser forms'
   describe('claim next (src/worker)', () => {
     it('eight concurrent posts of one after-submit form make one claim', async () => {
       const p = await setUpPipeline(s, owner, { tasks: [{ name: 'T', minimum_amount_cents: 5 }] });
-      await paidBatch(p, Array.from({ length: 10 }, (_, i) => ({ n: String(i) })));
+      await paidBatch(
+        p,
+        Array.from({ length: 10 }, (_, i) => ({ n: String(i) })),
+      );
       const w = await worker(p);
       const c = (await claim(w, p.taskIds[0])).body;
       const token = tokenOf(c.submit_to);
       const form = await s.http.post(`/api/assignments/${c.id}/submit?token=${token}`).type('form').send('label=cat');
       expect(form.status).toBe(200);
-      const posts = await Promise.all(Array.from({ length: 8 }, () => s.http.post('/work/claim-next').type('form').send({ assignmentId: c.id, token }).redirects(0)));
+      const posts = await Promise.all(
+        Array.from({ length: 8 }, () => s.http.post('/work/claim-next').type('form').send({ assignmentId: c.id, token }).redirects(0)),
+      );
       const statuses = posts.map((r) => r.status).sort();
       expect(statuses.filter((x) => x === 303)).toHaveLength(1);
       expect(statuses.filter((x) => x === 409)).toHaveLength(7);
@@ -94,7 +101,12 @@ describe('work edges: idempotency, claim-next, ended assignments, browser forms'
   describe('an ended assignment shows its holder no later parameters', () => {
     /** Two independent tasks on one datum: a second worker's output at task 2 lands in the datum. */
     async function twoTasks() {
-      const p = await setUpPipeline(s, owner, { tasks: [{ name: 'A', minimum_amount_cents: 10 }, { name: 'B', minimum_amount_cents: 10 }] });
+      const p = await setUpPipeline(s, owner, {
+        tasks: [
+          { name: 'A', minimum_amount_cents: 10 },
+          { name: 'B', minimum_amount_cents: 10 },
+        ],
+      });
       await paidBatch(p, [{ image: 'x.png' }]);
       const holder = await worker(p, [0]);
       const other = await worker(p, [1]);
@@ -137,7 +149,8 @@ describe('work edges: idempotency, claim-next, ended assignments, browser forms'
       // the lease lapses (moved into the past, as a lapse leaves it) and the sweeper ends it
       await s.sql(`UPDATE assignments SET expires = now() - interval '1 second' WHERE id = $1`, [mine.id]);
       await s.sql(`UPDATE work_items SET lease_expires_at = now() - interval '1 second' WHERE assignment_id = $1`, [mine.id]);
-      for (let i = 0; i < 600 && (await s.sql<{ status: string }>('SELECT status FROM assignments WHERE id = $1', [mine.id]))[0].status === 'claimed'; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 600 && (await s.sql<{ status: string }>('SELECT status FROM assignments WHERE id = $1', [mine.id]))[0].status === 'claimed'; i++)
+        await new Promise((r) => setTimeout(r, 50));
       await laterOutput(p, other);
       await expectNoLater(holder, mine, { image: 'x.png' });
     });
@@ -166,7 +179,11 @@ describe('work edges: idempotency, claim-next, ended assignments, browser forms'
       const w = await worker(p);
       const html = 'text/html,application/xhtml+xml;q=0.9';
       const c1 = (await claim(w, p.taskIds[0])).body;
-      const r1 = await s.http.post(`/api/assignments/${c1.id}/submit?token=${tokenOf(c1.submit_to)}`).set('Accept', html).type('form').send('label=cat');
+      const r1 = await s.http
+        .post(`/api/assignments/${c1.id}/submit?token=${tokenOf(c1.submit_to)}`)
+        .set('Accept', html)
+        .type('form')
+        .send('label=cat');
       expect(r1.status).toBe(200);
       expect(r1.headers['content-type']).toMatch(/text\/html/);
       expect(r1.text).toContain('submitted');

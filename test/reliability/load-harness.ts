@@ -22,6 +22,33 @@ export interface LoadOptions {
   /** SIGKILL + restart this many times during the load (0: no chaos) */
   kills: number;
   leaseSeconds: number;
+  /** seeds the chaos plan (which process is killed, at what share of the work, how long it stays down) */
+  chaosSeed?: number;
+}
+
+/** One planned SIGKILL: when `at` of all submits are done, kill process `victim`, restart it after `downMs`. */
+export interface PlannedKill {
+  at: number;
+  victim: number;
+  downMs: number;
+}
+
+/** mulberry32: a small seeded PRNG, so a chaos plan is replayed from its seed */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The kills of a chaos run, from its seed: at progress points (not wall-clock moments), so each happens under load. */
+export function chaosPlan(seed: number, kills: number, processes: number): PlannedKill[] {
+  const rnd = seededRandom(seed);
+  return Array.from({ length: kills }, () => ({ at: 0.05 + rnd() * 0.85, victim: Math.floor(rnd() * processes), downMs: 100 + Math.floor(rnd() * 700) })).sort((x, y) => x.at - y.at);
 }
 
 export interface LoadReport {
@@ -34,6 +61,8 @@ export interface LoadReport {
   submits410: number;
   connectionErrors: number;
   kills: number;
+  /** the planned kills (from the seed) */
+  chaosPlan: PlannedKill[];
   statuses: Record<string, number>;
   elapsedMs: number;
   /** creating and paying the batch (part of elapsedMs) */
@@ -110,7 +139,7 @@ export class LoadWorld {
     const setupMs = Date.now() - started;
     const report: LoadReport = {
       setupMs,
-      requests: 0, claims201: 0, submits200: 0, submitsDoneBy409: 0, submits410: 0, connectionErrors: 0, kills: 0,
+      requests: 0, claims201: 0, submits200: 0, submitsDoneBy409: 0, submits410: 0, connectionErrors: 0, kills: 0, chaosPlan: [],
       statuses: {}, elapsedMs: 0, acknowledged: [], batchId, webhookId,
     };
     let done = false;
@@ -189,15 +218,19 @@ export class LoadWorld {
       }
     };
 
+    // The chaos plan comes from the seed: kill k fires when plan[k].at of all submits are
+    // acknowledged (a condition polled, not a moment), so every planned kill happens under load.
+    const plan = o.kills > 0 ? chaosPlan(o.chaosSeed ?? 1, o.kills, this.servers.length) : [];
+    report.chaosPlan = plan;
+    const total = 2 * o.data;
     const chaos = async (): Promise<void> => {
-      for (let k = 0; k < o.kills && !done; k++) {
-        await sleep(800 + randomInt(2200));
-        if (done) return;
-        const victim = this.servers[randomInt(this.servers.length)];
-        if (!victim.running) continue;
+      for (const k of plan) {
+        while (!done && report.submits200 + report.submitsDoneBy409 < k.at * total) await sleep(20);
+        if (done) return; // the load ended first: fewer kills than planned, which the test refuses
+        const victim = this.servers[k.victim];
         await victim.kill('SIGKILL');
         report.kills++;
-        await sleep(100 + randomInt(700));
+        await sleep(k.downMs);
         await victim.start();
       }
     };

@@ -21,12 +21,15 @@ describe('slow clients', () => {
         sock.on('error', () => undefined);
       })),
     );
+    const open = new Set(sockets);
+    for (const sock of sockets) sock.on('close', () => open.delete(sock));
     const drip = setInterval(() => sockets.forEach((sock) => sock.write('a')), 100);
     try {
-      const started = Date.now();
+      // No time bound (a loaded CI box is slow): the others are answered while every slow header
+      // is still open — before the 10 s headers timeout could have freed a server that waited on them.
       const answers = await Promise.all(Array.from({ length: 20 }, () => s.http.get('/health')));
       expect(answers.every((a) => a.status === 200)).toBe(true);
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(open.size).toBe(50);
     } finally {
       clearInterval(drip);
       sockets.forEach((sock) => sock.destroy());

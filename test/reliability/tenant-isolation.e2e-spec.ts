@@ -9,7 +9,7 @@ import { discoverRoutes } from './routes';
 
 type Who = 'anon' | 'stranger' | 'outsider' | 'member' | 'owner';
 const WHO: Who[] = ['anon', 'stranger', 'outsider', 'member', 'owner'];
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 /** One tenant's world (guild A of `owner`, with `member` and `member2` working in it). Every string in it carries `tag`. */
 interface World {
@@ -47,6 +47,8 @@ interface Row {
   body?: (w: World) => object;
   /** multipart upload instead of JSON */
   upload?: boolean;
+  /** a never-ending response (text/event-stream): read the first chunk, then hang up */
+  stream?: true;
   /** an alias of src/compat/aliases.ts: rewritten before routing, so it is checked here but is not a route */
   alias?: true;
   expect: Record<Who, number>;
@@ -140,6 +142,10 @@ const ROWS: Row[] = [
   { route: 'GET /api/batches/:id/webhooks', path: (w) => `/api/batches/${w.unpaid}/webhooks`, expect: OWNER_ONLY },
   { route: 'GET /api/webhooks/:id', path: (w) => `/api/webhooks/${w.webhook}`, expect: OWNER_ONLY },
   { route: 'DELETE /api/webhooks/:id', path: (w) => `/api/webhooks/${w.webhook}`, expect: OWNER_ONLY },
+  { route: 'PATCH /api/webhooks/:id', path: (w) => `/api/webhooks/${w.webhook}`, body: () => ({ events: ['batch.completed', 'datum.completed'] }), expect: OWNER_ONLY },
+  // results out (API.md §13): the owner's alone, like the batch
+  { route: 'GET /api/batches/:id/results', path: (w) => `/api/batches/${w.paid}/results`, expect: OWNER_ONLY },
+  { route: 'GET /api/batches/:id/events', path: (w) => `/api/batches/${w.paid}/events`, stream: true, expect: OWNER_ONLY },
   { route: 'GET /api/webhooks/:id/deliveries', path: (w) => `/api/webhooks/${w.webhook}/deliveries`, expect: OWNER_ONLY },
   // no event yet: the owner gets as far as the 409
   { route: 'POST /api/webhooks/:id/redeliver', path: (w) => `/api/webhooks/${w.webhook}/redeliver`, expect: E(401, 404, 404, 404, 409) },
@@ -168,6 +174,30 @@ const ROWS: Row[] = [
 
 /** Routes the matrix leaves out on purpose, with the reason (the interactive docs are static HTML). */
 const NOT_API: Record<string, string> = {};
+
+/** A supertest parser for a stream that never ends: the first chunk (JSON when the whole answer is one error document). */
+function firstChunk(res: NodeJS.ReadableStream & { destroy(): void }, done: (err: Error | null, body: unknown) => void): void {
+  let text = '';
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(null, text);
+    }
+  };
+  res.setEncoding('utf8');
+  res.on('data', (c: string) => {
+    text += c;
+    if (text.includes('\n\n') && !text.trimStart().startsWith('{')) {
+      finish();
+      res.destroy();
+    }
+  });
+  res.on('end', finish);
+}
 
 describe('tenant isolation: every route × {anonymous, stranger, worker elsewhere, member, owner}', () => {
   let s: TestServer;
@@ -299,6 +329,7 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
       const [method, pattern] = row.route.split(' ');
       let req = (s.http as unknown as Record<string, (p: string) => request.Test>)[method.toLowerCase()](row.path(w));
       if (who !== 'anon') req = req.set('Authorization', users[who].auth);
+      if (row.stream) req = req.buffer(true).parse(firstChunk as never);
       if (row.upload) req = req.attach('file', Buffer.from('x'), 'up.txt');
       else if (row.body) req = req.send(row.body(w));
       const res = await req;

@@ -6,7 +6,7 @@ import { TestUser } from './fixtures';
  * API, so they exercise the same paths as a client. Each throws with the response on failure.
  */
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;  
 
 function check(res: { status: number; body: unknown }, expected: number, what: string): Wire {
   if (res.status !== expected) throw new Error(`${what} failed: ${res.status} ${JSON.stringify(res.body)}`);

@@ -54,7 +54,7 @@ export function buildApp(): Promise<string> {
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string };
       fs.rmSync(tmp, { recursive: true, force: true });
-      throw new Error(`building the app failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+      throw new Error(`building the app failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
     }
     // ESM packages are loaded with import(), which ignores NODE_PATH: the build finds
     // node_modules by walking up, so it gets a link to the project's.

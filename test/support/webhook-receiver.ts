@@ -9,8 +9,8 @@ export interface ReceivedRequest {
   at: number;
 }
 
-/** What to do with the n-th request (1-based): answer with a status, or hang (never answer). */
-export type Reply = number | 'hang';
+/** What to do with the n-th request (1-based): answer with a status (now, or when the promise resolves), or hang (never answer). */
+export type Reply = number | 'hang' | Promise<number>;
 
 /**
  * A real HTTP receiver on 127.0.0.1 for webhook tests. `reply(n)` decides per request; requests
@@ -44,7 +44,9 @@ export class WebhookReceiver {
         const what = this.reply(this.requests.length, r);
         this.waiters = this.waiters.filter((w) => (this.requests.length >= w.n ? (w.resolve(), false) : true));
         if (what === 'hang') return; // keeps the socket open until the client gives up
-        res.writeHead(what, { 'content-type': 'text/plain' }).end('ok');
+        void Promise.resolve(what).then((status) => {
+          if (!res.destroyed) res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+        });
       });
     });
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { PageQuery } from '../../common/pagination';
+import { CursorPageQuery, PageQuery } from '../../common/pagination';
 import { BATCH_STATUSES, BatchStatus, DATUM_STATUSES, DatumStatus } from '../rows';
 
 export class BatchListQuery extends PageQuery {
@@ -10,7 +10,7 @@ export class BatchListQuery extends PageQuery {
   status?: BatchStatus;
 }
 
-export class DataListQuery extends PageQuery {
+export class DataListQuery extends CursorPageQuery {
   @ApiPropertyOptional({ enum: DATUM_STATUSES })
   @IsOptional()
   @IsIn(DATUM_STATUSES)

@@ -63,7 +63,7 @@ export class UpdateTaskDto {
   @Max(MAX_CENTS)
   minimum_amount_cents?: number;
 
-  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'integer' }], nullable: true, description: 'null removes the workspace' })
+  @ApiPropertyOptional({ oneOf: [{ type: 'string', nullable: true }, { type: 'integer' }], description: 'null removes the workspace' })
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @IsWireId()
   workspace_id?: string | number | null;

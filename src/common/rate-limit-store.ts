@@ -1,0 +1,74 @@
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { DataSource } from 'typeorm';
+
+export interface WindowCount {
+  /** hits in the current window, this one included */
+  hits: number;
+  /** milliseconds until the window ends and the count starts again */
+  msLeft: number;
+}
+
+/** Delete ended windows about once per this many hits, so the table holds only live keys. */
+const SWEEP_EVERY = 1000;
+
+/**
+ * Fixed-window counters in PostgreSQL (table rate_limit_counters), shared by every server
+ * process: one atomic upsert per hit, so two processes counting the same key agree. The window
+ * starts at a key's first hit. Fails open: while the database is down nothing is counted (the
+ * API answers 503 from elsewhere anyway), so a limiter never turns an outage into 429s.
+ */
+export class RateLimitStore {
+  private sinceSweep = 0;
+
+  constructor(private readonly ds: DataSource) {}
+
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    try {
+      const [row]: Array<{ hits: number; ms_left: number }> = await this.ds.query(
+        `INSERT INTO rate_limit_counters AS c (key, hits, window_ends)
+              VALUES ($1, 1, clock_timestamp() + make_interval(secs => $2::float8 / 1000))
+         ON CONFLICT (key) DO UPDATE
+               SET hits = CASE WHEN c.window_ends <= clock_timestamp() THEN 1 ELSE c.hits + 1 END,
+                   window_ends = CASE WHEN c.window_ends <= clock_timestamp() THEN EXCLUDED.window_ends ELSE c.window_ends END
+         RETURNING hits, greatest(0, extract(epoch FROM window_ends - clock_timestamp()) * 1000)::float8 AS ms_left`,
+        [key, windowMs],
+      );
+      this.maybeSweep();
+      return { hits: row.hits, msLeft: Math.ceil(row.ms_left) };
+    } catch {
+      return { hits: 0, msLeft: windowMs };
+    }
+  }
+
+  /** The count of the key's current window without adding to it (0 when none). */
+  async peek(key: string): Promise<WindowCount> {
+    try {
+      const [row]: Array<{ hits: number; ms_left: number }> = await this.ds.query(
+        `SELECT hits, greatest(0, extract(epoch FROM window_ends - clock_timestamp()) * 1000)::float8 AS ms_left
+           FROM rate_limit_counters WHERE key = $1 AND window_ends > clock_timestamp()`,
+        [key],
+      );
+      return row ? { hits: row.hits, msLeft: Math.ceil(row.ms_left) } : { hits: 0, msLeft: 0 };
+    } catch {
+      return { hits: 0, msLeft: 0 };
+    }
+  }
+
+  private maybeSweep(): void {
+    if (++this.sinceSweep < SWEEP_EVERY) return;
+    this.sinceSweep = 0;
+    void this.ds.query('DELETE FROM rate_limit_counters WHERE window_ends < clock_timestamp()').catch(() => undefined);
+  }
+}
+
+/** @nestjs/throttler's storage on the shared counters: the per-API-key limit of every process agrees. */
+export class PostgresThrottlerStorage implements ThrottlerStorage {
+  constructor(private readonly store: RateLimitStore) {}
+
+  async increment(key: string, ttl: number, limit: number, _blockDuration: number, throttlerName: string): ReturnType<ThrottlerStorage['increment']> {
+    const { hits, msLeft } = await this.store.hit(`throttle:${throttlerName}:${key}`, ttl);
+    const seconds = Math.max(1, Math.ceil(msLeft / 1000));
+    // blocked until the window ends: the guard sends Retry-After from timeToBlockExpire (seconds)
+    return { totalHits: hits, timeToExpire: seconds, isBlocked: hits > limit, timeToBlockExpire: hits > limit ? seconds : 0 };
+  }
+}

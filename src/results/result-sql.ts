@@ -1,0 +1,79 @@
+/**
+ * The SQL of results and exports (API.md §13). Every statement reads the two views of migration
+ * 1732500600000 — `results` (one row per datum × task: answer, confidence, method) and
+ * `result_answers` (the answers of a datum at a task) — so when the quality model lands it
+ * replaces the views and nothing here changes (docs/results.md, "The seam").
+ */
+
+/** Answers of one result as a JSON array, oldest first. `r` is the results row. */
+const ANSWERS_JSON = `
+  coalesce((SELECT json_agg(json_build_object('submission_id', ra.submission_id::text, 'member_id', ra.member_id::text,
+                                              'value', ra.value, 'status', ra.status, 'seconds', ra.seconds,
+                                              'parameters', ra.parameters) ORDER BY ra.submission_id)
+              FROM result_answers ra WHERE ra.datum_id = r.datum_id AND ra.task_id = r.task_id), '[]'::json)`;
+
+/**
+ * A page of a batch's results, ascending ids: $1 batch, $2 cursor (NULL: none), $3 limit, $4 offset.
+ * `batch_id >= $1 AND batch_id <= $1 … ORDER BY batch_id, id` so work_items_batch_id_idx serves
+ * the order directly (the same planner trick as the batch's data, docs/batches.md).
+ */
+export const RESULTS_PAGE_SQL = `
+  SELECT r.id, r.datum_id, r.task_id, r.answer, r.confidence, r.method, d.parameters, ${ANSWERS_JSON} AS answers
+    FROM results r JOIN data d ON d.id = r.datum_id
+   WHERE r.batch_id >= $1::bigint AND r.batch_id <= $1::bigint AND ($2::bigint IS NULL OR r.id > $2::bigint)
+   ORDER BY r.batch_id, r.id
+   LIMIT $3 OFFSET $4`;
+
+/** Every result of the batch with its answers (JSON Lines export): $1 batch. */
+export const RESULTS_STREAM_SQL = `
+  SELECT r.id, r.datum_id, r.task_id, r.answer, r.confidence, r.method, d.parameters, ${ANSWERS_JSON} AS answers
+    FROM results r JOIN data d ON d.id = r.datum_id
+   WHERE r.batch_id >= $1::bigint AND r.batch_id <= $1::bigint
+   ORDER BY r.batch_id, r.id`;
+
+/** Every result of the batch with the count of its approved answers (CSV export): $1 batch. */
+export const RESULTS_CSV_SQL = `
+  SELECT r.id, r.task_id, r.answer, r.confidence, d.parameters,
+         (SELECT count(*) FROM result_answers ra WHERE ra.datum_id = r.datum_id AND ra.task_id = r.task_id AND ra.status = 'approved')::int AS answers_count
+    FROM results r JOIN data d ON d.id = r.datum_id
+   WHERE r.batch_id >= $1::bigint AND r.batch_id <= $1::bigint
+   ORDER BY r.batch_id, r.id`;
+
+/** One row per answer (answers=true), in result order then answer order: $1 batch. */
+export const ANSWERS_STREAM_SQL = `
+  SELECT r.id AS result_id, r.datum_id, r.task_id, ra.submission_id, ra.member_id, ra.value, ra.status, ra.seconds
+    FROM results r JOIN result_answers ra ON ra.datum_id = r.datum_id AND ra.task_id = r.task_id
+   WHERE r.batch_id >= $1::bigint AND r.batch_id <= $1::bigint
+   ORDER BY r.batch_id, r.id, ra.submission_id`;
+
+/**
+ * The CSV header's first pass: the keys found under `path` ('{}' = the top level) in the batch's
+ * data, aggregated in PostgreSQL (one scan; the server only holds the set of keys), each with
+ * whether it holds an object somewhere (walked one level deeper, rare: parameters are flat
+ * unless a quality aggregate nests them) and a leaf somewhere. $1 batch, $2 path (text[]).
+ */
+export const PARAMETER_KEYS_SQL = `
+  SELECT k AS key,
+         bool_or(jsonb_typeof(d.parameters #> ($2::text[] || k)) = 'object') AS nested,
+         bool_or(jsonb_typeof(d.parameters #> ($2::text[] || k)) <> 'object') AS leaf
+    FROM data d
+   CROSS JOIN LATERAL jsonb_object_keys(CASE WHEN jsonb_typeof(d.parameters #> $2::text[]) = 'object' THEN d.parameters #> $2::text[] ELSE '{}'::jsonb END) k
+   WHERE d.batch_id = $1::bigint
+   GROUP BY k`;
+
+/** A result id of the batch (the cursor check): $1 batch, $2 id. */
+export const RESULT_EXISTS_SQL = `SELECT 1 FROM results WHERE id = $2::bigint AND batch_id = $1::bigint`;
+
+/**
+ * The progress of a batch (API.md §13.3) and its change counter, from monotone facts only (no
+ * row that every submit must update): `change_id` = submissions + finished work items of the
+ * batch. Today a work item is done exactly when its one submission is made, so both terms are the
+ * count of done work items. $1 batch.
+ */
+export const PROGRESS_SQL = `
+  SELECT b.id, b.status, b.data_count, b.data_completed_count,
+         w.done::int AS answers_count, w.spent::bigint AS spent_cents, (2 * w.done)::bigint AS change_id
+    FROM batches b
+   CROSS JOIN LATERAL (SELECT count(*) AS done, coalesce(sum(reward_cents), 0) AS spent
+                         FROM work_items wi WHERE wi.batch_id = b.id AND wi.status = 'done') w
+   WHERE b.id = $1::bigint`;
