@@ -163,6 +163,22 @@ describe('Dawid–Skene', () => {
     expect(dsRight).toBeGreaterThan(mvRight);
   });
 
+  it('warm-starts from a previous fit (the periodic refresh) and lands on the same estimates', () => {
+    const rnd = mulberry32(99);
+    const triples: Array<[number, number, number]> = [];
+    for (let i = 0; i < 300; i++) {
+      const truth = randomInt(rnd, 2);
+      for (let j = 0; j < 3; j++) triples.push([i, randomInt(rnd, 8), rnd() < 0.8 ? truth : 1 - truth]);
+    }
+    const t = table(2, 300, 8, triples);
+    const cold = dawidSkene(t, { tolerance: 1e-9, maxIterations: 500 });
+    expect(cold.converged).toBe(true);
+    const warm = dawidSkene(t, { init: cold, tolerance: 1e-9, maxIterations: 500 });
+    expect(warm.iterations).toBeLessThan(cold.iterations);
+    warm.priors.forEach((p, k) => expect(p).toBeCloseTo(cold.priors[k], 6));
+    warm.confusion[3].forEach((row, k) => row.forEach((x, l) => expect(x).toBeCloseTo(cold.confusion[3][k][l], 6)));
+  });
+
   it('refuses answers out of range', () => {
     expect(() => dawidSkene(table(2, 1, 1, [[0, 0, 2]]))).toThrow(RangeError);
     expect(() => dawidSkene(table(2, 1, 1, [[1, 0, 0]]))).toThrow(RangeError);

@@ -71,6 +71,8 @@ describe('the quality object (§11, §11.6)', () => {
       { field: 'quality.labels[0]', message: expect.stringContaining('cannot be stored') },
       { field: 'quality.labels[1]', message: expect.stringContaining('cannot be stored') },
     ]);
+    // a surrogate pair (an emoji) is ordinary text
+    expect(parseQualitySettings({ answer: 'l', labels: ['🐱', '🐶'] }).labels).toEqual(['🐱', '🐶']);
     // no trimming or case folding
     expect(parseQualitySettings({ answer: 'l', labels: ['Cat', 'cat', ' cat'] }).labels).toEqual(['Cat', 'cat', ' cat']);
   });
