@@ -28,7 +28,12 @@ describe.each([
     if (kind === 's3') {
       s3 = await startLocalS3();
       env = s3.env('uploads/');
-      const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      });
       deleteObject = async (key) => void (await client.send(new DeleteObjectCommand({ Bucket: s3!.bucket, Key: `uploads/${key}` })));
     } else {
       deleteObject = async (key) => fs.rmSync(path.join(filesDir, ...key.split('/')));
@@ -45,7 +50,10 @@ describe.each([
   it('stores an upload in the configured store, serves it back, and answers 404 once the store lost it', async () => {
     expect(s.config.fileStorage.kind).toBe(kind);
     const p = await setUpPipeline(s, owner, { tasks: [{ name: 'Look', minimum_amount_cents: 100 }] });
-    const batch = await s.http.post(`/api/guilds/${p.guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [] } });
+    const batch = await s.http
+      .post(`/api/guilds/${p.guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [] } });
     expect(batch.status).toBe(201);
     const bytes = Buffer.from(`picture bytes ${kind} ${Date.now()}`);
     const up = await s.http.post(`/api/batches/${batch.body.id}/files`).set('Authorization', owner.auth).attach('file', bytes, 'pic.png');
@@ -54,11 +62,15 @@ describe.each([
     if (kind === 'file') expect(fs.readFileSync(path.join(filesDir, owner.id, up.body.checksum))).toEqual(bytes);
     else expect(fs.readdirSync(s3!.directory, { recursive: true }).join('\n')).toContain(up.body.checksum);
 
-    const down = await s.http.get(up.body.url).set('Authorization', owner.auth).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const down = await s.http
+      .get(up.body.url)
+      .set('Authorization', owner.auth)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(down.status).toBe(200);
     expect(down.body).toEqual(bytes);
 

@@ -81,16 +81,33 @@ describe.each([
     const worker = await register(`worker-${kind}@example.com`);
     expect((await p().get('/api/me').set('Authorization', owner)).body.email).toBe(`owner-${kind}@example.com`);
 
-    const ws = await p().post('/api/workspaces').set('Authorization', owner).send({ name: 'UI', preview: 'https://preview.interface.com', permissions: 'open' });
+    const ws = await p()
+      .post('/api/workspaces')
+      .set('Authorization', owner)
+      .send({ name: 'UI', preview: 'https://preview.interface.com', permissions: 'open' });
     expect(ws.status).toBe(201);
-    const guild = await p().post('/api/guilds').set('Authorization', owner).send({ name: 'Audio', description: 'audio in, text out', input_parameters: ['audio_url'] });
+    const guild = await p()
+      .post('/api/guilds')
+      .set('Authorization', owner)
+      .send({ name: 'Audio', description: 'audio in, text out', input_parameters: ['audio_url'] });
     expect(guild.status).toBe(201);
-    const t1 = await p().post(`/api/guilds/${guild.body.id}/tasks`).set('Authorization', owner).send({ name: 'Transcribe', minimum_amount_cents: 500, workspace_id: ws.body.id });
-    const t2 = await p().post(`/api/guilds/${guild.body.id}/tasks`).set('Authorization', owner).send({ name: 'Review', minimum_amount_cents: 100, workspace_id: ws.body.id });
+    const t1 = await p()
+      .post(`/api/guilds/${guild.body.id}/tasks`)
+      .set('Authorization', owner)
+      .send({ name: 'Transcribe', minimum_amount_cents: 500, workspace_id: ws.body.id });
+    const t2 = await p()
+      .post(`/api/guilds/${guild.body.id}/tasks`)
+      .set('Authorization', owner)
+      .send({ name: 'Review', minimum_amount_cents: 100, workspace_id: ws.body.id });
     expect([t1.status, t2.status]).toEqual([201, 201]);
-    expect((await p().post(`/api/guilds/${guild.body.id}/connections`).set('Authorization', owner).send({ source: t1.body.id, target: t2.body.id })).status).toBe(201);
+    expect(
+      (await p().post(`/api/guilds/${guild.body.id}/connections`).set('Authorization', owner).send({ source: t1.body.id, target: t2.body.id })).status,
+    ).toBe(201);
 
-    const invite = await p().post(`/api/guilds/${guild.body.id}/invites`).set('Authorization', owner).send({ email: `worker-${kind}@example.com` });
+    const invite = await p()
+      .post(`/api/guilds/${guild.body.id}/invites`)
+      .set('Authorization', owner)
+      .send({ email: `worker-${kind}@example.com` });
     expect(invite.status).toBe(201);
     expect((await p().get('/api/me/invites').set('Authorization', worker)).body.data.map((i: { id: string }) => i.id)).toContain(invite.body.id);
     expect((await p().post(`/api/invites/${invite.body.id}/accept`).set('Authorization', worker)).status).toBe(200);
@@ -133,7 +150,10 @@ describe.each([
         expect(file.status).toBe(200);
         expect(file.body).toEqual(bytes);
       }
-      const sub = await p().post(`/api/assignments/${c.body.id}/submit`).set('Authorization', worker).send({ parameters: { checked_by: 'worker' } });
+      const sub = await p()
+        .post(`/api/assignments/${c.body.id}/submit`)
+        .set('Authorization', worker)
+        .send({ parameters: { checked_by: 'worker' } });
       expect(sub.status).toBe(200);
     }
     expect(new Set(claimed).size).toBe(2);
@@ -154,7 +174,9 @@ describe.each([
   });
 
   it('counts the rate limit of one API key across both processes', async () => {
-    const reg = await p().post('/api/register').send({ email: `limited-${kind}@example.com`, password: PASSWORD, password_confirmation: PASSWORD });
+    const reg = await p()
+      .post('/api/register')
+      .send({ email: `limited-${kind}@example.com`, password: PASSWORD, password_confirmation: PASSWORD });
     const auth = `Bearer ${reg.body.api_key as string}`;
     const statuses: number[] = [];
     // LIMIT requests, half on each process, all allowed; with counters per process each would
@@ -172,7 +194,14 @@ describe.each([
   it('counts failed sign-ins across both processes: the 11th attempt is a 429 wherever it lands', async () => {
     const email = `signin-${kind}@example.com`;
     expect((await p().post('/api/register').send({ email, password: PASSWORD, password_confirmation: PASSWORD })).status).toBe(201);
-    for (let i = 0; i < 10; i++) expect((await p().post('/api/sessions').send({ email, password: `wrong ${i}` })).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect(
+        (
+          await p()
+            .post('/api/sessions')
+            .send({ email, password: `wrong ${i}` })
+        ).status,
+      ).toBe(401);
     const blocked = await p().post('/api/sessions').send({ email, password: PASSWORD });
     expect(blocked.status).toBe(429);
     expect(blocked.headers['retry-after']).toBeDefined();

@@ -63,7 +63,10 @@ describe('operations: /metrics, security headers', () => {
 
   it('a claim and a submit move the claims and submits counters; open work per task follows', async () => {
     const p = await setUpPipeline(s, owner, { tasks: [{ name: 'Label', minimum_amount_cents: 100 }] });
-    const batch = await s.http.post(`/api/guilds/${p.guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ n: 1 }, { n: 2 }] } });
+    const batch = await s.http
+      .post(`/api/guilds/${p.guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{ n: 1 }, { n: 2 }] } });
     expect(batch.status).toBe(201);
     expect((await s.http.post(`/api/batches/${batch.body.id}/debits`).set('Authorization', owner.auth)).status).toBe(201);
     const worker = await registerUser(s.http);
@@ -84,12 +87,25 @@ describe('operations: /metrics, security headers', () => {
     expect(sample(t1, 'openguilds_open_work_items', { task_id: task, state: 'open' })).toBe(1);
     expect(sample(t1, 'openguilds_open_work_items', { task_id: task, state: 'claimed' })).toBe(1);
 
-    expect((await s.http.post(`/api/assignments/${a.body.id}/submit`).set('Authorization', worker.auth).send({ parameters: { label: 'x' } })).status).toBe(200);
+    expect(
+      (
+        await s.http
+          .post(`/api/assignments/${a.body.id}/submit`)
+          .set('Authorization', worker.auth)
+          .send({ parameters: { label: 'x' } })
+      ).status,
+    ).toBe(200);
     const t2 = await scrape();
     expect(sample(t2, 'openguilds_submits_total')).toBe(submits0 + 1);
     expect(sample(t2, 'openguilds_open_work_items', { task_id: task, state: 'claimed' })).toBe(0);
     // the rest of the families are there
-    for (const name of ['openguilds_queue_depth', 'openguilds_webhook_oldest_due_seconds', 'openguilds_db_pool_connections', 'openguilds_webhook_attempts_total', 'openguilds_webhook_delivery_lag_seconds']) {
+    for (const name of [
+      'openguilds_queue_depth',
+      'openguilds_webhook_oldest_due_seconds',
+      'openguilds_db_pool_connections',
+      'openguilds_webhook_attempts_total',
+      'openguilds_webhook_delivery_lag_seconds',
+    ]) {
       expect(t2).toContain(`# TYPE ${name} `);
     }
     expect(sample(t2, 'openguilds_db_pool_connections', { state: 'total' })).toBeGreaterThanOrEqual(1);

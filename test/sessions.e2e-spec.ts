@@ -19,7 +19,14 @@ describe('POST /api/sessions: a new API key for email + password', () => {
     const u = await registerUser(s.http);
     const res = await signIn(u.email, PASSWORD, newAddress());
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ object: 'User', id: u.id, email: u.email, api_key: expect.stringMatching(/^og_/), created: expect.any(String), updated: expect.any(String) });
+    expect(res.body).toEqual({
+      object: 'User',
+      id: u.id,
+      email: u.email,
+      api_key: expect.stringMatching(/^og_/),
+      created: expect.any(String),
+      updated: expect.any(String),
+    });
     expect(res.body.api_key).not.toBe(u.key);
     expect((await s.http.get('/api/me').set('Authorization', `Bearer ${res.body.api_key}`)).body.id).toBe(u.id);
     expect((await s.http.get('/api/me').set('Authorization', u.auth)).status).toBe(200);
@@ -69,7 +76,15 @@ describe('POST /api/sessions: a new API key for email + password', () => {
 
   it('a user holds at most 50 keys: then 409 telling them to delete one, from sessions and from POST /api/api_keys', async () => {
     const u: TestUser = await registerUser(s.http);
-    for (let i = 1; i < 50; i++) expect((await s.http.post('/api/api_keys').set('Authorization', u.auth).send({ name: `k${i}` })).status).toBe(201);
+    for (let i = 1; i < 50; i++)
+      expect(
+        (
+          await s.http
+            .post('/api/api_keys')
+            .set('Authorization', u.auth)
+            .send({ name: `k${i}` })
+        ).status,
+      ).toBe(201);
     const fromKeys = await s.http.post('/api/api_keys').set('Authorization', u.auth).send({ name: 'one too many' });
     expect(fromKeys.status).toBe(409);
     expect(fromKeys.body.error).toMatch(/50 API keys.*delete one/);

@@ -30,7 +30,10 @@ export function startupSummary(f: StartupFacts): StartupLine[] {
       : `  database  PostgreSQL at ${describeDatabase(c.databaseUrl)}`,
   });
   if (f.stripeMockUrl || c.stripeSecretKey === 'sk_test_openguilds_local_mock') {
-    lines.push({ level: 'warn', msg: `  payments  TEST MODE: no STRIPE_SECRET_KEY, so no real money moves; card charges go to a local Stripe mock${f.stripeMockUrl ? ` at ${f.stripeMockUrl}` : ''}` });
+    lines.push({
+      level: 'warn',
+      msg: `  payments  TEST MODE: no STRIPE_SECRET_KEY, so no real money moves; card charges go to a local Stripe mock${f.stripeMockUrl ? ` at ${f.stripeMockUrl}` : ''}`,
+    });
   } else if (c.stripeSecretKey?.startsWith('sk_live') || c.stripeSecretKey?.startsWith('rk_live')) {
     lines.push({ level: 'info', msg: '  payments  LIVE Stripe key: real cards are charged' });
   } else {
@@ -38,7 +41,9 @@ export function startupSummary(f: StartupFacts): StartupLine[] {
   }
   lines.push({
     level: 'info',
-    msg: c.smtpUrl ? `  mail      invites sent through ${describeSmtp(c.smtpUrl)}` : '  mail      no SMTP_URL: invite links are written to this log instead of mailed',
+    msg: c.smtpUrl
+      ? `  mail      invites sent through ${describeSmtp(c.smtpUrl)}`
+      : '  mail      no SMTP_URL: invite links are written to this log instead of mailed',
   });
   const fs = c.fileStorage;
   lines.push({

@@ -25,7 +25,9 @@ export class MetricsController {
       const given = /^\s*Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
       // compare digests: equal length, constant time
       if (given === undefined || !digestsEqual(sha256(given), sha256(token))) {
-        throw new ApiError(401, 'Unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', undefined, { 'WWW-Authenticate': 'Bearer realm="metrics"' });
+        throw new ApiError(401, 'Unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', undefined, {
+          'WWW-Authenticate': 'Bearer realm="metrics"',
+        });
       }
     }
     const text = await this.metrics.render();

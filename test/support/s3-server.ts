@@ -6,7 +6,13 @@ interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
 }
-type S3rverCtor = new (opts: { port: number; address: string; silent: boolean; directory: string; configureBuckets: Array<{ name: string }> }) => S3rverInstance;
+type S3rverCtor = new (opts: {
+  port: number;
+  address: string;
+  silent: boolean;
+  directory: string;
+  configureBuckets: Array<{ name: string }>;
+}) => S3rverInstance;
 // s3rver ships no types; its constructor is all the tests use
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver') as S3rverCtor;
