@@ -1,4 +1,3 @@
- 
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -22,7 +21,10 @@ import { closedLoop, LoadResult, percentile, round } from './lib/stats';
 const run = promisify(execFile);
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
-const ONLY = [...args].find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const ONLY = [...args]
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const want = (section: string) => !ONLY || ONLY.includes(section);
 
 const CFG = {
@@ -42,7 +44,9 @@ const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench';
 const rows: Array<{ section: string; metric: string; value: string; baseline: string; ratio: string; target: string; verdict: string }> = [];
 function record(section: string, metric: string, value: string, baseline = '', ratio = '', target = '', ok?: boolean) {
   rows.push({ section, metric, value, baseline, ratio, target, verdict: ok === undefined ? '' : ok ? 'met' : 'MISSED' });
-  console.log(`  ${section} | ${metric}: ${value}${baseline ? ` (baseline ${baseline}, ratio ${ratio})` : ''}${target ? ` target ${target} → ${ok ? 'met' : 'MISSED'}` : ''}`);
+  console.log(
+    `  ${section} | ${metric}: ${value}${baseline ? ` (baseline ${baseline}, ratio ${ratio})` : ''}${target ? ` target ${target} → ${ok ? 'met' : 'MISSED'}` : ''}`,
+  );
 }
 
 function log(msg: string) {
@@ -60,7 +64,11 @@ interface User {
 let seq = 0;
 async function register(url: string, prefix: string): Promise<User> {
   const email = `${prefix}-${Date.now().toString(36)}-${seq++}@bench.example.com`;
-  const b = await expect(request('POST', `${url}/api/register`, { body: { email, password: 'bench-password-123', password_confirmation: 'bench-password-123' } }), 201, 'register');
+  const b = await expect(
+    request('POST', `${url}/api/register`, { body: { email, password: 'bench-password-123', password_confirmation: 'bench-password-123' } }),
+    201,
+    'register',
+  );
   return { id: b.id, email, key: b.api_key };
 }
 
@@ -85,7 +93,11 @@ interface Guild {
 
 async function guildWithTask(url: string, owner: User, name: string): Promise<Guild> {
   const g = await expect(request('POST', `${url}/api/guilds`, { auth: owner.key, body: { name, description: 'benchmark guild' } }), 201, 'guild');
-  const t = await expect(request('POST', `${url}/api/guilds/${g.id}/tasks`, { auth: owner.key, body: { name: `${name} task`, minimum_amount_cents: 1 } }), 201, 'task');
+  const t = await expect(
+    request('POST', `${url}/api/guilds/${g.id}/tasks`, { auth: owner.key, body: { name: `${name} task`, minimum_amount_cents: 1 } }),
+    201,
+    'task',
+  );
   return { id: g.id, taskId: t.id };
 }
 
@@ -140,7 +152,13 @@ export function pgbenchScript(): string {
     });
   const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
   const auth = `SELECT k.id AS key_id, u.id AS user_id, u.email, bc.task_id FROM bench_clients bc JOIN api_keys k ON k.key_hash = bc.key_hash AND k.deleted_at IS NULL JOIN users u ON u.id = k.user_id WHERE bc.client_id = :client_id`;
-  const claimVars = { task_id: ':task_id', user_id: ':user_id', member_id: ':c_member_id', token_hash: `sha256(convert_to(gen_random_uuid()::text, 'UTF8'))`, lease_seconds: ':c_lease_seconds' };
+  const claimVars = {
+    task_id: ':task_id',
+    user_id: ':user_id',
+    member_id: ':c_member_id',
+    token_hash: `sha256(convert_to(gen_random_uuid()::text, 'UTF8'))`,
+    lease_seconds: ':c_lease_seconds',
+  };
   const submitVars = {
     assignment_id: ':a_id',
     work_item_id: ':w_id',
@@ -177,7 +195,29 @@ async function pgbench(dbUrl: string, tmp: string, seconds: number): Promise<Loa
   const u = new URL(dbUrl);
   const { stdout } = await run(
     PGBENCH,
-    ['-n', '-M', 'extended', '-c', String(CFG.workers), '-j', '2', '-T', String(seconds), '-f', script, '-l', '--log-prefix', path.join(logDir, 'tx'), '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), u.pathname.slice(1)],
+    [
+      '-n',
+      '-M',
+      'extended',
+      '-c',
+      String(CFG.workers),
+      '-j',
+      '2',
+      '-T',
+      String(seconds),
+      '-f',
+      script,
+      '-l',
+      '--log-prefix',
+      path.join(logDir, 'tx'),
+      '-h',
+      u.hostname,
+      '-p',
+      u.port,
+      '-U',
+      decodeURIComponent(u.username),
+      u.pathname.slice(1),
+    ],
     { env: { ...process.env, PGPASSWORD: decodeURIComponent(u.password) }, maxBuffer: 16 << 20 },
   );
   const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
@@ -210,7 +250,7 @@ async function main() {
   }
   const sqlc = new Client({ connectionString: dbUrl });
   await sqlc.connect();
-  const q = async <T = any>(text: string, params: unknown[] = []): Promise<T[]> => (await sqlc.query(text, params)).rows as T[];  
+  const q = async <T = any>(text: string, params: unknown[] = []): Promise<T[]> => (await sqlc.query(text, params)).rows as T[];
   await runMigrations(dbUrl);
 
   const pgVersion = (await q<{ v: string }>("SELECT current_setting('server_version') AS v"))[0].v;
@@ -224,7 +264,10 @@ async function main() {
     postgres: `${pgVersion} (fsync=${fsync}, synchronous_commit=${syncCommit}${process.env.DATABASE_URL ? ', DATABASE_URL' : ', embedded'})`,
     pgbench: pgbenchVersion,
     mode: QUICK ? 'quick' : 'full',
-    loadAverageAtStart: os.loadavg().map((l) => l.toFixed(1)).join(' '),
+    loadAverageAtStart: os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' '),
   };
   console.log('Machine:', JSON.stringify(machine, null, 2));
 
@@ -263,7 +306,8 @@ async function main() {
     if (want('claim')) {
       await q(`CREATE TABLE IF NOT EXISTS bench_clients (client_id int PRIMARY KEY, key_hash bytea NOT NULL, task_id bigint NOT NULL)`);
       await q('TRUNCATE bench_clients');
-      for (const [i, w] of workers.entries()) await q('INSERT INTO bench_clients VALUES ($1, $2, $3)', [i, createHash('sha256').update(w.key).digest(), workGuild.taskId]);
+      for (const [i, w] of workers.entries())
+        await q('INSERT INTO bench_clients VALUES ($1, $2, $3)', [i, createHash('sha256').update(w.key).digest(), workGuild.taskId]);
       log(`pgbench baseline: the same SQL, -c ${CFG.workers} -j 2 -T ${CFG.loadSeconds}`);
       const pb = await pgbench(dbUrl, tmp, CFG.loadSeconds);
       log(`pgbench: ${pb.perSecond} pairs/s, p50 ${pb.p50Ms} ms, p99 ${pb.p99Ms} ms (${pb.operations} pairs, ${pb.errors} failed)`);
@@ -280,18 +324,40 @@ async function main() {
       log(`  ${two.perSecond} pairs/s, p50 ${two.p50Ms} ms, p99 ${two.p99Ms} ms, ${two.errors} errors`);
       await stopApp(second);
 
-      const dup = await q<{ n: string }>(`SELECT count(*) AS n FROM (SELECT work_item_id FROM assignments WHERE status = 'submitted' GROUP BY work_item_id HAVING count(*) > 1) x`);
-      const dupPay = await q<{ n: string }>(`SELECT count(*) AS n FROM (SELECT business_key FROM ledger_transactions GROUP BY business_key HAVING count(*) > 1) x`);
+      const dup = await q<{ n: string }>(
+        `SELECT count(*) AS n FROM (SELECT work_item_id FROM assignments WHERE status = 'submitted' GROUP BY work_item_id HAVING count(*) > 1) x`,
+      );
+      const dupPay = await q<{ n: string }>(
+        `SELECT count(*) AS n FROM (SELECT business_key FROM ledger_transactions GROUP BY business_key HAVING count(*) > 1) x`,
+      );
       const rewards = await q<{ n: string; s: string }>(`SELECT count(*) AS n FROM ledger_transactions WHERE kind = 'reward'`);
       const submitted = await q<{ n: string }>(`SELECT count(*) AS n FROM assignments WHERE status = 'submitted'`);
-      log(`  correctness: ${submitted[0].n} submitted, ${rewards[0].n} rewards, ${dup[0].n} double-submitted work items, ${dupPay[0].n} duplicate business keys`);
+      log(
+        `  correctness: ${submitted[0].n} submitted, ${rewards[0].n} rewards, ${dup[0].n} double-submitted work items, ${dupPay[0].n} duplicate business keys`,
+      );
       if (dup[0].n !== '0' || dupPay[0].n !== '0' || submitted[0].n !== rewards[0].n) throw new Error('correctness check failed');
 
       const r1 = one.perSecond / pb.perSecond;
       const r2 = two.perSecond / pb.perSecond;
       record('1 claim+submit', 'pgbench, same SQL (-c 50 -j 2)', `${pb.perSecond} pairs/s; p50 ${pb.p50Ms} / p99 ${pb.p99Ms} ms`);
-      record('1 claim+submit', 'HTTP, 1 process, 50 workers', `${one.perSecond} pairs/s; p50 ${one.p50Ms} / p99 ${one.p99Ms} ms`, `${pb.perSecond}`, `${round(r1 * 100)}%`, '≥ 35%', r1 >= 0.35);
-      record('1 claim+submit', 'HTTP, 2 processes, 50 workers', `${two.perSecond} pairs/s; p50 ${two.p50Ms} / p99 ${two.p99Ms} ms`, `${pb.perSecond}`, `${round(r2 * 100)}%`, '≥ 35%', r2 >= 0.35);
+      record(
+        '1 claim+submit',
+        'HTTP, 1 process, 50 workers',
+        `${one.perSecond} pairs/s; p50 ${one.p50Ms} / p99 ${one.p99Ms} ms`,
+        `${pb.perSecond}`,
+        `${round(r1 * 100)}%`,
+        '≥ 35%',
+        r1 >= 0.35,
+      );
+      record(
+        '1 claim+submit',
+        'HTTP, 2 processes, 50 workers',
+        `${two.perSecond} pairs/s; p50 ${two.p50Ms} / p99 ${two.p99Ms} ms`,
+        `${pb.perSecond}`,
+        `${round(r2 * 100)}%`,
+        '≥ 35%',
+        r2 >= 0.35,
+      );
     }
 
     // ---------------------------------------------------------------- 2. batch ingest
@@ -320,8 +386,18 @@ async function main() {
       const httpRateI = CFG.ingestData / httpSecs;
       const copyRate = CFG.ingestData / copySecs;
       const r = httpRateI / copyRate;
-      log(`  HTTP ${round(httpSecs, 2)} s (${Math.round(httpRateI)} data/s, ${(body.length / 2 ** 20).toFixed(1)} MiB body), COPY ${round(copySecs, 2)} s (${Math.round(copyRate)} data/s); server VmHWM ${rssBefore} → ${peak} MiB`);
-      record('2 ingest', `POST 100k data (${(body.length / 2 ** 20).toFixed(1)} MiB)`, `${Math.round(httpRateI)} data/s (${round(httpSecs, 2)} s)`, `COPY ${Math.round(copyRate)} data/s`, `${round(r * 100)}%`, '≥ 50%', r >= 0.5);
+      log(
+        `  HTTP ${round(httpSecs, 2)} s (${Math.round(httpRateI)} data/s, ${(body.length / 2 ** 20).toFixed(1)} MiB body), COPY ${round(copySecs, 2)} s (${Math.round(copyRate)} data/s); server VmHWM ${rssBefore} → ${peak} MiB`,
+      );
+      record(
+        '2 ingest',
+        `POST 100k data (${(body.length / 2 ** 20).toFixed(1)} MiB)`,
+        `${Math.round(httpRateI)} data/s (${round(httpSecs, 2)} s)`,
+        `COPY ${Math.round(copyRate)} data/s`,
+        `${round(r * 100)}%`,
+        '≥ 50%',
+        r >= 0.5,
+      );
       record('2 ingest', 'peak server RSS (VmHWM, fresh process)', `${peak} MiB (idle ${rssBefore} MiB)`, '', '', '< 512 MiB', peak < 512);
     }
 
@@ -385,7 +461,10 @@ async function main() {
               await expect(request('POST', `${app.url}/api/assignments/${c.id}/submit`, { auth: w.key, body: { parameters: { answer: 'x' } } }), 200, 'submit');
               const t1 = performance.now();
               submitMs.push(t1 - t0);
-              const p = Promise.race([delivered, new Promise<void>((_, rej) => setTimeout(() => rej(new Error(`no delivery for datum ${datumId}`)), 30_000))]).then(() => {
+              const p = Promise.race([
+                delivered,
+                new Promise<void>((_, rej) => setTimeout(() => rej(new Error(`no delivery for datum ${datumId}`)), 30_000)),
+              ]).then(() => {
                 const at = arrived.get(datumId)!;
                 // a delivery can arrive before the submit's response is read (it is sent at commit): 0 then
                 lat.push(Math.max(0, at - t1));
@@ -412,14 +491,28 @@ async function main() {
       };
       log(`  latency: ${n} batches, 10 workers, each waits for its delivery`);
       const L = await phase(10, true);
-      log(`  from the submit's response: p50 ${L.p50} ms, p99 ${L.p99} ms over ${L.count}; from the submit's start: p50 ${L.startP50}, p99 ${L.startP99} ms; the submit itself p50 ${L.submitP50}, p99 ${L.submitP99} ms`);
+      log(
+        `  from the submit's response: p50 ${L.p50} ms, p99 ${L.p99} ms over ${L.count}; from the submit's start: p50 ${L.startP50}, p99 ${L.startP99} ms; the submit itself p50 ${L.submitP50}, p99 ${L.submitP99} ms`,
+      );
       arrived.clear();
       log(`  throughput: ${n} batches, ${CFG.workers} workers, no waiting`);
       const T = await phase(CFG.workers, false);
       log(`  ${T.perSecond} deliveries/s; latency under that load p50 ${T.p50} ms, p99 ${T.p99} ms; ${bad} bad signatures`);
       receiver.close();
-      record('3 webhooks', `submit's 2xx response → verified delivery, ${L.count} batches (10 workers)`, `p50 ${L.p50} ms, p99 ${L.p99} ms`, '', '', 'p50 < 50, p99 < 250 ms', L.p50 < 50 && L.p99 < 250);
-      record('3 webhooks', `submit request start → verified delivery (same runs)`, `p50 ${L.startP50} ms, p99 ${L.startP99} ms; the completing submit itself p50 ${L.submitP50} / p99 ${L.submitP99} ms`);
+      record(
+        '3 webhooks',
+        `submit's 2xx response → verified delivery, ${L.count} batches (10 workers)`,
+        `p50 ${L.p50} ms, p99 ${L.p99} ms`,
+        '',
+        '',
+        'p50 < 50, p99 < 250 ms',
+        L.p50 < 50 && L.p99 < 250,
+      );
+      record(
+        '3 webhooks',
+        `submit request start → verified delivery (same runs)`,
+        `p50 ${L.startP50} ms, p99 ${L.startP99} ms; the completing submit itself p50 ${L.submitP50} / p99 ${L.submitP99} ms`,
+      );
       record('3 webhooks', `deliveries/s, ${T.count} batches (50 workers)`, `${T.perSecond}/s (latency p50 ${T.p50} / p99 ${T.p99} ms)`);
     }
 
@@ -433,10 +526,13 @@ async function main() {
       new Promise<{ rps: number; p50: number; p99: number; non2xx: number }>((resolve, reject) => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const ac = require('autocannon');
-        ac({ url: target, connections: 50, duration: seconds, headers: auth ? { authorization: `Bearer ${auth}`, accept: 'application/json' } : {} }, (err: Error, res: any) => {  
-          if (err) return reject(err);
-          resolve({ rps: round(res.requests.average), p50: res.latency.p50, p99: res.latency.p99, non2xx: res.non2xx });
-        });
+        ac(
+          { url: target, connections: 50, duration: seconds, headers: auth ? { authorization: `Bearer ${auth}`, accept: 'application/json' } : {} },
+          (err: Error, res: any) => {
+            if (err) return reject(err);
+            resolve({ rps: round(res.requests.average), p50: res.latency.p50, p99: res.latency.p99, non2xx: res.non2xx });
+          },
+        );
       });
     if (want('read')) {
       log('read path: GET /api/batches/:id (100 embedded data) vs the bare endpoint, autocannon -c 50');
@@ -448,16 +544,32 @@ async function main() {
       const bareRes = await autocannon(`${bare.url}/bare`);
       await bare.stop();
       const r = real.rps / bareRes.rps;
-      log(`  real ${real.rps} req/s (p50 ${real.p50}, p99 ${real.p99} ms, non-2xx ${real.non2xx}); bare ${bareRes.rps} req/s; body ${JSON.stringify(body).length} bytes`);
-      record('4 read', `GET /api/batches/:id, 100 data (${Math.round(JSON.stringify(body).length / 1024)} KiB)`, `${real.rps} req/s; p50 ${real.p50} / p99 ${real.p99} ms`, `bare ${bareRes.rps} req/s`, `${round(r * 100)}%`, '≥ 30%', r >= 0.3);
+      log(
+        `  real ${real.rps} req/s (p50 ${real.p50}, p99 ${real.p99} ms, non-2xx ${real.non2xx}); bare ${bareRes.rps} req/s; body ${JSON.stringify(body).length} bytes`,
+      );
+      record(
+        '4 read',
+        `GET /api/batches/:id, 100 data (${Math.round(JSON.stringify(body).length / 1024)} KiB)`,
+        `${real.rps} req/s; p50 ${real.p50} / p99 ${real.p99} ms`,
+        `bare ${bareRes.rps} req/s`,
+        `${round(r * 100)}%`,
+        '≥ 30%',
+        r >= 0.3,
+      );
     }
 
     // ---------------------------------------------------------------- 5. scaling
     if (want('scale')) {
       log('scaling: filler open work in other guilds/tasks (bulk SQL)');
       const [{ id: fillGuild }] = await q<{ id: string }>(`INSERT INTO guilds (owner_id, name) VALUES ($1, 'filler') RETURNING id`, [owner.id]);
-      const fillTasks = await q<{ id: string }>(`INSERT INTO tasks (guild_id, name, minimum_amount_cents) SELECT $1, 'filler ' || g, 1 FROM generate_series(1, 10) g RETURNING id`, [fillGuild]);
-      const [{ id: fillBatch }] = await q<{ id: string }>(`INSERT INTO batches (guild_id, owner_id, status, cost_cents, paid_at) VALUES ($1, $2, 'processing', 0, now()) RETURNING id`, [fillGuild, owner.id]);
+      const fillTasks = await q<{ id: string }>(
+        `INSERT INTO tasks (guild_id, name, minimum_amount_cents) SELECT $1, 'filler ' || g, 1 FROM generate_series(1, 10) g RETURNING id`,
+        [fillGuild],
+      );
+      const [{ id: fillBatch }] = await q<{ id: string }>(
+        `INSERT INTO batches (guild_id, owner_id, status, cost_cents, paid_at) VALUES ($1, $2, 'processing', 0, now()) RETURNING id`,
+        [fillGuild, owner.id],
+      );
       let filled = 0;
       const results: Array<{ open: number; claim: LoadResult; read: { rps: number; p50: number; p99: number } }> = [];
       for (const target of CFG.scaleSteps) {
@@ -479,18 +591,38 @@ async function main() {
         log(`  ${open} open work items in the table (filled ${add} in ${round((performance.now() - t0) / 1000, 1)} s)`);
         const claim = await closedLoop(CFG.workers, CFG.scaleSeconds, (i) => claimAndSubmit(app.url, workers[i], workGuild.taskId));
         const read = await autocannon(`${app.url}/api/batches/${readBatchId}`, owner.key, CFG.scaleSeconds);
-        log(`    claim+submit ${claim.perSecond} pairs/s (p50 ${claim.p50Ms}, p99 ${claim.p99Ms} ms); GET batch ${read.rps} req/s (p50 ${read.p50}, p99 ${read.p99} ms)`);
+        log(
+          `    claim+submit ${claim.perSecond} pairs/s (p50 ${claim.p50Ms}, p99 ${claim.p99Ms} ms); GET batch ${read.rps} req/s (p50 ${read.p50}, p99 ${read.p99} ms)`,
+        );
         results.push({ open, claim, read });
       }
       for (const r of results) {
-        record('5 scaling', `${r.open.toLocaleString('en')} open work items`, `claim+submit ${r.claim.perSecond} pairs/s (p50 ${r.claim.p50Ms} / p99 ${r.claim.p99Ms} ms); GET batch p50 ${r.read.p50} / p99 ${r.read.p99} ms (${r.read.rps} req/s)`);
+        record(
+          '5 scaling',
+          `${r.open.toLocaleString('en')} open work items`,
+          `claim+submit ${r.claim.perSecond} pairs/s (p50 ${r.claim.p50Ms} / p99 ${r.claim.p99Ms} ms); GET batch p50 ${r.read.p50} / p99 ${r.read.p99} ms (${r.read.rps} req/s)`,
+        );
       }
       const first = results[0].claim.perSecond;
       const lastR = results[results.length - 1].claim.perSecond;
-      record('5 scaling', `claim+submit at ${results[results.length - 1].open.toLocaleString('en')} vs ${results[0].open.toLocaleString('en')}`, `${round((lastR / first) * 100)}%`, '', '', 'flat (≥ 80%)', lastR / first >= 0.8);
+      record(
+        '5 scaling',
+        `claim+submit at ${results[results.length - 1].open.toLocaleString('en')} vs ${results[0].open.toLocaleString('en')}`,
+        `${round((lastR / first) * 100)}%`,
+        '',
+        '',
+        'flat (≥ 80%)',
+        lastR / first >= 0.8,
+      );
       for (const [label, where] of [
-        ['claim plan (as the server runs it)', `task_id >= $1::bigint AND task_id <= $1::bigint AND status IN ('open', 'claimed') AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)) ORDER BY task_id, id`],
-        ['claim plan of the old form (task_id = $1 ORDER BY id)', `task_id = $1 AND status IN ('open', 'claimed') AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)) ORDER BY id`],
+        [
+          'claim plan (as the server runs it)',
+          `task_id >= $1::bigint AND task_id <= $1::bigint AND status IN ('open', 'claimed') AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)) ORDER BY task_id, id`,
+        ],
+        [
+          'claim plan of the old form (task_id = $1 ORDER BY id)',
+          `task_id = $1 AND status IN ('open', 'claimed') AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)) ORDER BY id`,
+        ],
       ]) {
         const plan = await q<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM work_items WHERE ${where} LIMIT 1 FOR UPDATE SKIP LOCKED`, [workGuild.taskId]);
         console.log(`  ${label}:\n    ` + plan.map((p) => p['QUERY PLAN']).join('\n    '));
@@ -514,7 +646,10 @@ async function main() {
            FROM generate_series(1, $2) g`,
         [big, N],
       );
-      await q(`INSERT INTO work_items (batch_id, datum_id, task_id, status, reward_cents) SELECT $1, id, $2, 'done', 1 FROM data WHERE batch_id = $1 ORDER BY id`, [big, workGuild.taskId]);
+      await q(
+        `INSERT INTO work_items (batch_id, datum_id, task_id, status, reward_cents) SELECT $1, id, $2, 'done', 1 FROM data WHERE batch_id = $1 ORDER BY id`,
+        [big, workGuild.taskId],
+      );
       await q(
         `INSERT INTO assignments (work_item_id, member_id, user_id, task_id, datum_id, status, token_hash, reward_cents, expires, submitted_at, created)
          SELECT w.id, $2, $3, w.task_id, w.datum_id, 'submitted', decode(md5('bench-export-' || w.id), 'hex'), 1, now(), now(), now() - interval '41 seconds'
@@ -558,7 +693,15 @@ async function main() {
         clearInterval(sampler);
         peak = Math.max(peak, app.peakRssMiB());
         log(`  ${label}: ${round(secs, 1)} s, ${lines.toLocaleString('en')} lines, ${(bytes / 2 ** 20).toFixed(0)} MiB, server VmHWM ${idle} → ${peak} MiB`);
-        record('6 export', `${label}, ${N.toLocaleString('en')} answers (${(bytes / 2 ** 20).toFixed(0)} MiB, ${lines.toLocaleString('en')} lines)`, `${round(secs, 1)} s; server peak RSS ${peak} MiB (idle ${idle})`, '', '', '≤ 60 s, ≤ 256 MiB', secs <= 60 && peak <= 256);
+        record(
+          '6 export',
+          `${label}, ${N.toLocaleString('en')} answers (${(bytes / 2 ** 20).toFixed(0)} MiB, ${lines.toLocaleString('en')} lines)`,
+          `${round(secs, 1)} s; server peak RSS ${peak} MiB (idle ${idle})`,
+          '',
+          '',
+          '≤ 60 s, ≤ 256 MiB',
+          secs <= 60 && peak <= 256,
+        );
       }
     }
 
@@ -572,7 +715,9 @@ async function main() {
       const sseGuild = await guildWithTask(app.url, sseOwner, 'Bench progress');
       await join(app.url, sseOwner, sseGuild, workers);
       const need = Math.round(CFG.loadSeconds * 3 * 800);
-      log(`sse: one batch of ${need} data at one task (through the API), claim+submit by ${CFG.workers} workers with 0 and ${CFG.sseStreams} open streams on it`);
+      log(
+        `sse: one batch of ${need} data at one task (through the API), claim+submit by ${CFG.workers} workers with 0 and ${CFG.sseStreams} open streams on it`,
+      );
       let made = 0;
       const batchIds: string[] = [];
       while (made < need) {
@@ -616,11 +761,21 @@ async function main() {
       const withStreams = await run();
       for (const c of controllers) c.abort();
       const again = await run();
-      log(`  ${CFG.sseStreams} streams: ${withStreams.perSecond} pairs/s (p50 ${withStreams.p50Ms}, p99 ${withStreams.p99Ms} ms), ${events} events received; after closing them: ${again.perSecond} pairs/s`);
+      log(
+        `  ${CFG.sseStreams} streams: ${withStreams.perSecond} pairs/s (p50 ${withStreams.p50Ms}, p99 ${withStreams.p99Ms} ms), ${events} events received; after closing them: ${again.perSecond} pairs/s`,
+      );
       const base = (without.perSecond + again.perSecond) / 2;
       const cost = 1 - withStreams.perSecond / base;
       record('7 sse', `claim+submit, ${CFG.workers} workers, no stream (before / after)`, `${without.perSecond} / ${again.perSecond} pairs/s`);
-      record('7 sse', `same with ${CFG.sseStreams} open streams on the batch`, `${withStreams.perSecond} pairs/s; ${events} events (${round(events / CFG.sseStreams / CFG.loadSeconds, 2)}/s per stream, ${maxGapViolations.n} gaps < 0.9 s)`, `${round(base)}`, `cost ${round(cost * 100)}%`, '≤ 10%', cost <= 0.1);
+      record(
+        '7 sse',
+        `same with ${CFG.sseStreams} open streams on the batch`,
+        `${withStreams.perSecond} pairs/s; ${events} events (${round(events / CFG.sseStreams / CFG.loadSeconds, 2)}/s per stream, ${maxGapViolations.n} gaps < 0.9 s)`,
+        `${round(base)}`,
+        `cost ${round(cost * 100)}%`,
+        '≤ 10%',
+        cost <= 0.1,
+      );
     }
     void httpRate;
   } finally {
@@ -631,7 +786,12 @@ async function main() {
   }
 
   console.log('\n## Results\n');
-  console.log(`Machine: ${machine.cpus}; ${machine.memory}; Node ${machine.node}; PostgreSQL ${machine.postgres}; ${machine.pgbench}; ${machine.mode} run; ${Math.round((Date.now() - started) / 1000)} s; load average at start ${machine.loadAverageAtStart}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  console.log(
+    `Machine: ${machine.cpus}; ${machine.memory}; Node ${machine.node}; PostgreSQL ${machine.postgres}; ${machine.pgbench}; ${machine.mode} run; ${Math.round((Date.now() - started) / 1000)} s; load average at start ${machine.loadAverageAtStart}, at end ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
+  );
   console.log('| section | measurement | value | baseline | ratio | target | verdict |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.section} | ${r.metric} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.verdict} |`);

@@ -148,8 +148,12 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
  * the HTTP port or the embedded PostgreSQL in use; the stack only for an unexpected error.
  */
 export function startupFailureMessage(err: unknown): string {
-  const e = err as NodeJS.ErrnoException & { port?: number } | undefined;
-  if (e?.code === 'EADDRINUSE') return `OpenGuilds could not start: port ${e.port ?? ''} is in use (is another server running?); set PORT to a free port`.replace('port  is', 'the port is');
+  const e = err as (NodeJS.ErrnoException & { port?: number }) | undefined;
+  if (e?.code === 'EADDRINUSE')
+    return `OpenGuilds could not start: port ${e.port ?? ''} is in use (is another server running?); set PORT to a free port`.replace(
+      'port  is',
+      'the port is',
+    );
   if (e instanceof Error) return `OpenGuilds could not start: ${e.message}${/^(the embedded|embedded)/.test(e.message) ? '' : `\n${e.stack ?? ''}`}`;
   return `OpenGuilds could not start: ${String(err)}`;
 }

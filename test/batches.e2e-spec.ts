@@ -27,7 +27,11 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
   });
   afterAll(() => s.close());
 
-  const create = (body: unknown, guildId = p.guildId, user = owner) => s.http.post(`/api/guilds/${guildId}/batches`).set('Authorization', user.auth).send(body as object);
+  const create = (body: unknown, guildId = p.guildId, user = owner) =>
+    s.http
+      .post(`/api/guilds/${guildId}/batches`)
+      .set('Authorization', user.auth)
+      .send(body as object);
 
   describe('create', () => {
     it('201 with the Batch of API.md §5.1, priced from the pipeline', async () => {
@@ -50,10 +54,35 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
         cost: '$4.00',
         cost_cents: 400,
         data: [
-          { object: 'Datum', id: expect.any(String), batch_id: res.body.id, status: 'unpaid', parameters: { image_url: 'www.images.com/1.png' }, created: expect.stringMatching(TIME), updated: expect.any(String) },
-          { object: 'Datum', id: expect.any(String), batch_id: res.body.id, status: 'unpaid', parameters: { image_url: 'www.images.com/2.png', n: 3, ok: true }, created: expect.any(String), updated: expect.any(String) },
+          {
+            object: 'Datum',
+            id: expect.any(String),
+            batch_id: res.body.id,
+            status: 'unpaid',
+            parameters: { image_url: 'www.images.com/1.png' },
+            created: expect.stringMatching(TIME),
+            updated: expect.any(String),
+          },
+          {
+            object: 'Datum',
+            id: expect.any(String),
+            batch_id: res.body.id,
+            status: 'unpaid',
+            parameters: { image_url: 'www.images.com/2.png', n: 3, ok: true },
+            created: expect.any(String),
+            updated: expect.any(String),
+          },
         ],
-        webhooks: [{ object: 'Webhook', id: expect.any(String), destination: 'https://your.service.com/hook', events: ['batch.completed'], created: expect.any(String), updated: expect.any(String) }],
+        webhooks: [
+          {
+            object: 'Webhook',
+            id: expect.any(String),
+            destination: 'https://your.service.com/hook',
+            events: ['batch.completed'],
+            created: expect.any(String),
+            updated: expect.any(String),
+          },
+        ],
         created: expect.stringMatching(TIME),
         updated: expect.stringMatching(TIME),
       });
@@ -67,7 +96,15 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
         .set('Authorization', owner.auth)
         .send({
           batch: {
-            data_attributes: [{ parameters_attributes: [{ key: 'image_url', value: 'a.png' }, { key: 'lang', value: 'en' }] }, { parameters_attributes: { 0: { key: 'image_url', value: 'b.png' } } }],
+            data_attributes: [
+              {
+                parameters_attributes: [
+                  { key: 'image_url', value: 'a.png' },
+                  { key: 'lang', value: 'en' },
+                ],
+              },
+              { parameters_attributes: { 0: { key: 'image_url', value: 'b.png' } } },
+            ],
             webhooks_attributes: [{ destination: 'https://example.com/h', secret: 's' }],
           },
         });
@@ -83,7 +120,12 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
     ])('422 in the Rails words for a missing root (%s)', async (_n, body) => {
       const res = await create(body);
       expect(res.status).toBe(422);
-      expect(res.body).toEqual({ error: 'param is missing or the value is empty: batch', type: 'InvalidParameters', status: 422, details: [{ field: 'batch', message: 'is required' }] });
+      expect(res.body).toEqual({
+        error: 'param is missing or the value is empty: batch',
+        type: 'InvalidParameters',
+        status: 422,
+        details: [{ field: 'batch', message: 'is required' }],
+      });
     });
 
     it('422 naming the datum index and key; all-or-nothing', async () => {
@@ -158,7 +200,15 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
     });
 
     it('GET renders byte for byte what the row-by-row view renders (the list), in both shapes, with webhooks', async () => {
-      const hooked = await create({ batch: { data: [{ image_url: 'a.png' }, { image_url: 'b.png', n: 1.5 }], webhooks: [{ destination: 'https://example.com/1', secret: 's1' }, { destination: 'https://example.com/2', secret: 's2' }] } });
+      const hooked = await create({
+        batch: {
+          data: [{ image_url: 'a.png' }, { image_url: 'b.png', n: 1.5 }],
+          webhooks: [
+            { destination: 'https://example.com/1', secret: 's1' },
+            { destination: 'https://example.com/2', secret: 's2' },
+          ],
+        },
+      });
       expect(hooked.status).toBe(201);
       for (const version of [undefined, '2018-12-18']) {
         for (const id of [big, hooked.body.id]) {
@@ -198,11 +248,17 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
       expect(res.status).toBe(201);
       expect(res.body).toEqual(expect.objectContaining({ object: 'Datum', status: 'unpaid', parameters: { image_url: 'b', note: 'x' } }));
       const single = res.body.id;
-      res = await s.http.post(`/api/batches/${b.id}/data`).set('Authorization', owner.auth).send({ data: [{ image_url: 'c' }, { image_url: 'd' }] });
+      res = await s.http
+        .post(`/api/batches/${b.id}/data`)
+        .set('Authorization', owner.auth)
+        .send({ data: [{ image_url: 'c' }, { image_url: 'd' }] });
       expect(res.status).toBe(201);
       expect(res.body.object).toBe('List');
       expect(res.body.data.map((d: { parameters: { image_url: string } }) => d.parameters.image_url)).toEqual(['c', 'd']);
-      res = await s.http.post(`/api/batches/${b.id}/data`).set('Authorization', owner.auth).send({ data: [{ image_url: 'e' }, {}] });
+      res = await s.http
+        .post(`/api/batches/${b.id}/data`)
+        .set('Authorization', owner.auth)
+        .send({ data: [{ image_url: 'e' }, {}] });
       expect(res.status).toBe(422);
       expect(res.body.details).toEqual([{ field: 'data[1].image_url', message: 'is required' }]);
 
@@ -225,7 +281,14 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
       await giveCard(s, owner);
       const pay = await s.http.post(`/api/batches/${b.id}/debits`).set('Authorization', owner.auth);
       expect(pay.status).toBe(201);
-      expect(pay.body).toEqual({ object: 'Transaction', id: expect.any(String), type: 'Guild Debit', amount: '$2.00', amount_cents: 200, created: expect.stringMatching(TIME) });
+      expect(pay.body).toEqual({
+        object: 'Transaction',
+        id: expect.any(String),
+        type: 'Guild Debit',
+        amount: '$2.00',
+        amount_cents: 200,
+        created: expect.stringMatching(TIME),
+      });
       const res = await s.http.post(`/api/batches/${b.id}/data`).set('Authorization', owner.auth).send({ image_url: 'z' });
       expect(res.status).toBe(409);
       const del = await s.http.delete(`/api/data/${b.data[0].id}`).set('Authorization', owner.auth);
@@ -260,7 +323,11 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
       const datum = await s.http.get(`/api/data/${res.body.datum_id}`).set('Authorization', owner.auth);
       expect(datum.body.parameters).toEqual({ file_url: res.body.url });
 
-      const again = await s.http.post(`/api/batches/${batchId}/files`).set('Authorization', owner.auth).field('parameter', 'audio_url').attach('file', bytes, 'copy.png');
+      const again = await s.http
+        .post(`/api/batches/${batchId}/files`)
+        .set('Authorization', owner.auth)
+        .field('parameter', 'audio_url')
+        .attach('file', bytes, 'copy.png');
       expect(again.status).toBe(201);
       expect(again.body.duplicate).toBe(true);
       expect(again.body.checksum).toBe(checksum);
@@ -268,11 +335,15 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
       expect(d2.body.parameters).toEqual({ audio_url: again.body.url });
       expect(await s.sql('SELECT * FROM file_blobs WHERE owner_id = $1', [owner.id])).toHaveLength(1);
 
-      const get = await s.http.get(res.body.url).set('Authorization', owner.auth).buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      const get = await s.http
+        .get(res.body.url)
+        .set('Authorization', owner.auth)
+        .buffer(true)
+        .parse((r, cb) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => cb(null, Buffer.concat(chunks)));
+        });
       expect(get.status).toBe(200);
       expect(get.headers['content-type']).toMatch(/image\/png/);
       expect(get.headers['x-content-type-options']).toBe('nosniff');
@@ -285,7 +356,10 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
     });
 
     it('413 past the upload limit, 415 for text, 422 for JSON, 422 without a file, 404 for another owner', async () => {
-      let res = await s.http.post(`/api/batches/${batchId}/files`).set('Authorization', owner.auth).attach('file', Buffer.alloc(65 * 1024, 1), 'big.bin');
+      let res = await s.http
+        .post(`/api/batches/${batchId}/files`)
+        .set('Authorization', owner.auth)
+        .attach('file', Buffer.alloc(65 * 1024, 1), 'big.bin');
       expect(res.status).toBe(413);
       expect(res.body.type).toBe('PayloadTooLarge');
       res = await s.http.post(`/api/batches/${batchId}/files`).set('Authorization', owner.auth).set('Content-Type', 'text/plain').send('x');
@@ -350,7 +424,14 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
     });
 
     it('creates and pays 100,000 data in one request each (bulk SQL; timed by npm run bench)', async () => {
-      const g = await setUpPipeline(s, owner, { input_parameters: ['u'], tasks: [{ name: 'A', minimum_amount_cents: 2 }, { name: 'B', minimum_amount_cents: 3 }], connections: [[0, 1]] });
+      const g = await setUpPipeline(s, owner, {
+        input_parameters: ['u'],
+        tasks: [
+          { name: 'A', minimum_amount_cents: 2 },
+          { name: 'B', minimum_amount_cents: 3 },
+        ],
+        connections: [[0, 1]],
+      });
       const data = Array.from({ length: 100_000 }, (_, i) => ({ u: `https://img.example.com/${i}.png` }));
       const res = await create({ batch: { data } }, g.guildId);
       expect(res.status).toBe(201);

@@ -42,15 +42,35 @@ describe('visibility matrix: every guild endpoint as anonymous, stranger, member
   /** A fresh guild per row so destructive calls do not affect each other. */
   async function world(): Promise<World> {
     const { guild, tasks } = await createPipeline(s.http, owner, {
-      tasks: [{ name: 'a', minimum_amount_cents: 1 }, { name: 'b', minimum_amount_cents: 2 }, { name: 'c', minimum_amount_cents: 3 }],
+      tasks: [
+        { name: 'a', minimum_amount_cents: 1 },
+        { name: 'b', minimum_amount_cents: 2 },
+        { name: 'c', minimum_amount_cents: 3 },
+      ],
       connections: [[0, 1]],
     });
     const conn = await s.http.get(`/api/tasks/${tasks[0].id}`).set('Authorization', owner.auth);
     const m = await addMember(s.http, owner, guild.id, member);
     const om = await addMember(s.http, owner, guild.id, other);
-    const inv = await s.http.post(`/api/guilds/${guild.id}/invites`).set('Authorization', owner.auth).send({ email: uniqueEmail('pending') });
-    const ws = await s.http.post('/api/workspaces').set('Authorization', owner.auth).send({ name: 'closed', preview: 'https://c.example.com', permissions: 'closed' });
-    return { guildId: guild.id, taskA: tasks[0].id, taskB: tasks[1].id, taskC: tasks[2].id, connection: conn.body.connections[0].id, memberId: m.id, otherMemberId: om.id, invite: inv.body.id, closedWs: ws.body.id };
+    const inv = await s.http
+      .post(`/api/guilds/${guild.id}/invites`)
+      .set('Authorization', owner.auth)
+      .send({ email: uniqueEmail('pending') });
+    const ws = await s.http
+      .post('/api/workspaces')
+      .set('Authorization', owner.auth)
+      .send({ name: 'closed', preview: 'https://c.example.com', permissions: 'closed' });
+    return {
+      guildId: guild.id,
+      taskA: tasks[0].id,
+      taskB: tasks[1].id,
+      taskC: tasks[2].id,
+      connection: conn.body.connections[0].id,
+      memberId: m.id,
+      otherMemberId: om.id,
+      invite: inv.body.id,
+      closedWs: ws.body.id,
+    };
   }
 
   // [name, method, path(world), body, expected per caller]
@@ -61,26 +81,80 @@ describe('visibility matrix: every guild endpoint as anonymous, stranger, member
     ['read a guild (alias)', 'get', (w) => `/api/guild/${w.guildId}`, undefined, { anon: 401, stranger: 404, member: 200, owner: 200 }],
     ['patch a guild', 'patch', (w) => `/api/guilds/${w.guildId}`, () => ({ name: 'x' }), { anon: 401, stranger: 404, member: 403, owner: 200 }],
     ['list workspaces', 'get', () => '/api/workspaces', undefined, { anon: 401, stranger: 200, member: 200, owner: 200 }],
-    ['create a workspace', 'post', () => '/api/workspaces', () => ({ name: 'w', preview: 'https://w.example.com', permissions: 'open' }), { anon: 401, stranger: 201, member: 201, owner: 201 }],
+    [
+      'create a workspace',
+      'post',
+      () => '/api/workspaces',
+      () => ({ name: 'w', preview: 'https://w.example.com', permissions: 'open' }),
+      { anon: 401, stranger: 201, member: 201, owner: 201 },
+    ],
     ['read a closed workspace', 'get', (w) => `/api/workspaces/${w.closedWs}`, undefined, { anon: 401, stranger: 404, member: 404, owner: 200 }],
-    ['create a task', 'post', (w) => `/api/guilds/${w.guildId}/tasks`, () => ({ name: 't', minimum_amount_cents: 1 }), { anon: 401, stranger: 404, member: 403, owner: 201 }],
+    [
+      'create a task',
+      'post',
+      (w) => `/api/guilds/${w.guildId}/tasks`,
+      () => ({ name: 't', minimum_amount_cents: 1 }),
+      { anon: 401, stranger: 404, member: 403, owner: 201 },
+    ],
     ['list tasks', 'get', (w) => `/api/guilds/${w.guildId}/tasks`, undefined, { anon: 401, stranger: 404, member: 200, owner: 200 }],
     ['read a task (nested)', 'get', (w) => `/api/guilds/${w.guildId}/tasks/${w.taskA}`, undefined, { anon: 401, stranger: 404, member: 200, owner: 200 }],
     ['read a task', 'get', (w) => `/api/tasks/${w.taskA}`, undefined, { anon: 401, stranger: 404, member: 200, owner: 200 }],
     ["read a task's connections", 'get', (w) => `/api/tasks/${w.taskA}/connections`, undefined, { anon: 401, stranger: 404, member: 200, owner: 200 }],
     ['patch a task', 'patch', (w) => `/api/tasks/${w.taskA}`, () => ({ name: 'x' }), { anon: 401, stranger: 404, member: 403, owner: 200 }],
-    ['connect tasks', 'post', (w) => `/api/guilds/${w.guildId}/connections`, (w) => ({ source: w.taskB, target: w.taskC }), { anon: 401, stranger: 404, member: 403, owner: 201 }],
+    [
+      'connect tasks',
+      'post',
+      (w) => `/api/guilds/${w.guildId}/connections`,
+      (w) => ({ source: w.taskB, target: w.taskC }),
+      { anon: 401, stranger: 404, member: 403, owner: 201 },
+    ],
     ['delete a connection', 'delete', (w) => `/api/connections/${w.connection}`, undefined, { anon: 401, stranger: 404, member: 403, owner: 200 }],
     ['list members', 'get', (w) => `/api/guilds/${w.guildId}/members`, undefined, { anon: 401, stranger: 404, member: 403, owner: 200 }],
     ['list members (alias)', 'get', (w) => `/api/guild/${w.guildId}/members`, undefined, { anon: 401, stranger: 404, member: 403, owner: 200 }],
-    ['find a member', 'get', (w) => `/api/guilds/${w.guildId}/members/find?email=${encodeURIComponent(other.email)}`, undefined, { anon: 401, stranger: 404, member: 403, owner: 200 }],
-    ['find a member (alias)', 'get', (w) => `/api/guild/${w.guildId}/members/find?email=${encodeURIComponent(other.email)}`, undefined, { anon: 401, stranger: 404, member: 403, owner: 200 }],
-    ['read own membership (nested)', 'get', (w) => `/api/guilds/${w.guildId}/members/${w.memberId}`, undefined, { anon: 401, stranger: 404, member: 200, owner: 200 }],
+    [
+      'find a member',
+      'get',
+      (w) => `/api/guilds/${w.guildId}/members/find?email=${encodeURIComponent(other.email)}`,
+      undefined,
+      { anon: 401, stranger: 404, member: 403, owner: 200 },
+    ],
+    [
+      'find a member (alias)',
+      'get',
+      (w) => `/api/guild/${w.guildId}/members/find?email=${encodeURIComponent(other.email)}`,
+      undefined,
+      { anon: 401, stranger: 404, member: 403, owner: 200 },
+    ],
+    [
+      'read own membership (nested)',
+      'get',
+      (w) => `/api/guilds/${w.guildId}/members/${w.memberId}`,
+      undefined,
+      { anon: 401, stranger: 404, member: 200, owner: 200 },
+    ],
     ['read own membership', 'get', (w) => `/api/members/${w.memberId}`, undefined, { anon: 401, stranger: 404, member: 200, owner: 200 }],
     ["read another member's record", 'get', (w) => `/api/members/${w.otherMemberId}`, undefined, { anon: 401, stranger: 404, member: 404, owner: 200 }],
-    ["read another member's record (alias)", 'get', (w) => `/api/guild/${w.guildId}/members/${w.otherMemberId}`, undefined, { anon: 401, stranger: 404, member: 404, owner: 200 }],
-    ['remove a member (nested)', 'delete', (w) => `/api/guilds/${w.guildId}/members/${w.otherMemberId}`, undefined, { anon: 401, stranger: 404, member: 404, owner: 200 }],
-    ['remove a member (alias)', 'delete', (w) => `/api/guild/${w.guildId}/members/${w.otherMemberId}`, undefined, { anon: 401, stranger: 404, member: 404, owner: 200 }],
+    [
+      "read another member's record (alias)",
+      'get',
+      (w) => `/api/guild/${w.guildId}/members/${w.otherMemberId}`,
+      undefined,
+      { anon: 401, stranger: 404, member: 404, owner: 200 },
+    ],
+    [
+      'remove a member (nested)',
+      'delete',
+      (w) => `/api/guilds/${w.guildId}/members/${w.otherMemberId}`,
+      undefined,
+      { anon: 401, stranger: 404, member: 404, owner: 200 },
+    ],
+    [
+      'remove a member (alias)',
+      'delete',
+      (w) => `/api/guild/${w.guildId}/members/${w.otherMemberId}`,
+      undefined,
+      { anon: 401, stranger: 404, member: 404, owner: 200 },
+    ],
     ['remove a member', 'delete', (w) => `/api/members/${w.otherMemberId}`, undefined, { anon: 401, stranger: 404, member: 404, owner: 200 }],
     ['remove oneself', 'delete', (w) => `/api/members/${w.memberId}`, undefined, { anon: 401, stranger: 404, member: 403, owner: 200 }],
     ['invite', 'post', (w) => `/api/guilds/${w.guildId}/invites`, () => ({ email: uniqueEmail('inv') }), { anon: 401, stranger: 404, member: 403, owner: 201 }],

@@ -21,9 +21,22 @@ describe('guilds, workspaces, tasks and connections', () => {
   it('documents the routes in the OpenAPI document', async () => {
     const doc = await s.http.get('/api/openapi.json');
     expect(doc.status).toBe(200);
-    for (const p of ['/api/guilds', '/api/guilds/{id}', '/api/workspaces', '/api/guilds/{gid}/tasks', '/api/tasks/{id}', '/api/guilds/{gid}/connections',
-      '/api/connections/{id}', '/api/guilds/{gid}/members', '/api/members/{id}', '/api/guilds/{gid}/invites', '/api/invites/{id}/accept',
-      '/api/me/invites', '/api/tasks/{id}/subscriptions', '/api/me/tasks']) {
+    for (const p of [
+      '/api/guilds',
+      '/api/guilds/{id}',
+      '/api/workspaces',
+      '/api/guilds/{gid}/tasks',
+      '/api/tasks/{id}',
+      '/api/guilds/{gid}/connections',
+      '/api/connections/{id}',
+      '/api/guilds/{gid}/members',
+      '/api/members/{id}',
+      '/api/guilds/{gid}/invites',
+      '/api/invites/{id}/accept',
+      '/api/me/invites',
+      '/api/tasks/{id}/subscriptions',
+      '/api/me/tasks',
+    ]) {
       expect(Object.keys(doc.body.paths)).toContain(p);
     }
     expect(doc.body.components.schemas.CreateTaskDto.required).toEqual(expect.arrayContaining(['name', 'minimum_amount_cents']));
@@ -31,11 +44,23 @@ describe('guilds, workspaces, tasks and connections', () => {
 
   describe('guilds', () => {
     it('creates, reads, lists and patches a guild', async () => {
-      const res = await s.http.post('/api/guilds').set('Authorization', owner.auth).send({ name: 'Audio Transcription', description: 'audio → text', input_parameters: ['audio_url'] });
+      const res = await s.http
+        .post('/api/guilds')
+        .set('Authorization', owner.auth)
+        .send({ name: 'Audio Transcription', description: 'audio → text', input_parameters: ['audio_url'] });
       expect(res.status).toBe(201);
       expect(res.body).toEqual({
-        object: 'Guild', id: expect.stringMatching(/^\d+$/), name: 'Audio Transcription', description: 'audio → text',
-        input_parameters: ['audio_url'], price_per_datum: '$0.00', price_per_datum_cents: 0, price_floor: '$0.00', price_floor_cents: 0, created: expect.stringMatching(TIME), updated: expect.stringMatching(TIME),
+        object: 'Guild',
+        id: expect.stringMatching(/^\d+$/),
+        name: 'Audio Transcription',
+        description: 'audio → text',
+        input_parameters: ['audio_url'],
+        price_per_datum: '$0.00',
+        price_per_datum_cents: 0,
+        price_floor: '$0.00',
+        price_floor_cents: 0,
+        created: expect.stringMatching(TIME),
+        updated: expect.stringMatching(TIME),
       });
       const id = res.body.id;
       const got = await s.http.get(`/api/guilds/${id}`).set('Authorization', owner.auth);
@@ -43,7 +68,10 @@ describe('guilds, workspaces, tasks and connections', () => {
       expect(got.body).toEqual(res.body);
       const alias = await s.http.get(`/api/guild/${id}`).set('Authorization', owner.auth);
       expect(alias.body).toEqual(res.body);
-      const patched = await s.http.patch(`/api/guilds/${id}`).set('Authorization', owner.auth).send({ name: 'Renamed', input_parameters: ['audio_url', 'lang'] });
+      const patched = await s.http
+        .patch(`/api/guilds/${id}`)
+        .set('Authorization', owner.auth)
+        .send({ name: 'Renamed', input_parameters: ['audio_url', 'lang'] });
       expect(patched.status).toBe(200);
       expect(patched.body).toEqual(expect.objectContaining({ name: 'Renamed', description: 'audio → text', input_parameters: ['audio_url', 'lang'] }));
       const list = await s.http.get('/api/guilds').set('Authorization', owner.auth);
@@ -98,11 +126,28 @@ describe('guilds, workspaces, tasks and connections', () => {
 
   describe('workspaces', () => {
     it('creates open and closed workspaces and lists mine plus open ones', async () => {
-      const open = await s.http.post('/api/workspaces').set('Authorization', other.auth).send({ name: 'Open', preview: 'https://preview.interface.com', permissions: 'open' });
+      const open = await s.http
+        .post('/api/workspaces')
+        .set('Authorization', other.auth)
+        .send({ name: 'Open', preview: 'https://preview.interface.com', permissions: 'open' });
       expect(open.status).toBe(201);
-      expect(open.body).toEqual({ object: 'Workspace', id: expect.any(String), name: 'Open', preview: 'https://preview.interface.com', permissions: 'open', created: expect.stringMatching(TIME), updated: expect.any(String) });
-      const closed = await s.http.post('/api/workspaces').set('Authorization', other.auth).send({ name: 'Closed', preview: 'https://closed.example.com', permissions: 'closed' });
-      const mine = await s.http.post('/api/workspaces').set('Authorization', owner.auth).send({ name: 'Mine', preview: 'http://localhost:8080/ws', permissions: 'closed' });
+      expect(open.body).toEqual({
+        object: 'Workspace',
+        id: expect.any(String),
+        name: 'Open',
+        preview: 'https://preview.interface.com',
+        permissions: 'open',
+        created: expect.stringMatching(TIME),
+        updated: expect.any(String),
+      });
+      const closed = await s.http
+        .post('/api/workspaces')
+        .set('Authorization', other.auth)
+        .send({ name: 'Closed', preview: 'https://closed.example.com', permissions: 'closed' });
+      const mine = await s.http
+        .post('/api/workspaces')
+        .set('Authorization', owner.auth)
+        .send({ name: 'Mine', preview: 'http://localhost:8080/ws', permissions: 'closed' });
       expect(mine.status).toBe(201);
       const list = await s.http.get('/api/workspaces').set('Authorization', owner.auth);
       const ids = list.body.data.map((w: { id: string }) => w.id);
@@ -133,10 +178,16 @@ describe('guilds, workspaces, tasks and connections', () => {
       const prod = await startTestServer({ mode: 'production' });
       try {
         const u = await registerUser(prod.http);
-        const res = await prod.http.post('/api/workspaces').set('Authorization', u.auth).send({ name: 'w', preview: 'http://127.0.0.1:3000', permissions: 'open' });
+        const res = await prod.http
+          .post('/api/workspaces')
+          .set('Authorization', u.auth)
+          .send({ name: 'w', preview: 'http://127.0.0.1:3000', permissions: 'open' });
         expect(res.status).toBe(422);
         expect(res.body.details).toEqual([{ field: 'preview', message: 'must be an https URL' }]);
-        expect((await prod.http.post('/api/workspaces').set('Authorization', u.auth).send({ name: 'w', preview: 'https://ok.example.com', permissions: 'open' })).status).toBe(201);
+        expect(
+          (await prod.http.post('/api/workspaces').set('Authorization', u.auth).send({ name: 'w', preview: 'https://ok.example.com', permissions: 'open' }))
+            .status,
+        ).toBe(201);
       } finally {
         await prod.close();
       }
@@ -147,20 +198,34 @@ describe('guilds, workspaces, tasks and connections', () => {
     it('creates a task with a workspace and renders money and the nested workspace', async () => {
       const g = await createGuild(s.http, owner);
       const ws = await createWorkspace(s.http, owner);
-      const res = await s.http.post(`/api/guilds/${g.id}/tasks`).set('Authorization', owner.auth).send({ name: 'Transcribe', minimum_amount_cents: 500, workspace_id: Number(ws.id) });
+      const res = await s.http
+        .post(`/api/guilds/${g.id}/tasks`)
+        .set('Authorization', owner.auth)
+        .send({ name: 'Transcribe', minimum_amount_cents: 500, workspace_id: Number(ws.id) });
       expect(res.status).toBe(201);
       expect(res.body).toEqual({
-        object: 'Task', id: expect.any(String), guild_id: g.id, name: 'Transcribe', minimum_amount: '$5.00', minimum_amount_cents: 500,
-        lease_seconds: 1800, quality: null,
+        object: 'Task',
+        id: expect.any(String),
+        guild_id: g.id,
+        name: 'Transcribe',
+        minimum_amount: '$5.00',
+        minimum_amount_cents: 500,
+        lease_seconds: 1800,
+        quality: null,
         workspace: { name: 'Test Workspace', link: `api/workspaces/${ws.id}`, preview: 'https://workspace.example.com/task', permissions: 'open' },
-        connections: [], created: expect.stringMatching(TIME), updated: expect.any(String),
+        connections: [],
+        created: expect.stringMatching(TIME),
+        updated: expect.any(String),
       });
       const t = res.body;
       expect((await s.http.get(`/api/tasks/${t.id}`).set('Authorization', owner.auth)).body).toEqual(t);
       expect((await s.http.get(`/api/guilds/${g.id}/tasks/${t.id}`).set('Authorization', owner.auth)).body).toEqual(t);
       const list = await s.http.get(`/api/guilds/${g.id}/tasks`).set('Authorization', owner.auth);
       expect(list.body).toEqual({ object: 'List', url: `/api/guilds/${g.id}/tasks`, has_more: false, page: 1, data: [t] });
-      const patched = await s.http.patch(`/api/tasks/${t.id}`).set('Authorization', owner.auth).send({ minimum_amount_cents: 750, lease_seconds: 60, workspace_id: null });
+      const patched = await s.http
+        .patch(`/api/tasks/${t.id}`)
+        .set('Authorization', owner.auth)
+        .send({ minimum_amount_cents: 750, lease_seconds: 60, workspace_id: null });
       expect(patched.status).toBe(200);
       expect(patched.body).toEqual(expect.objectContaining({ minimum_amount: '$7.50', minimum_amount_cents: 750, lease_seconds: 60, workspace: null }));
       const other2 = await createGuild(s.http, owner);
@@ -186,14 +251,26 @@ describe('guilds, workspaces, tasks and connections', () => {
 
     it("refuses another user's closed workspace but accepts the guild owner's own closed one", async () => {
       const g = await createGuild(s.http, owner);
-      const theirs = await s.http.post('/api/workspaces').set('Authorization', other.auth).send({ name: 'c', preview: 'https://c.example.com', permissions: 'closed' });
-      const ours = await s.http.post('/api/workspaces').set('Authorization', owner.auth).send({ name: 'c', preview: 'https://c.example.com', permissions: 'closed' });
-      const bad = await s.http.post(`/api/guilds/${g.id}/tasks`).set('Authorization', owner.auth).send({ name: 't', minimum_amount_cents: 1, workspace_id: theirs.body.id });
+      const theirs = await s.http
+        .post('/api/workspaces')
+        .set('Authorization', other.auth)
+        .send({ name: 'c', preview: 'https://c.example.com', permissions: 'closed' });
+      const ours = await s.http
+        .post('/api/workspaces')
+        .set('Authorization', owner.auth)
+        .send({ name: 'c', preview: 'https://c.example.com', permissions: 'closed' });
+      const bad = await s.http
+        .post(`/api/guilds/${g.id}/tasks`)
+        .set('Authorization', owner.auth)
+        .send({ name: 't', minimum_amount_cents: 1, workspace_id: theirs.body.id });
       expect(bad.status).toBe(422);
       expect(bad.body.details[0].field).toBe('workspace_id');
       const t = await createTask(s.http, owner, g.id, { minimum_amount_cents: 1 });
       expect((await s.http.patch(`/api/tasks/${t.id}`).set('Authorization', owner.auth).send({ workspace_id: theirs.body.id })).status).toBe(422);
-      const ok = await s.http.post(`/api/guilds/${g.id}/tasks`).set('Authorization', owner.auth).send({ name: 't', minimum_amount_cents: 1, workspace_id: ours.body.id });
+      const ok = await s.http
+        .post(`/api/guilds/${g.id}/tasks`)
+        .set('Authorization', owner.auth)
+        .send({ name: 't', minimum_amount_cents: 1, workspace_id: ours.body.id });
       expect(ok.status).toBe(201);
       expect(ok.body.workspace.permissions).toBe('closed');
     });
@@ -202,13 +279,20 @@ describe('guilds, workspaces, tasks and connections', () => {
   describe('connections and the pipeline', () => {
     it('joins tasks, lists inbound and outbound connections in both wire versions, and deletes', async () => {
       const { guild, tasks } = await createPipeline(s.http, owner, {
-        tasks: [{ name: 'a', minimum_amount_cents: 100 }, { name: 'b', minimum_amount_cents: 250 }, { name: 'c', minimum_amount_cents: 5 }],
+        tasks: [
+          { name: 'a', minimum_amount_cents: 100 },
+          { name: 'b', minimum_amount_cents: 250 },
+          { name: 'c', minimum_amount_cents: 5 },
+        ],
         connections: [[0, 1]],
       });
       expect(guild.price_per_datum_cents).toBe(355);
       expect(guild.price_per_datum).toBe('$3.55');
       const [a, b, c] = tasks;
-      const res = await s.http.post(`/api/guilds/${guild.id}/connections`).set('Authorization', owner.auth).send({ source: Number(b.id), target: c.id });
+      const res = await s.http
+        .post(`/api/guilds/${guild.id}/connections`)
+        .set('Authorization', owner.auth)
+        .send({ source: Number(b.id), target: c.id });
       expect(res.status).toBe(201);
       expect(res.body).toEqual({ object: 'Connection', id: expect.any(String), source: b.id, target: c.id });
       const bView = await s.http.get(`/api/tasks/${b.id}`).set('Authorization', owner.auth);
@@ -218,7 +302,10 @@ describe('guilds, workspaces, tasks and connections', () => {
       ]);
       const v2 = await s.http.get(`/api/tasks/${b.id}`).set('Authorization', owner.auth).set('OpenGuilds-Version', '2018-12-18');
       expect(v2.body.connections).toEqual({
-        object: 'List', url: `/api/tasks/${b.id}/connections`, has_more: false, page: 1,
+        object: 'List',
+        url: `/api/tasks/${b.id}/connections`,
+        has_more: false,
+        page: 1,
         data: [
           { object: 'Connection', id: expect.any(String), source_id: a.id, target_id: b.id },
           { object: 'Connection', id: res.body.id, source_id: b.id, target_id: c.id },
@@ -235,8 +322,15 @@ describe('guilds, workspaces, tasks and connections', () => {
 
     it('refuses cycles (naming the tasks), self-loops, duplicates and foreign tasks', async () => {
       const { guild, tasks } = await createPipeline(s.http, owner, {
-        tasks: [{ name: 'a', minimum_amount_cents: 1 }, { name: 'b', minimum_amount_cents: 1 }, { name: 'c', minimum_amount_cents: 1 }],
-        connections: [[0, 1], [1, 2]],
+        tasks: [
+          { name: 'a', minimum_amount_cents: 1 },
+          { name: 'b', minimum_amount_cents: 1 },
+          { name: 'c', minimum_amount_cents: 1 },
+        ],
+        connections: [
+          [0, 1],
+          [1, 2],
+        ],
       });
       const [a, b, c] = tasks;
       const cycle = await s.http.post(`/api/guilds/${guild.id}/connections`).set('Authorization', owner.auth).send({ source: c.id, target: a.id });
@@ -259,13 +353,25 @@ describe('guilds, workspaces, tasks and connections', () => {
       expect(bad.status).toBe(422);
       expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['source', 'target']);
       expect((await s.http.post(`/api/guilds/${guild.id}/connections`).set('Authorization', owner.auth).send({ source: a.id })).status).toBe(422);
-      expect((await s.http.post(`/api/guilds/${guild.id}/connections`).set('Authorization', owner.auth).send({ source: a.id, target: c.id, weight: 1 })).status).toBe(422);
+      expect(
+        (await s.http.post(`/api/guilds/${guild.id}/connections`).set('Authorization', owner.auth).send({ source: a.id, target: c.id, weight: 1 })).status,
+      ).toBe(422);
     });
 
     it('prices a datum as the sum of every task (AND-join)', async () => {
       const { guild } = await createPipeline(s.http, owner, {
-        tasks: [{ name: 'a', minimum_amount_cents: 100 }, { name: 'b', minimum_amount_cents: 200 }, { name: 'c', minimum_amount_cents: 300 }, { name: 'd', minimum_amount_cents: 400 }],
-        connections: [[0, 1], [0, 2], [1, 3], [2, 3]],
+        tasks: [
+          { name: 'a', minimum_amount_cents: 100 },
+          { name: 'b', minimum_amount_cents: 200 },
+          { name: 'c', minimum_amount_cents: 300 },
+          { name: 'd', minimum_amount_cents: 400 },
+        ],
+        connections: [
+          [0, 1],
+          [0, 2],
+          [1, 3],
+          [2, 3],
+        ],
       });
       expect(guild.price_per_datum_cents).toBe(1000);
       const list = await s.http.get('/api/guilds').set('Authorization', owner.auth);

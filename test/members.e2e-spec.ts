@@ -38,7 +38,15 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
     const g = await createGuild(s.http, owner);
     const res = await s.http.post(`/api/guilds/${g.id}/invites`).set('Authorization', owner.auth).send({ email: worker.email });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ object: 'Invite', id: expect.any(String), guild_id: g.id, email: worker.email, status: 'sending', created: expect.stringMatching(TIME), updated: expect.any(String) });
+    expect(res.body).toEqual({
+      object: 'Invite',
+      id: expect.any(String),
+      guild_id: g.id,
+      email: worker.email,
+      status: 'sending',
+      created: expect.stringMatching(TIME),
+      updated: expect.any(String),
+    });
     await waitFor(async () => ((await inviteStatus(s, res.body.id)) === 'sent' ? true : undefined));
     const line = s.logs.lines.find((l) => l.includes('invite_link') && l.includes(`/api/invites/${res.body.id}/accept?token=`));
     expect(line).toBeDefined();
@@ -50,8 +58,15 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
     const accepted = await s.http.post(`/api/invites/${res.body.id}/accept`).set('Authorization', worker.auth);
     expect(accepted.status).toBe(200);
     expect(accepted.body).toEqual({
-      object: 'Member', id: expect.any(String), guild_id: g.id, email: worker.email, quality_score: 1,
-      credit: '$0.00', credit_cents: 0, created: expect.stringMatching(TIME), updated: expect.any(String),
+      object: 'Member',
+      id: expect.any(String),
+      guild_id: g.id,
+      email: worker.email,
+      quality_score: 1,
+      credit: '$0.00',
+      credit_cents: 0,
+      created: expect.stringMatching(TIME),
+      updated: expect.any(String),
     });
     expect(await inviteStatus(s, res.body.id)).toBe('accepted');
     expect((await s.http.post(`/api/invites/${res.body.id}/accept`).set('Authorization', worker.auth)).status).toBe(409);
@@ -112,10 +127,20 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
     // the member earns its credit by real work: a paid batch of two data, one submitted now, one held
     await subscribe(s.http, w, tasks[0].id);
     expect((await s.http.post('/api/payment_methods').set('Authorization', owner.auth).send({ source: 'tok_visa' })).status).toBe(201);
-    const batch = await s.http.post(`/api/guilds/${guild.id}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ q: '1' }, { q: '2' }] } });
+    const batch = await s.http
+      .post(`/api/guilds/${guild.id}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{ q: '1' }, { q: '2' }] } });
     expect((await s.http.post(`/api/batches/${batch.body.id}/debits`).set('Authorization', owner.auth)).status).toBe(201);
     const done = await s.http.post(`/api/tasks/${tasks[0].id}/claims`).set('Authorization', w.auth);
-    expect((await s.http.post(`/api/assignments/${done.body.id}/submit`).set('Authorization', w.auth).send({ parameters: { a: 'x' } })).status).toBe(200);
+    expect(
+      (
+        await s.http
+          .post(`/api/assignments/${done.body.id}/submit`)
+          .set('Authorization', w.auth)
+          .send({ parameters: { a: 'x' } })
+      ).status,
+    ).toBe(200);
     const wallets = await s.http.get('/api/wallets').set('Authorization', w.auth);
     const earned: number = wallets.body.data.find((x: { guild_id: string }) => x.guild_id === guild.id).balance_cents;
     expect(earned).toBeGreaterThan(0);
@@ -148,10 +173,14 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
     expect(del.status).toBe(200);
     expect(del.body).toEqual({ object: 'Member', id: m.id, deleted: true });
     expect((await s.sql<{ status: string }>('SELECT status FROM assignments WHERE id = $1', [asg.id]))[0].status).toBe('released');
-    expect(await s.sql('SELECT status, assignment_id, lease_expires_at FROM work_items WHERE id = $1', [item.id])).toEqual([{ status: 'open', assignment_id: null, lease_expires_at: null }]);
+    expect(await s.sql('SELECT status, assignment_id, lease_expires_at FROM work_items WHERE id = $1', [item.id])).toEqual([
+      { status: 'open', assignment_id: null, lease_expires_at: null },
+    ]);
     expect(await s.sql('SELECT * FROM subscriptions WHERE member_id = $1', [m.id])).toEqual([]);
     expect((await s.sql<{ status: string }>('SELECT status FROM members WHERE id = $1', [m.id]))[0].status).toBe('removed');
-    expect((await s.sql<{ balance_cents: string }>(`SELECT balance_cents FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1`, [w.id]))[0].balance_cents).toBe(String(earned));
+    expect(
+      (await s.sql<{ balance_cents: string }>(`SELECT balance_cents FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1`, [w.id]))[0].balance_cents,
+    ).toBe(String(earned));
     expect((await s.http.get(`/api/members/${m.id}`).set('Authorization', owner.auth)).status).toBe(404);
     expect((await s.http.delete(`/api/members/${m.id}`).set('Authorization', owner.auth)).status).toBe(404);
     expect((await s.http.get(`/api/guilds/${guild.id}`).set('Authorization', w.auth)).status).toBe(404);
@@ -166,7 +195,12 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
   });
 
   it('subscriptions: members only, idempotent, with open work counts', async () => {
-    const { guild, tasks } = await createPipeline(s.http, owner, { tasks: [{ name: 'a', minimum_amount_cents: 100 }, { name: 'b', minimum_amount_cents: 1 }] });
+    const { guild, tasks } = await createPipeline(s.http, owner, {
+      tasks: [
+        { name: 'a', minimum_amount_cents: 100 },
+        { name: 'b', minimum_amount_cents: 1 },
+      ],
+    });
     const w = await registerUser(s.http);
     await addMember(s.http, owner, guild.id, w);
     expect((await s.http.post(`/api/tasks/${tasks[0].id}/subscriptions`).set('Authorization', owner.auth)).status).toBe(403);
@@ -176,7 +210,10 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
     expect(sub.body).toEqual({ object: 'Subscription', task_id: tasks[0].id, member_id: expect.any(String), created: expect.stringMatching(TIME) });
     expect((await s.http.post(`/api/tasks/${tasks[0].id}/subscriptions`).set('Authorization', w.auth)).status).toBe(200);
     await subscribe(s.http, w, tasks[1].id);
-    const [batch] = await s.sql<{ id: string }>(`INSERT INTO batches (guild_id, owner_id, status) VALUES ($1, $2, 'processing') RETURNING id`, [guild.id, owner.id]);
+    const [batch] = await s.sql<{ id: string }>(`INSERT INTO batches (guild_id, owner_id, status) VALUES ($1, $2, 'processing') RETURNING id`, [
+      guild.id,
+      owner.id,
+    ]);
     const statuses: Array<[string, string | null, boolean]> = [
       ['open', null, false],
       ['open', null, false],
@@ -188,7 +225,10 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
     ];
     for (const [status, lease, canceled] of statuses) {
       const [d] = await s.sql<{ id: string }>(`INSERT INTO data (batch_id) VALUES ($1) RETURNING id`, [batch.id]);
-      await s.sql(`INSERT INTO work_items (batch_id, datum_id, task_id, status, reward_cents, lease_expires_at, canceled) VALUES ($1, $2, $3, $4, 100, ${lease ?? 'NULL'}, $5)`, [batch.id, d.id, tasks[0].id, status, canceled]);
+      await s.sql(
+        `INSERT INTO work_items (batch_id, datum_id, task_id, status, reward_cents, lease_expires_at, canceled) VALUES ($1, $2, $3, $4, 100, ${lease ?? 'NULL'}, $5)`,
+        [batch.id, d.id, tasks[0].id, status, canceled],
+      );
     }
     const mine = await s.http.get('/api/me/tasks').set('Authorization', w.auth);
     expect(mine.status).toBe(200);

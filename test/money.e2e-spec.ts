@@ -57,10 +57,10 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
     return all.data.filter((c) => (c.metadata?.purpose_key ?? '').startsWith(`${purposePrefix}:`));
   }
   async function walletOf(user: TestUser, guildId: string) {
-    const [w] = await s.sql<{ id: string; balance_cents: string }>(`SELECT id, balance_cents FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1 AND guild_id = $2`, [
-      user.id,
-      guildId,
-    ]);
+    const [w] = await s.sql<{ id: string; balance_cents: string }>(
+      `SELECT id, balance_cents FROM ledger_accounts WHERE kind = 'wallet' AND user_id = $1 AND guild_id = $2`,
+      [user.id, guildId],
+    );
     return w ? { id: String(w.id), balance: Number(w.balance_cents) } : undefined;
   }
   async function escrowOf(guildId: string) {
@@ -118,7 +118,15 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       const results = await Promise.all(Array.from({ length: 5 }, () => addCard(user)));
       for (const r of results) {
         expect(r.status).toBe(201);
-        expect(r.body).toEqual({ object: 'PaymentMethod', id: expect.stringMatching(/^\d+$/), brand: 'Visa', last4: '4242', exp_month: expect.any(Number), exp_year: expect.any(Number), created: expect.stringMatching(TIME) });
+        expect(r.body).toEqual({
+          object: 'PaymentMethod',
+          id: expect.stringMatching(/^\d+$/),
+          brand: 'Visa',
+          last4: '4242',
+          exp_month: expect.any(Number),
+          exp_year: expect.any(Number),
+          created: expect.stringMatching(TIME),
+        });
       }
       const [u] = await s.sql<{ stripe_customer_id: string }>(`SELECT stripe_customer_id FROM users WHERE id = $1`, [user.id]);
       expect(u.stripe_customer_id).toMatch(/^cus_/);
@@ -126,7 +134,10 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       // (the mock lists no sources, so each card is fetched from that customer by its id)
       const stored = await s.sql<{ stripe_source_id: string }>(`SELECT stripe_source_id FROM payment_methods WHERE user_id = $1`, [user.id]);
       expect(new Set(stored.map((r) => r.stripe_source_id)).size).toBe(5);
-      for (const r of stored) expect(await stripe.customers.retrieveSource(u.stripe_customer_id, r.stripe_source_id)).toEqual(expect.objectContaining({ id: r.stripe_source_id, customer: u.stripe_customer_id }));
+      for (const r of stored)
+        expect(await stripe.customers.retrieveSource(u.stripe_customer_id, r.stripe_source_id)).toEqual(
+          expect.objectContaining({ id: r.stripe_source_id, customer: u.stripe_customer_id }),
+        );
       const customers = await stripe.customers.list({ limit: 100 });
       expect(customers.data.filter((c) => c.metadata?.openguilds_user_id === String(user.id))).toHaveLength(1);
 
@@ -169,7 +180,14 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       expect((await addCard(user)).status).toBe(201);
 
       const entry = await pay(user, g, b, 600);
-      expect(presentTransaction(entry)).toEqual({ object: 'Transaction', id: expect.stringMatching(/^\d+$/), type: 'Guild Debit', amount: '$6.00', amount_cents: 600, created: expect.stringMatching(TIME) });
+      expect(presentTransaction(entry)).toEqual({
+        object: 'Transaction',
+        id: expect.stringMatching(/^\d+$/),
+        type: 'Guild Debit',
+        amount: '$6.00',
+        amount_cents: 600,
+        created: expect.stringMatching(TIME),
+      });
       expect(entry.amountCents).toBe(-600);
 
       const wallet = await walletOf(user, g);
@@ -186,7 +204,13 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
         { object: 'Transaction', id: expect.any(String), type: 'Fiat Credit', amount: '$6.00', amount_cents: 600, created: expect.stringMatching(TIME) },
       ]);
       const v2 = await s.http.get(`/api/wallets/${wallet!.id}`).set('Authorization', user.auth).set('OpenGuilds-Version', '2018-12-18');
-      expect(v2.body.transactions).toEqual({ object: 'List', url: `/api/wallets/${wallet!.id}/transactions`, has_more: false, page: 1, data: res.body.transactions });
+      expect(v2.body.transactions).toEqual({
+        object: 'List',
+        url: `/api/wallets/${wallet!.id}/transactions`,
+        has_more: false,
+        page: 1,
+        data: res.body.transactions,
+      });
       const txs = await s.http.get(`/api/wallets/${wallet!.id}/transactions?limit=1`).set('Authorization', user.auth);
       expect(txs.body).toEqual({ object: 'List', url: `/api/wallets/${wallet!.id}/transactions`, has_more: true, page: 1, data: [res.body.transactions[0]] });
       const p2 = await s.http.get(`/api/wallets/${wallet!.id}/transactions?limit=1&page=2`).set('Authorization', user.auth);
@@ -217,7 +241,9 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       expect((await walletOf(worker, g))!.balance).toBe(250);
       expect(await escrowOf(g)).toBe(350);
       const ww = await s.http.get('/api/wallets').set('Authorization', worker.auth);
-      expect(ww.body.data[0].transactions).toEqual([{ object: 'Transaction', id: expect.any(String), type: 'Guild Credit', amount: '$2.50', amount_cents: 250, created: expect.any(String) }]);
+      expect(ww.body.data[0].transactions).toEqual([
+        { object: 'Transaction', id: expect.any(String), type: 'Guild Credit', amount: '$2.50', amount_cents: 250, created: expect.any(String) },
+      ]);
 
       const b2 = await batchIn(g, user);
       await pay(user, g, b2, 600);
@@ -226,14 +252,16 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       expect((await walletOf(user, g))!.balance).toBe(0);
 
       // enough in the wallet: no charge at all
-      await inTransaction(dataSource(), (em) => money().refund(em, { guildId: g, requesterUserId: user.id, amountCents: 300, businessKey: `batch:${b2}:refund` }));
+      await inTransaction(dataSource(), (em) =>
+        money().refund(em, { guildId: g, requesterUserId: user.id, amountCents: 300, businessKey: `batch:${b2}:refund` }),
+      );
       const b3 = await batchIn(g, user);
       await pay(user, g, b3, 300);
       expect(await s.sql(`SELECT 1 FROM card_charges WHERE purpose_key LIKE $1`, [`batch:${b3}:%`])).toHaveLength(0);
       await expectLedgerInvariant(s);
     });
 
-    it('a shortfall under Stripe\'s 50¢ minimum is charged as 50¢ and the rest stays in the wallet', async () => {
+    it("a shortfall under Stripe's 50¢ minimum is charged as 50¢ and the rest stays in the wallet", async () => {
       const user = await registerUser(s.http);
       const g = await guildOf(user);
       await addCard(user);
@@ -252,7 +280,11 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       const entry = await pay(user, g, b, 0);
       expect(presentTransaction(entry)).toEqual(expect.objectContaining({ type: 'Guild Debit', amount: '$0.00', amount_cents: 0 }));
       expect((await s.sql<{ status: string }>(`SELECT status FROM batches WHERE id = $1`, [b]))[0].status).toBe('processing');
-      expect(await s.sql(`SELECT 1 FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.ledger_transaction_id WHERE t.business_key = $1`, [`batch:${b}:payment`])).toHaveLength(0);
+      expect(
+        await s.sql(`SELECT 1 FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.ledger_transaction_id WHERE t.business_key = $1`, [
+          `batch:${b}:payment`,
+        ]),
+      ).toHaveLength(0);
       await expect(pay(user, g, b, 0)).rejects.toMatchObject({ status: 409 });
       await expectLedgerInvariant(s);
     });
@@ -262,7 +294,11 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       const g = await guildOf(user);
       const b = await batchIn(g, user);
       await addCard(user);
-      await expect(pay(user, g, b, 700, () => { throw new Error('boom'); })).rejects.toThrow('boom');
+      await expect(
+        pay(user, g, b, 700, () => {
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
       expect((await walletOf(user, g))!.balance).toBe(700);
       expect((await s.sql<{ status: string }>(`SELECT status FROM batches WHERE id = $1`, [b]))[0].status).toBe('unpaid');
       expect(await s.sql(`SELECT 1 FROM ledger_transactions WHERE business_key = $1`, [`batch:${b}:payment`])).toHaveLength(0);
@@ -294,7 +330,9 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       const before = await s.sql<{ n: string }>(`SELECT count(*) AS n FROM ledger_transactions`);
       const err = await pay(user, g, b, 500).catch((e) => e);
       expect(err).toMatchObject({ status: 402, type: 'PaymentRequired', extra: { decline_code: 'generic_decline', code: 'card_declined' } });
-      expect(await s.sql(`SELECT status, decline_code FROM card_charges WHERE user_id = $1`, [user.id])).toEqual([{ status: 'failed', decline_code: 'generic_decline' }]);
+      expect(await s.sql(`SELECT status, decline_code FROM card_charges WHERE user_id = $1`, [user.id])).toEqual([
+        { status: 'failed', decline_code: 'generic_decline' },
+      ]);
       expect(await s.sql<{ n: string }>(`SELECT count(*) AS n FROM ledger_transactions`)).toEqual(before);
       expect((await walletOf(user, g))!.balance).toBe(0);
       expect((await s.sql<{ status: string }>(`SELECT status FROM batches WHERE id = $1`, [b]))[0].status).toBe('unpaid');
@@ -315,7 +353,10 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
     /** a guild, a task and an unpaid batch of 3 data at 250¢ + the platform fee, all through the routes */
     async function unpaidBatch(owner: TestUser): Promise<{ guildId: string; batchId: string; cost: number }> {
       const p = await setUpPipeline(s, owner, { input_parameters: ['q'], tasks: [{ name: 'a', minimum_amount_cents: 250 }] });
-      const b = await s.http.post(`/api/guilds/${p.guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ q: '1' }, { q: '2' }, { q: '3' }] } });
+      const b = await s.http
+        .post(`/api/guilds/${p.guildId}/batches`)
+        .set('Authorization', owner.auth)
+        .send({ batch: { data: [{ q: '1' }, { q: '2' }, { q: '3' }] } });
       expect(b.status).toBe(201);
       expect(b.body.status).toBe('unpaid');
       expect(b.body.cost_cents).toBeGreaterThan(0);
@@ -341,8 +382,16 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       expect(results.filter((r) => r.status === 201)).toHaveLength(1);
       expect(results.filter((r) => ![201, 409, 503].includes(r.status)).map((r) => r.status)).toEqual([]);
       const paid = results.find((r) => r.status === 201)!;
-      expect(paid.body).toEqual({ object: 'Transaction', id: expect.stringMatching(/^\d+$/), type: 'Guild Debit', amount: expect.any(String), amount_cents: cost, created: expect.stringMatching(TIME) });
-      for (const r of results.filter((x) => x.status === 409)) expect(r.body).toEqual(expect.objectContaining({ status: 409, type: expect.any(String), error: expect.any(String) }));
+      expect(paid.body).toEqual({
+        object: 'Transaction',
+        id: expect.stringMatching(/^\d+$/),
+        type: 'Guild Debit',
+        amount: expect.any(String),
+        amount_cents: cost,
+        created: expect.stringMatching(TIME),
+      });
+      for (const r of results.filter((x) => x.status === 409))
+        expect(r.body).toEqual(expect.objectContaining({ status: 409, type: expect.any(String), error: expect.any(String) }));
       await expectPaidOnce(owner, guildId, batchId, cost);
     });
 
@@ -351,13 +400,16 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       expect((await addCard(owner)).status).toBe(201);
       const { guildId, batchId, cost } = await unpaidBatch(owner);
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => s.http.post(`/api/batches/${batchId}/debits`).set('Authorization', owner.auth).set('Idempotency-Key', `pay-${batchId}`)),
+        Array.from({ length: 20 }, () =>
+          s.http.post(`/api/batches/${batchId}/debits`).set('Authorization', owner.auth).set('Idempotency-Key', `pay-${batchId}`),
+        ),
       );
       // a request still waiting after the app's 10 s for the first to finish gets 409 (in progress),
       // and a loaded box may answer 503: a client retries those with the key, and gets the same 201
       const final = [];
       for (let r of results) {
-        while (r.status === 409 || r.status === 503) r = await s.http.post(`/api/batches/${batchId}/debits`).set('Authorization', owner.auth).set('Idempotency-Key', `pay-${batchId}`);
+        while (r.status === 409 || r.status === 503)
+          r = await s.http.post(`/api/batches/${batchId}/debits`).set('Authorization', owner.auth).set('Idempotency-Key', `pay-${batchId}`);
         final.push(r);
       }
       expect(final.map((r) => r.status)).toEqual(Array(20).fill(201));
@@ -438,7 +490,9 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       await addCard(owner);
       const b = await batchIn(g, owner);
       await pay(owner, g, b, cents);
-      await inTransaction(dataSource(), (em) => money().reward(em, { guildId: g, memberUserId: worker.id, amountCents: cents, businessKey: `test:${b}:reward`, batchId: b }));
+      await inTransaction(dataSource(), (em) =>
+        money().reward(em, { guildId: g, memberUserId: worker.id, amountCents: cents, businessKey: `test:${b}:reward`, batchId: b }),
+      );
       const wallet = (await walletOf(worker, g))!;
       return { owner, worker, g, wallet };
     }
@@ -447,7 +501,16 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       const { owner, worker, g, wallet } = await fundedMember(1000);
       const req = await s.http.post(`/api/wallets/${wallet.id}/payouts`).set('Authorization', worker.auth).send({ amount_cents: 600 });
       expect(req.status).toBe(201);
-      expect(req.body).toEqual({ object: 'Payout', id: expect.stringMatching(/^\d+$/), wallet_id: wallet.id, amount: '$6.00', amount_cents: 600, status: 'requested', created: expect.stringMatching(TIME), updated: expect.stringMatching(TIME) });
+      expect(req.body).toEqual({
+        object: 'Payout',
+        id: expect.stringMatching(/^\d+$/),
+        wallet_id: wallet.id,
+        amount: '$6.00',
+        amount_cents: 600,
+        status: 'requested',
+        created: expect.stringMatching(TIME),
+        updated: expect.stringMatching(TIME),
+      });
 
       expect((await s.http.post(`/api/wallets/${wallet.id}/payouts`).set('Authorization', worker.auth).send({ amount_cents: 1001 })).status).toBe(422);
       expect((await s.http.post(`/api/wallets/${wallet.id}/payouts`).set('Authorization', worker.auth).send({ amount_cents: 0 })).status).toBe(422);
@@ -463,7 +526,14 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
 
       const w = await s.http.get(`/api/wallets/${wallet.id}`).set('Authorization', worker.auth);
       expect(w.body.balance_cents).toBe(400);
-      expect(w.body.transactions[0]).toEqual({ object: 'Transaction', id: expect.any(String), type: 'Fiat Debit', amount: '$6.00', amount_cents: 600, created: expect.any(String) });
+      expect(w.body.transactions[0]).toEqual({
+        object: 'Transaction',
+        id: expect.any(String),
+        type: 'Fiat Debit',
+        amount: '$6.00',
+        amount_cents: 600,
+        created: expect.any(String),
+      });
 
       const second = await s.http.post(`/api/wallets/${wallet.id}/payouts`).set('Authorization', worker.auth).send({ amount_cents: 100 });
       const declined = await s.http.post(`/api/payouts/${second.body.id}/decline`).set('Authorization', owner.auth);
@@ -489,15 +559,24 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       const statuses = results.map((r) => r.status).sort();
       expect(statuses.filter((x) => x === 200)).toHaveLength(13);
       expect(statuses.filter((x) => x === 409)).toHaveLength(7);
-      expect((await walletOf(worker, (await s.sql<{ guild_id: string }>(`SELECT guild_id FROM ledger_accounts WHERE id = $1`, [wallet.id]))[0].guild_id))!.balance).toBe(50);
-      const rows = await s.sql<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM payouts WHERE account_id = $1 GROUP BY status ORDER BY status`, [wallet.id]);
-      expect(rows).toEqual([{ status: 'approved', n: '13' }, { status: 'requested', n: '7' }]);
+      expect(
+        (await walletOf(worker, (await s.sql<{ guild_id: string }>(`SELECT guild_id FROM ledger_accounts WHERE id = $1`, [wallet.id]))[0].guild_id))!.balance,
+      ).toBe(50);
+      const rows = await s.sql<{ status: string; n: string }>(
+        `SELECT status, count(*) AS n FROM payouts WHERE account_id = $1 GROUP BY status ORDER BY status`,
+        [wallet.id],
+      );
+      expect(rows).toEqual([
+        { status: 'approved', n: '13' },
+        { status: 'requested', n: '7' },
+      ]);
       await expectLedgerInvariant(s);
     });
 
     it('honours Idempotency-Key: a retry replays, concurrent retries make one payout, another path is a 422', async () => {
       const { worker, wallet } = await fundedMember(1000);
-      const post = (key: string, cents = 100) => s.http.post(`/api/wallets/${wallet.id}/payouts`).set('Authorization', worker.auth).set('Idempotency-Key', key).send({ amount_cents: cents });
+      const post = (key: string, cents = 100) =>
+        s.http.post(`/api/wallets/${wallet.id}/payouts`).set('Authorization', worker.auth).set('Idempotency-Key', key).send({ amount_cents: cents });
       const first = await post('k-1');
       expect(first.status).toBe(201);
       const again = await post('k-1');

@@ -51,7 +51,10 @@ describe('webhooks survive a crash (SIGKILL) of the server process', () => {
       webhookId: b.body.webhooks[0].id,
       // the last datum's submit: the app completes the batch and queues its webhook, one transaction
       submit: async () => {
-        const res = await ps.http.post(`/api/assignments/${claim.body.id}/submit`).set('Authorization', worker.auth).send({ parameters: { answer: 'yes' } });
+        const res = await ps.http
+          .post(`/api/assignments/${claim.body.id}/submit`)
+          .set('Authorization', worker.auth)
+          .send({ parameters: { answer: 'yes' } });
         expect(res.status).toBe(200);
       },
     };
@@ -87,7 +90,9 @@ describe('webhooks survive a crash (SIGKILL) of the server process', () => {
       return list.some((a) => a.succeeded) ? list : undefined;
     });
     // the killed attempt left no record; the one that landed is attempt 1
-    expect(rows).toEqual([expect.objectContaining({ attempt: 1, succeeded: true, status_code: 200, delivery_status: 'succeeded', event_id: r.requests[1].headers['webhook-id'] })]);
+    expect(rows).toEqual([
+      expect.objectContaining({ attempt: 1, succeeded: true, status_code: 200, delivery_status: 'succeeded', event_id: r.requests[1].headers['webhook-id'] }),
+    ]);
   }, 90_000);
 
   it('delivers an event queued just before the kill: the restarted process sends it', async () => {
@@ -112,7 +117,9 @@ describe('webhooks survive a crash (SIGKILL) of the server process', () => {
       const list = await attempts(webhookId);
       return list.some((a) => a.succeeded) ? list : undefined;
     });
-    expect(rows.filter((a) => a.succeeded)).toEqual([expect.objectContaining({ status_code: 200, delivery_status: 'succeeded', event_id: landed.headers['webhook-id'] })]);
+    expect(rows.filter((a) => a.succeeded)).toEqual([
+      expect.objectContaining({ status_code: 200, delivery_status: 'succeeded', event_id: landed.headers['webhook-id'] }),
+    ]);
     // the success is the new process's: its log says so, not the killed one's
     expect(ps.lines.slice(linesBeforeRestart).join('\n')).toContain('webhook delivered');
   }, 90_000);

@@ -23,7 +23,11 @@ async function makeBatch(s: TestServer, owner: TestUser): Promise<string> {
 }
 
 /** What the batches module does when the last datum completes: status + outbox, one transaction. */
-async function completeBatch(s: TestServer, batchId: string, payload = JSON.stringify({ object: 'Batch', id: batchId, status: 'completed', data: [{ k: 'ü' }] })): Promise<string> {
+async function completeBatch(
+  s: TestServer,
+  batchId: string,
+  payload = JSON.stringify({ object: 'Batch', id: batchId, status: 'completed', data: [{ k: 'ü' }] }),
+): Promise<string> {
   await inTransaction(s.app.get(DataSource), async (em) => {
     await em.query(`UPDATE batches SET status = 'completed', completed_at = now() WHERE id = $1`, [batchId]);
     await s.app.get(WebhooksService).enqueueBatchCompleted(em, batchId, payload);
@@ -71,15 +75,31 @@ describe('webhooks', () => {
     it('creates, lists, reads and soft-deletes webhooks; never returns the secret', async () => {
       const batchId = await makeBatch(s, owner);
       const sec = secret('crud');
-      const res = await s.http.post(`/api/batches/${batchId}/webhooks`).set('Authorization', owner.auth).send({ destination: 'https://hooks.example.com/a', secret: sec });
+      const res = await s.http
+        .post(`/api/batches/${batchId}/webhooks`)
+        .set('Authorization', owner.auth)
+        .send({ destination: 'https://hooks.example.com/a', secret: sec });
       bodies.push(res.text);
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ object: 'Webhook', id: expect.stringMatching(/^\d+$/), destination: 'https://hooks.example.com/a', events: ['batch.completed'], created: expect.any(String), updated: expect.any(String) });
+      expect(res.body).toEqual({
+        object: 'Webhook',
+        id: expect.stringMatching(/^\d+$/),
+        destination: 'https://hooks.example.com/a',
+        events: ['batch.completed'],
+        created: expect.any(String),
+        updated: expect.any(String),
+      });
       const second = await addWebhook(s, owner, batchId, 'http://hooks.example.com/b');
 
       const list = await s.http.get(`/api/batches/${batchId}/webhooks`).set('Authorization', owner.auth);
       bodies.push(list.text);
-      expect(list.body).toEqual({ object: 'List', url: `/api/batches/${batchId}/webhooks`, has_more: false, page: 1, data: [expect.objectContaining({ id: second.id }), expect.objectContaining({ id: res.body.id })] });
+      expect(list.body).toEqual({
+        object: 'List',
+        url: `/api/batches/${batchId}/webhooks`,
+        has_more: false,
+        page: 1,
+        data: [expect.objectContaining({ id: second.id }), expect.objectContaining({ id: res.body.id })],
+      });
       const page = await s.http.get(`/api/batches/${batchId}/webhooks?limit=1`).set('Authorization', owner.auth);
       expect(page.body.has_more).toBe(true);
       expect(page.body.data).toHaveLength(1);
@@ -137,7 +157,10 @@ describe('webhooks', () => {
     it('refuses a webhook on a completed batch (409)', async () => {
       const batchId = await makeBatch(s, owner);
       await completeBatch(s, batchId);
-      const res = await s.http.post(`/api/batches/${batchId}/webhooks`).set('Authorization', owner.auth).send({ destination: 'https://example.com', secret: 's' });
+      const res = await s.http
+        .post(`/api/batches/${batchId}/webhooks`)
+        .set('Authorization', owner.auth)
+        .send({ destination: 'https://example.com', secret: 's' });
       expect(res.status).toBe(409);
     });
   });
@@ -147,7 +170,14 @@ describe('webhooks', () => {
       const svc = s.app.get(WebhooksService);
       await expect(svc.validateDestinations([{ destination: 'https://ok.example.com', secret: 's' }], 'batch.webhooks')).resolves.toBeUndefined();
       const err = await svc
-        .validateDestinations([{ destination: 'https://ok.example.com', secret: 's' }, { destination: 'gopher://x', secret: '' }, { destination: undefined, secret: 'x' }], 'batch.webhooks')
+        .validateDestinations(
+          [
+            { destination: 'https://ok.example.com', secret: 's' },
+            { destination: 'gopher://x', secret: '' },
+            { destination: undefined, secret: 'x' },
+          ],
+          'batch.webhooks',
+        )
         .catch((e: unknown) => e);
       expect(err).toMatchObject({
         status: 422,
@@ -170,12 +200,16 @@ describe('webhooks', () => {
       );
       expect(created.map((w) => w.destination)).toEqual(['https://a.example.com', 'https://b.example.com']);
       expect(created.every((w) => w.secret === undefined && w.batchId === batchId)).toBe(true);
-      await expect(inTransaction(s.app.get(DataSource), async (em) => {
-        await svc.createForBatch(em, batchId, [{ destination: 'https://c.example.com', secret: 'c' }]);
-        throw new Error('rollback');
-      })).rejects.toThrow('rollback');
+      await expect(
+        inTransaction(s.app.get(DataSource), async (em) => {
+          await svc.createForBatch(em, batchId, [{ destination: 'https://c.example.com', secret: 'c' }]);
+          throw new Error('rollback');
+        }),
+      ).rejects.toThrow('rollback');
       const leaked = secret('fk');
-      const failed = await inTransaction(s.app.get(DataSource), (em) => svc.createForBatch(em, '987654321', [{ destination: 'https://a.example.com', secret: leaked }])).catch((e: unknown) => e);
+      const failed = await inTransaction(s.app.get(DataSource), (em) =>
+        svc.createForBatch(em, '987654321', [{ destination: 'https://a.example.com', secret: leaked }]),
+      ).catch((e: unknown) => e);
       expect(failed).toBeInstanceOf(Error);
       expect(JSON.stringify(failed)).not.toContain(leaked);
       const live = await svc.listForBatch(batchId);
@@ -206,8 +240,19 @@ describe('webhooks', () => {
         return a.length === 1 && a[0].delivery_status === 'succeeded' ? a : undefined;
       });
       expect(list[0]).toEqual({
-        object: 'WebhookAttempt', id: expect.any(String), delivery_id: expect.any(String), event_id: req.headers['webhook-id'], event_type: 'batch.completed', attempt: 1,
-        succeeded: true, status_code: 200, duration_ms: expect.any(Number), error: null, next_attempt: null, delivery_status: 'succeeded', created: expect.any(String),
+        object: 'WebhookAttempt',
+        id: expect.any(String),
+        delivery_id: expect.any(String),
+        event_id: req.headers['webhook-id'],
+        event_type: 'batch.completed',
+        attempt: 1,
+        succeeded: true,
+        status_code: 200,
+        duration_ms: expect.any(Number),
+        error: null,
+        next_attempt: null,
+        delivery_status: 'succeeded',
+        created: expect.any(String),
       });
     });
 
@@ -326,8 +371,15 @@ describe('webhooks', () => {
       const first = await s.http.post(`/api/webhooks/${w.id}/redeliver`).set('Authorization', owner.auth);
       expect(first.status).toBe(202);
       expect(first.body).toEqual({
-        object: 'WebhookDelivery', id: expect.any(String), webhook_id: w.id, event_id: r.requests[0].headers['webhook-id'], status: 'pending',
-        attempt_count: 0, next_attempt: expect.any(String), created: expect.any(String), updated: expect.any(String),
+        object: 'WebhookDelivery',
+        id: expect.any(String),
+        webhook_id: w.id,
+        event_id: r.requests[0].headers['webhook-id'],
+        status: 'pending',
+        attempt_count: 0,
+        next_attempt: expect.any(String),
+        created: expect.any(String),
+        updated: expect.any(String),
       });
       await r.waitFor(2); // the redelivery is in flight (the receiver hangs)
       const again = await s.http.post(`/api/webhooks/${w.id}/redeliver`).set('Authorization', owner.auth);
@@ -412,22 +464,32 @@ describe('webhooks with private destinations refused (webhookAllowPrivate: false
     await s.close();
   });
 
-  it.each(['http://127.0.0.1:9/x', 'http://localhost/x', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/', 'http://10.0.0.1/', 'http://169.254.169.254/latest', 'http://[fd00:ec2::254]/', 'http://0.0.0.0/', 'http://100.64.1.1/'])(
-    'refuses %s with a 422 at creation',
-    async (destination) => {
-      const batchId = await makeBatch(s, owner);
-      const sec = secret('private');
-      const res = await s.http.post(`/api/batches/${batchId}/webhooks`).set('Authorization', owner.auth).send({ destination, secret: sec });
-      expect(res.status).toBe(422);
-      expect(res.body.details).toEqual([{ field: 'destination', message: expect.stringMatching(/must not point to a loopback, private, link-local/) }]);
-      expect(res.text).not.toContain(sec);
-    },
-  );
+  it.each([
+    'http://127.0.0.1:9/x',
+    'http://localhost/x',
+    'http://[::1]/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://10.0.0.1/',
+    'http://169.254.169.254/latest',
+    'http://[fd00:ec2::254]/',
+    'http://0.0.0.0/',
+    'http://100.64.1.1/',
+  ])('refuses %s with a 422 at creation', async (destination) => {
+    const batchId = await makeBatch(s, owner);
+    const sec = secret('private');
+    const res = await s.http.post(`/api/batches/${batchId}/webhooks`).set('Authorization', owner.auth).send({ destination, secret: sec });
+    expect(res.status).toBe(422);
+    expect(res.body.details).toEqual([{ field: 'destination', message: expect.stringMatching(/must not point to a loopback, private, link-local/) }]);
+    expect(res.text).not.toContain(sec);
+  });
 
   it('refuses again at delivery time (a name that resolves to loopback, and a literal)', async () => {
     const batchId = await makeBatch(s, owner);
     // stored behind the API's back, as if DNS had changed since creation
-    const [byName] = await s.sql<{ id: string }>(`INSERT INTO webhooks (batch_id, destination, secret) VALUES ($1, $2, 'x') RETURNING id`, [batchId, `http://localhost:${r.port}/hook`]);
+    const [byName] = await s.sql<{ id: string }>(`INSERT INTO webhooks (batch_id, destination, secret) VALUES ($1, $2, 'x') RETURNING id`, [
+      batchId,
+      `http://localhost:${r.port}/hook`,
+    ]);
     const [byIp] = await s.sql<{ id: string }>(`INSERT INTO webhooks (batch_id, destination, secret) VALUES ($1, $2, 'x') RETURNING id`, [batchId, r.url]);
     await completeBatch(s, batchId);
     for (const id of [byName.id, byIp.id]) {

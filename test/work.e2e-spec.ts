@@ -1,7 +1,7 @@
 import { expectLedgerInvariant } from './support/ledger';
 import { registerUser, TestUser } from './support/fixtures';
 import { addMember, subscribe } from './support/guild-fixtures';
-import { escrowCents, giveCard, Pipeline, walletCents , setUpPipeline } from './support/work-fixtures';
+import { escrowCents, giveCard, Pipeline, walletCents, setUpPipeline } from './support/work-fixtures';
 import { startTestServer, TestServer } from './support/server';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -18,7 +18,10 @@ describe('work: claim, submit, release, cancel, lapse', () => {
   afterAll(() => s.close());
 
   async function batchOf(p: Pipeline, data: object[]): Promise<string> {
-    const res = await s.http.post(`/api/guilds/${p.guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data, webhooks: [{ destination: 'https://hooks.example.com/x', secret: 'whsec' }] } });
+    const res = await s.http
+      .post(`/api/guilds/${p.guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data, webhooks: [{ destination: 'https://hooks.example.com/x', secret: 'whsec' }] } });
     expect(res.status).toBe(201);
     return res.body.id;
   }
@@ -29,12 +32,13 @@ describe('work: claim, submit, release, cancel, lapse', () => {
   }
   async function worker(p: Pipeline, taskIdx: number[] = [0]): Promise<TestUser & { memberId: string }> {
     const w = await registerUser(s.http);
-    const memberId = await (await addMember(s.http, owner, p.guildId, w)).id as string;
+    const memberId = (await (await addMember(s.http, owner, p.guildId, w)).id) as string;
     for (const i of taskIdx) await subscribe(s.http, w, p.taskIds[i]);
     return { ...w, memberId };
   }
   const claim = (w: TestUser, taskId: string) => s.http.post(`/api/tasks/${taskId}/claims`).set('Authorization', w.auth);
-  const submit = (w: TestUser, id: string, parameters: object) => s.http.post(`/api/assignments/${id}/submit`).set('Authorization', w.auth).send({ parameters });
+  const submit = (w: TestUser, id: string, parameters: object) =>
+    s.http.post(`/api/assignments/${id}/submit`).set('Authorization', w.auth).send({ parameters });
 
   it('the whole journey: two tasks, five data, paid by card, two workers racing through both tasks', async () => {
     const p = await setUpPipeline(s, owner, {
@@ -45,7 +49,10 @@ describe('work: claim, submit, release, cancel, lapse', () => {
       ],
       connections: [[0, 1]],
     });
-    const batchId = await batchOf(p, [1, 2, 3, 4, 5].map((i) => ({ image_url: `img${i}.png` })));
+    const batchId = await batchOf(
+      p,
+      [1, 2, 3, 4, 5].map((i) => ({ image_url: `img${i}.png` })),
+    );
     const before = await walletCents(s, p.guildId, owner);
     const tx = await pay(batchId);
     expect(tx).toEqual(expect.objectContaining({ object: 'Transaction', type: 'Guild Debit', amount: '$30.00', amount_cents: 3000 }));
@@ -58,7 +65,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     const workers = [await worker(p, [0, 1]), await worker(p, [0, 1])];
     const seen = new Set<string>();
     async function run(w: TestUser & { memberId: string }) {
-      for (let idle = 0; idle < 40; ) {
+      for (let idle = 0; idle < 40;) {
         let got = false;
         for (const [i, taskId] of p.taskIds.entries()) {
           const c = await claim(w, taskId);
@@ -100,7 +107,9 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     expect(seen.size).toBe(10);
 
     b = (await s.http.get(`/api/batches/${batchId}`).set('Authorization', owner.auth)).body;
-    expect(b).toEqual(expect.objectContaining({ status: 'completed', completed: true, data_count: 5, data_completed_count: 5, progress: 100, cost_cents: 3000 }));
+    expect(b).toEqual(
+      expect.objectContaining({ status: 'completed', completed: true, data_count: 5, data_completed_count: 5, progress: 100, cost_cents: 3000 }),
+    );
     for (const d of b.data) {
       expect(d.status).toBe('completed');
       expect(d.parameters).toEqual({ image_url: d.parameters.image_url, description: `desc of ${d.parameters.image_url}`, verdict: 'ok' });
@@ -116,7 +125,10 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     expect(hist.body.data[0].parameters).toEqual({ description: `desc of ${b.data[0].parameters.image_url}` });
     expect([workers[0].memberId, workers[1].memberId]).toContain(hist.body.data[0].member_id);
 
-    const deliveries = await s.sql<{ payload: string }>(`SELECT d.payload FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE w.batch_id = $1`, [batchId]);
+    const deliveries = await s.sql<{ payload: string }>(
+      `SELECT d.payload FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE w.batch_id = $1`,
+      [batchId],
+    );
     expect(deliveries).toHaveLength(1);
     const payload = JSON.parse(deliveries[0].payload);
     expect(payload).toEqual(expect.objectContaining({ object: 'Batch', id: batchId, status: 'completed', progress: 100 }));
@@ -165,7 +177,9 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     const list = await s.http.get('/api/assignments').set('Authorization', w.auth);
     expect(list.body).toEqual(expect.objectContaining({ object: 'List', url: '/api/assignments', has_more: false }));
     expect(list.body.data).toHaveLength(1);
-    expect(list.body.data[0]).toEqual(expect.objectContaining({ id: c.id, status: 'submitted', submit_to: `${s.config.publicUrl}/api/assignments/${c.id}/submit` }));
+    expect(list.body.data[0]).toEqual(
+      expect.objectContaining({ id: c.id, status: 'submitted', submit_to: `${s.config.publicUrl}/api/assignments/${c.id}/submit` }),
+    );
     expect((await s.http.get(`/api/assignments/${c.id}`).set('Authorization', other.auth)).status).toBe(404);
     expect((await s.http.get(`/api/assignments/${c.id}`).set('Authorization', w.auth)).body.status).toBe('submitted');
   });
@@ -318,14 +332,19 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     expect(await walletCents(s, p.guildId, owner)).toBe(ownerBefore + 240);
     expect((await submit(w, lapse.id, { r: 'too late' })).status).toBe(410);
     expect(await escrowCents(s, p.guildId)).toBe(0);
-    const refunds = await s.sql<{ business_key: string }>(`SELECT business_key FROM ledger_transactions WHERE batch_id = $1 AND kind = 'refund' ORDER BY id`, [batchId]);
+    const refunds = await s.sql<{ business_key: string }>(`SELECT business_key FROM ledger_transactions WHERE batch_id = $1 AND kind = 'refund' ORDER BY id`, [
+      batchId,
+    ]);
     expect(refunds.map((r) => r.business_key)).toEqual([`batch:${batchId}:cancel-refund`, expect.stringMatching(/^work:\d+:refund$/)]);
     await expectLedgerInvariant(s);
   });
 
   it('race: 1,000 data, 50 concurrent claimers — every datum claimed once, every submit paid once', async () => {
     const p = await setUpPipeline(s, owner, { tasks: [{ name: 'R', minimum_amount_cents: 7 }] });
-    const batchId = await batchOf(p, Array.from({ length: 1000 }, (_, i) => ({ i })));
+    const batchId = await batchOf(
+      p,
+      Array.from({ length: 1000 }, (_, i) => ({ i })),
+    );
     await pay(batchId);
     const workers = await Promise.all(Array.from({ length: 10 }, () => worker(p)));
     const claimed: string[] = [];
@@ -341,7 +360,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     }
     const t = Date.now();
     await Promise.all(Array.from({ length: 50 }, (_, i) => claimer(workers[i % workers.length])));
-     
+
     console.log(`race: 1,000 claims + submits by 50 concurrent claimers in ${Date.now() - t} ms`);
     expect(claimed).toHaveLength(1000);
     expect(new Set(claimed).size).toBe(1000);

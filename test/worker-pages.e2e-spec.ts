@@ -24,7 +24,10 @@ describe('worker pages', () => {
     await addMember(s.http, owner, p.guildId, worker);
     await subscribe(s.http, worker, p.taskIds[0]);
     await giveCard(s, owner);
-    const batch = await s.http.post(`/api/guilds/${p.guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ q: '1' }, { q: '2' }] } });
+    const batch = await s.http
+      .post(`/api/guilds/${p.guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{ q: '1' }, { q: '2' }] } });
     expect((await s.http.post(`/api/batches/${batch.body.id}/debits`).set('Authorization', owner.auth)).status).toBe(201);
     const c = await s.http.post(`/api/tasks/${p.taskIds[0]}/claims`).set('Authorization', worker.auth);
     expect(c.status).toBe(201);
@@ -66,11 +69,14 @@ describe('worker pages', () => {
 
   it('serves the sample images as SVG', async () => {
     for (const n of [1, 2, 3, 4]) {
-      const res = await s.http.get(`/workspaces/demo/images/${n}.svg`).buffer(true).parse((r, cb) => {
-        let data = '';
-        r.on('data', (c: Buffer) => (data += c.toString()));
-        r.on('end', () => cb(null, data));
-      });
+      const res = await s.http
+        .get(`/workspaces/demo/images/${n}.svg`)
+        .buffer(true)
+        .parse((r, cb) => {
+          let data = '';
+          r.on('data', (c: Buffer) => (data += c.toString()));
+          r.on('end', () => cb(null, data));
+        });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
       expect(res.body).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -80,7 +86,8 @@ describe('worker pages', () => {
   });
 
   it('a workspace link whose submitTo is not this server, or whose token is wrong, shows no work (real assignments)', async () => {
-    const link = (assignmentId: string, submitTo: string) => `/workspaces/demo?workerId=1&assignmentId=${assignmentId}&submitTo=${encodeURIComponent(submitTo)}`;
+    const link = (assignmentId: string, submitTo: string) =>
+      `/workspaces/demo?workerId=1&assignmentId=${assignmentId}&submitTo=${encodeURIComponent(submitTo)}`;
     const submitTo = (id: string, token: string) => `${s.config.publicUrl}/api/assignments/${id}/submit?token=${token}`;
     // the right link works, so every refusal below is about the link, not a missing record
     const good = await s.http.get(link(a.id, submitTo(a.id, a.token)));

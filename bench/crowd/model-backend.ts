@@ -1,4 +1,13 @@
-import { aggregateOf, datumPosterior, dawidSkene, defaultConfusion, DsModel, DsPrior, DEFAULT_DS_PRIOR, workerAccuracy } from '../../src/quality/aggregation/dawid-skene';
+import {
+  aggregateOf,
+  datumPosterior,
+  dawidSkene,
+  defaultConfusion,
+  DsModel,
+  DsPrior,
+  DEFAULT_DS_PRIOR,
+  workerAccuracy,
+} from '../../src/quality/aggregation/dawid-skene';
 import { Aggregate, majority } from '../../src/quality/aggregation/majority';
 import { Random } from '../../src/quality/aggregation/simulated-crowd';
 import { goldClaim, minQualityRefusal, qualification, skill } from '../../src/quality/rules/access';
@@ -74,14 +83,18 @@ export class ModelBackend implements CrowdBackend {
 
   private qualificationOf(m: MemberState) {
     const q = this.s.quality.qualification;
-    return qualification({ gold: q.gold, minAccuracy: q.min_accuracy }, { goldAnswered: m.qualAnswered, goldRight: m.qualRight, unseenGold: this.s.gold.length - m.goldSeen.size });
+    return qualification(
+      { gold: q.gold, minAccuracy: q.min_accuracy },
+      { goldAnswered: m.qualAnswered, goldRight: m.qualRight, unseenGold: this.s.gold.length - m.goldSeen.size },
+    );
   }
 
   private skillOf(member: number) {
     const m = this.members[member];
-    const fitted = this.s.quality.aggregation === 'dawid_skene' && this.model && this.model.answers[member] > 0
-      ? { accuracy: workerAccuracy(this.model.priors, this.model.confusion[member]), answers: this.model.answers[member] }
-      : null;
+    const fitted =
+      this.s.quality.aggregation === 'dawid_skene' && this.model && this.model.answers[member] > 0
+        ? { accuracy: workerAccuracy(this.model.priors, this.model.confusion[member]), answers: this.model.answers[member] }
+        : null;
     return skill({ goldAnswered: m.goldAnswered, goldRight: m.goldRight, model: fitted });
   }
 
@@ -163,13 +176,22 @@ export class ModelBackend implements CrowdBackend {
 
   /** The submit path: O(answers of this datum), with the matrices of the last refresh. */
   private aggregate(d: Datum): Aggregate {
-    if (this.s.quality.aggregation === 'majority') return majority(d.answers.map((a) => a.label), this.K);
+    if (this.s.quality.aggregation === 'majority')
+      return majority(
+        d.answers.map((a) => a.label),
+        this.K,
+      );
     const fallback = defaultConfusion(this.K, this.o.prior);
     const priors = this.model?.priors ?? new Array<number>(this.K).fill(1 / this.K);
-    return aggregateOf(datumPosterior(priors, d.answers.map((a) => ({
-      confusion: this.model && this.model.answers[a.member] > 0 ? this.model.confusion[a.member] : fallback,
-      label: a.label,
-    }))));
+    return aggregateOf(
+      datumPosterior(
+        priors,
+        d.answers.map((a) => ({
+          confusion: this.model && this.model.answers[a.member] > 0 ? this.model.confusion[a.member] : fallback,
+          label: a.label,
+        })),
+      ),
+    );
   }
 
   /** The queued job: Dawid–Skene over every answer of the task so far, gold as truth, warm-started. */
@@ -178,11 +200,13 @@ export class ModelBackend implements CrowdBackend {
     const items: number[] = [];
     const workers: number[] = [];
     const labels: number[] = [];
-    this.data.forEach((d, i) => d.answers.forEach((a) => {
-      items.push(i);
-      workers.push(a.member);
-      labels.push(a.label);
-    }));
+    this.data.forEach((d, i) =>
+      d.answers.forEach((a) => {
+        items.push(i);
+        workers.push(a.member);
+        labels.push(a.label);
+      }),
+    );
     const N = this.data.length;
     for (const g of this.goldLog) {
       items.push(N + g.gold);

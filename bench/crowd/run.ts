@@ -1,4 +1,3 @@
- 
 import { DEFAULT_DS_PRIOR, DsPrior } from '../../src/quality/aggregation/dawid-skene';
 import { mulberry32 } from '../../src/quality/aggregation/simulated-crowd';
 import { QualityConfig } from './backend';
@@ -17,7 +16,11 @@ const arg = (name: string, fallback: number) => {
 const SEED = arg('seed', 11);
 const DATA = arg('data', 5000);
 const REFRESH = arg('refresh', 100);
-const PRIOR: DsPrior = { ...DEFAULT_DS_PRIOR, accuracy: arg('prior-accuracy', DEFAULT_DS_PRIOR.accuracy), strength: arg('prior-strength', DEFAULT_DS_PRIOR.strength) };
+const PRIOR: DsPrior = {
+  ...DEFAULT_DS_PRIOR,
+  accuracy: arg('prior-accuracy', DEFAULT_DS_PRIOR.accuracy),
+  strength: arg('prior-strength', DEFAULT_DS_PRIOR.strength),
+};
 const MIN = arg('min', 1);
 const QUAL_GOLD = arg('qual-gold', 5);
 /** --min-quality=0 turns min_quality off */
@@ -66,15 +69,21 @@ async function main() {
     reports.push(r);
     console.error(`${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
-  console.log(`\nseed ${SEED}, ${DATA} data, 200 members, 100 gold items, reward 5¢, DS refreshed every ${REFRESH} answers, prior accuracy ${PRIOR.accuracy} × ${PRIOR.strength}, overlap min ${MIN}, qualification.gold ${QUAL_GOLD}, min_quality ${MIN_QUALITY}\n`);
-  console.log('| run | accuracy | answers / datum | gold answers / datum | refused (good/medium/random) | reserved | spent | refunded | spent + refunded = reserved | target | verdict |');
+  console.log(
+    `\nseed ${SEED}, ${DATA} data, 200 members, 100 gold items, reward 5¢, DS refreshed every ${REFRESH} answers, prior accuracy ${PRIOR.accuracy} × ${PRIOR.strength}, overlap min ${MIN}, qualification.gold ${QUAL_GOLD}, min_quality ${MIN_QUALITY}\n`,
+  );
+  console.log(
+    '| run | accuracy | answers / datum | gold answers / datum | refused (good/medium/random) | reserved | spent | refunded | spent + refunded = reserved | target | verdict |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   let ok = true;
   for (const r of reports) {
     const t = targets[r.name];
     const met = t ? r.accuracy >= t.accuracy && r.answersPerDatum <= t.answers && r.unfinished === 0 : undefined;
     if (met === false || !r.balanced) ok = false;
-    console.log(`| ${r.name} | ${(r.accuracy * 100).toFixed(2)} % | ${r.answersPerDatum.toFixed(2)} | ${r.goldAnswersPerDatum.toFixed(2)} | ${r.refused.good}/${r.refused.medium}/${r.refused.random} | $${(r.reservedCents / 100).toFixed(2)} | $${(r.spentCents / 100).toFixed(2)} | $${(r.refundedCents / 100).toFixed(2)} | ${r.balanced ? 'yes' : 'NO'} | ${t ? `≥ ${t.accuracy * 100} % at ≤ ${t.answers}` : ''} | ${met === undefined ? '' : met ? 'met' : 'MISSED'} |`);
+    console.log(
+      `| ${r.name} | ${(r.accuracy * 100).toFixed(2)} % | ${r.answersPerDatum.toFixed(2)} | ${r.goldAnswersPerDatum.toFixed(2)} | ${r.refused.good}/${r.refused.medium}/${r.refused.random} | $${(r.reservedCents / 100).toFixed(2)} | $${(r.spentCents / 100).toFixed(2)} | $${(r.refundedCents / 100).toFixed(2)} | ${r.balanced ? 'yes' : 'NO'} | ${t ? `≥ ${t.accuracy * 100} % at ≤ ${t.answers}` : ''} | ${met === undefined ? '' : met ? 'met' : 'MISSED'} |`,
+    );
   }
   process.exitCode = ok ? 0 : 1;
 }

@@ -3,13 +3,13 @@ import * as http from 'node:http';
 /** A small keep-alive JSON client on node:http (lighter on the shared CPU than fetch/undici). */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-export interface Res<T = any> {  
+export interface Res<T = any> {
   status: number;
   body: T;
   text: string;
 }
 
-export function request<T = any>(method: string, url: string, opts: { auth?: string; body?: unknown; raw?: string } = {}, retried = false): Promise<Res<T>> {  
+export function request<T = any>(method: string, url: string, opts: { auth?: string; body?: unknown; raw?: string } = {}, retried = false): Promise<Res<T>> {
   const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -53,7 +53,7 @@ export function request<T = any>(method: string, url: string, opts: { auth?: str
 }
 
 /** Throws unless the status is the expected one. */
-export async function expect<T = any>(p: Promise<Res<T>>, status: number | number[], what: string): Promise<T> {  
+export async function expect<T = any>(p: Promise<Res<T>>, status: number | number[], what: string): Promise<T> {
   const r = await p;
   const ok = Array.isArray(status) ? status.includes(r.status) : r.status === status;
   if (!ok) throw new Error(`${what}: HTTP ${r.status} ${r.text.slice(0, 300)}`);

@@ -15,7 +15,15 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
-  @ApiDoc({ id: 'register', summary: 'Register a user', description: 'Creates a user and its first API key, shown only in this answer. A duplicate email is a 422.', auth: 'public', body: true, ok: { status: 201, type: User, description: 'the new user, with `api_key`' }, errors: [422] })
+  @ApiDoc({
+    id: 'register',
+    summary: 'Register a user',
+    description: 'Creates a user and its first API key, shown only in this answer. A duplicate email is a 422.',
+    auth: 'public',
+    body: true,
+    ok: { status: 201, type: User, description: 'the new user, with `api_key`' },
+    errors: [422],
+  })
   @Post('register')
   async register(@Body() dto: RegisterDto) {
     const { user, apiKey } = await this.auth.register(dto.email, dto.password, dto.password_confirmation);
@@ -29,20 +37,36 @@ export class AuthController {
   }
 
   /** The older name of GET /api/me (the Ruby client's). */
-  @ApiDoc({ id: 'authenticateUser', summary: 'The caller (older name of GET /api/me)', ok: { status: 200, type: User, description: 'the user the API key belongs to' } })
+  @ApiDoc({
+    id: 'authenticateUser',
+    summary: 'The caller (older name of GET /api/me)',
+    ok: { status: 200, type: User, description: 'the user the API key belongs to' },
+  })
   @Get('users/authenticate')
   authenticate(@CurrentCaller() caller: Caller) {
     return this.me(caller);
   }
 
-  @ApiDoc({ id: 'listApiKeys', summary: "List the caller's API keys", ok: { status: 200, type: ApiKeyList, description: 'the keys (never their secrets)' }, errors: [422] })
+  @ApiDoc({
+    id: 'listApiKeys',
+    summary: "List the caller's API keys",
+    ok: { status: 200, type: ApiKeyList, description: 'the keys (never their secrets)' },
+    errors: [422],
+  })
   @Get('api_keys')
   async listKeys(@CurrentCaller() caller: Caller, @Query() q: PageQuery) {
     const page = toPage(q);
     return pageOf('/api/api_keys', page, await this.auth.listKeys(caller, page), (k) => presentApiKey(k));
   }
 
-  @ApiDoc({ id: 'createApiKey', summary: 'Create an API key', description: 'The secret is in this answer only.', body: true, ok: { status: 201, type: ApiKey, description: 'the key, with `api_key` (the secret)' }, errors: [422] })
+  @ApiDoc({
+    id: 'createApiKey',
+    summary: 'Create an API key',
+    description: 'The secret is in this answer only.',
+    body: true,
+    ok: { status: 201, type: ApiKey, description: 'the key, with `api_key` (the secret)' },
+    errors: [422],
+  })
   @Post('api_keys')
   async createKey(@CurrentCaller() caller: Caller, @Body() dto: CreateApiKeyDto) {
     const { key, secret } = await this.auth.createKey(caller, dto.name);

@@ -77,7 +77,9 @@ export class AuthService {
       await em.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
       const [{ n }]: Array<{ n: number }> = await em.query('SELECT count(*)::int AS n FROM api_keys WHERE user_id = $1 AND deleted_at IS NULL', [userId]);
       if (n >= MAX_API_KEYS) {
-        throw conflict(`You hold ${n} API keys, the most allowed (${MAX_API_KEYS}); delete one you no longer use (GET /api/api_keys, DELETE /api/api_keys/:id) and try again`);
+        throw conflict(
+          `You hold ${n} API keys, the most allowed (${MAX_API_KEYS}); delete one you no longer use (GET /api/api_keys, DELETE /api/api_keys/:id) and try again`,
+        );
       }
       return this.issueKey(em, userId, name);
     });
@@ -99,7 +101,5 @@ export class AuthService {
 }
 
 function invalidConfirmation(): never {
-  throw invalid("password_confirmation doesn't match password", [
-    { field: 'password_confirmation', message: "doesn't match password" },
-  ]);
+  throw invalid("password_confirmation doesn't match password", [{ field: 'password_confirmation', message: "doesn't match password" }]);
 }

@@ -36,6 +36,4 @@ export function apiVersionOf(req: Request): ApiVersion {
 }
 
 /** The wire shape version chosen by the OpenGuilds-Version header (API.md §1.4). */
-export const WireVersion = createParamDecorator((_: unknown, ctx: ExecutionContext): ApiVersion =>
-  apiVersionOf(ctx.switchToHttp().getRequest<Request>()),
-);
+export const WireVersion = createParamDecorator((_: unknown, ctx: ExecutionContext): ApiVersion => apiVersionOf(ctx.switchToHttp().getRequest<Request>()));

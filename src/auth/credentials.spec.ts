@@ -31,7 +31,11 @@ describe('credentials', () => {
 
 describe('secret comparisons are constant-time (a review, as a test)', () => {
   const files = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [path.join(dir, e.name)] : []));
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) =>
+        e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts') ? [path.join(dir, e.name)] : [],
+      );
 
   it('no key, token, secret or hash is compared with ===, !== or Buffer.equals anywhere in src/', () => {
     const offenders: string[] = [];
@@ -42,9 +46,11 @@ describe('secret comparisons are constant-time (a review, as a test)', () => {
       /\b\w*(token|secret|hash|key)\w*(\([^)]*\))?\.equals\(/i,
     ];
     for (const f of files(path.join(__dirname, '..'))) {
-      fs.readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
-        if (risky.some((r) => r.test(line)) && !reviewed.has(line.trim())) offenders.push(`${path.relative(process.cwd(), f)}:${i + 1}: ${line.trim()}`);
-      });
+      fs.readFileSync(f, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (risky.some((r) => r.test(line)) && !reviewed.has(line.trim())) offenders.push(`${path.relative(process.cwd(), f)}:${i + 1}: ${line.trim()}`);
+        });
     }
     expect(offenders).toEqual([]);
   });

@@ -42,7 +42,12 @@ export function presentBatch(v: BatchView, version: ApiVersion) {
     completed: b.status === 'completed',
     status: b.status,
     ...money('cost', v.costCents),
-    data: nestedCollection(version, dataUrl, v.data.map((d) => presentDatumWith(d, time)), v.dataHasMore),
+    data: nestedCollection(
+      version,
+      dataUrl,
+      v.data.map((d) => presentDatumWith(d, time)),
+      v.dataHasMore,
+    ),
     ...(v.dataHasMore ? { data_has_more: true, data_url: dataUrl } : {}),
     webhooks: nestedCollection(version, `/api/batches/${wireId(b.id)}/webhooks`, v.webhooks.map(presentWebhook)),
     created: wireTime(b.created),

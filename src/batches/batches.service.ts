@@ -84,7 +84,11 @@ export class BatchesService {
     const hookSpecs = b[hookField] ?? [];
     await this.webhooks.validateDestinations(hookSpecs as Array<{ destination: unknown; secret: unknown; events?: unknown }>, `batch.${hookField}`);
     // validated above: an array of {destination, secret, events?}
-    const hooks = (hookSpecs as Array<{ destination: string; secret: string; events?: unknown }>).map(({ destination, secret, events }) => ({ destination, secret, events }));
+    const hooks = (hookSpecs as Array<{ destination: string; secret: string; events?: unknown }>).map(({ destination, secret, events }) => ({
+      destination,
+      secret,
+      events,
+    }));
 
     const id = await inTransaction(this.ds, async (em) => {
       const batch = await sqlOne<BatchRow>(em, 'INSERT INTO batches (guild_id, owner_id) VALUES ($1, $2) RETURNING *', [guildId, caller.userId]);
@@ -161,7 +165,10 @@ export class BatchesService {
   }
 
   async ownedDatum(caller: Caller, id: string): Promise<DatumRow> {
-    const d = await sqlOne<DatumRow>(this.ds.manager, 'SELECT d.* FROM data d JOIN batches b ON b.id = d.batch_id WHERE d.id = $1 AND b.owner_id = $2', [id, caller.userId]);
+    const d = await sqlOne<DatumRow>(this.ds.manager, 'SELECT d.* FROM data d JOIN batches b ON b.id = d.batch_id WHERE d.id = $1 AND b.owner_id = $2', [
+      id,
+      caller.userId,
+    ]);
     if (!d) throw notFound('Datum', id);
     return d;
   }
@@ -221,11 +228,26 @@ export class BatchesService {
       if (d === undefined) parsed.set(text, (d = parseTimestamptzText(text)));
       return d;
     };
-    const data = (JSON.parse(data_json) as DatumTuple[]).map(
-      ([did, status, parameters, openWork, created, updated]): DatumRow => ({ id: did, batch_id: batch.id, status, parameters, open_work_count: openWork, created: parseTimestamptz(created), updated: parseTimestamptz(updated) }),
-    );
+    const data = (JSON.parse(data_json) as DatumTuple[]).map(([did, status, parameters, openWork, created, updated]): DatumRow => ({
+      id: did,
+      batch_id: batch.id,
+      status,
+      parameters,
+      open_work_count: openWork,
+      created: parseTimestamptz(created),
+      updated: parseTimestamptz(updated),
+    }));
     const webhooks = (JSON.parse(webhooks_json) as WebhookTuple[]).map(
-      ([wid, destination, created, updated, events]) => ({ id: wid, batchId: batch.id, destination, events, created: parseTimestamptz(created), updated: parseTimestamptz(updated), deletedAt: null }) as WebhookEntity,
+      ([wid, destination, created, updated, events]) =>
+        ({
+          id: wid,
+          batchId: batch.id,
+          destination,
+          events,
+          created: parseTimestamptz(created),
+          updated: parseTimestamptz(updated),
+          deletedAt: null,
+        }) as WebhookEntity,
     );
     const dataHasMore = limit !== null && data.length > EMBEDDED_DATA;
     return {
@@ -272,13 +294,13 @@ export class BatchesService {
 
   async history(caller: Caller, datumId: string, page: CursorPage) {
     await this.ownedDatum(caller, datumId);
-    if (page.after !== undefined && !(await sqlOne(this.ds.manager, 'SELECT 1 FROM submissions WHERE id = $1 AND datum_id = $2', [page.after, datumId]))) throw unknownCursor(page.after);
-    const rows = await sql<SubmissionRow>(this.ds.manager, 'SELECT * FROM submissions WHERE datum_id = $1 AND ($4::bigint IS NULL OR id > $4) ORDER BY id LIMIT $2 OFFSET $3', [
-      datumId,
-      page.limit + 1,
-      page.offset,
-      page.after ?? null,
-    ]);
+    if (page.after !== undefined && !(await sqlOne(this.ds.manager, 'SELECT 1 FROM submissions WHERE id = $1 AND datum_id = $2', [page.after, datumId])))
+      throw unknownCursor(page.after);
+    const rows = await sql<SubmissionRow>(
+      this.ds.manager,
+      'SELECT * FROM submissions WHERE datum_id = $1 AND ($4::bigint IS NULL OR id > $4) ORDER BY id LIMIT $2 OFFSET $3',
+      [datumId, page.limit + 1, page.offset, page.after ?? null],
+    );
     return pageOf(`/api/data/${datumId}/history`, page, rows, presentSubmission);
   }
 
@@ -314,11 +336,11 @@ export class BatchesService {
         const live = conns.filter((c) => taskIds.has(String(c.sourceTaskId)) && taskIds.has(String(c.targetTaskId)));
         await sql(em, `UPDATE batches SET status = 'processing', cost_cents = $2, paid_at = now(), updated = now() WHERE id = $1`, [batchId, amountCents]);
         if (live.length) {
-          await sql(em, 'INSERT INTO batch_connections (batch_id, source_task_id, target_task_id) SELECT $1, s, t FROM unnest($2::bigint[], $3::bigint[]) AS c(s, t) ON CONFLICT DO NOTHING', [
-            batchId,
-            live.map((c) => c.sourceTaskId),
-            live.map((c) => c.targetTaskId),
-          ]);
+          await sql(
+            em,
+            'INSERT INTO batch_connections (batch_id, source_task_id, target_task_id) SELECT $1, s, t FROM unnest($2::bigint[], $3::bigint[]) AS c(s, t) ON CONFLICT DO NOTHING',
+            [batchId, live.map((c) => c.sourceTaskId), live.map((c) => c.targetTaskId)],
+          );
         }
         const inbound = new Map<string, number>();
         for (const c of live) inbound.set(String(c.targetTaskId), (inbound.get(String(c.targetTaskId)) ?? 0) + 1);
@@ -363,13 +385,27 @@ export class BatchesService {
            RETURNING assignment_id, (lease_expires_at <= now()) AS lapsed`,
           [batchId],
         );
-        await this.claims.endMany(em, claimed.filter((c) => c.lapsed).map((c) => String(c.assignment_id)), 'expired');
+        await this.claims.endMany(
+          em,
+          claimed.filter((c) => c.lapsed).map((c) => String(c.assignment_id)),
+          'expired',
+        );
         const refund = unclaimed.reduce((s, w) => s + toCents(w.reward_cents), 0);
         if (refund > 0) {
-          await this.money.refund(em, { guildId: b.guild_id, requesterUserId: b.owner_id, amountCents: refund, businessKey: `batch:${batchId}:cancel-refund`, batchId });
+          await this.money.refund(em, {
+            guildId: b.guild_id,
+            requesterUserId: b.owner_id,
+            amountCents: refund,
+            businessKey: `batch:${batchId}:cancel-refund`,
+            batchId,
+          });
         }
         await sql(em, `UPDATE submissions SET parameters = '{}' WHERE datum_id IN (SELECT id FROM data WHERE batch_id = $1)`, [batchId]);
-        await sql(em, `UPDATE assignments SET parameters_seen = NULL WHERE datum_id IN (SELECT id FROM data WHERE batch_id = $1) AND parameters_seen IS NOT NULL`, [batchId]);
+        await sql(
+          em,
+          `UPDATE assignments SET parameters_seen = NULL WHERE datum_id IN (SELECT id FROM data WHERE batch_id = $1) AND parameters_seen IS NOT NULL`,
+          [batchId],
+        );
       }
       await sql(em, `UPDATE data SET parameters = '{}', status = 'canceled', updated = now() WHERE batch_id = $1`, [batchId]);
       await sql(em, `UPDATE batches SET status = 'canceled', canceled_at = now(), updated = now() WHERE id = $1`, [batchId]);

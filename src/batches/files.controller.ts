@@ -16,7 +16,15 @@ export class FilesController {
   constructor(private readonly files: FilesService) {}
 
   /** multipart/form-data: `file` (the bytes), optional `parameter` (default file_url); size limit UPLOAD_LIMIT_BYTES → 413. */
-  @ApiDoc({ id: 'uploadBatchFile', summary: 'Upload a file as a new datum', description: 'While the batch is unpaid. The server stores the file, computes its SHA-256 and adds a datum whose `parameter` key holds the file\'s URL. Past UPLOAD_LIMIT_BYTES a 413.', body: true, ok: { status: 201, type: File, description: 'the stored file and its datum' }, errors: [403, 404, 409, 422] })
+  @ApiDoc({
+    id: 'uploadBatchFile',
+    summary: 'Upload a file as a new datum',
+    description:
+      "While the batch is unpaid. The server stores the file, computes its SHA-256 and adds a datum whose `parameter` key holds the file's URL. Past UPLOAD_LIMIT_BYTES a 413.",
+    body: true,
+    ok: { status: 201, type: File, description: 'the stored file and its datum' },
+    errors: [403, 404, 409, 422],
+  })
   @ApiBody({
     schema: {
       type: 'object',
@@ -42,7 +50,12 @@ export class FilesController {
     summary: 'Download a stored file',
     description: 'For the owner, and for workers holding a live assignment on a datum that references it (API key, or `?token=` of the assignment).',
     auth: 'key-or-token',
-    ok: { status: 200, mediaType: 'application/octet-stream', schema: { type: 'string', format: 'binary' }, description: 'the bytes (Content-Type from the file name)' },
+    ok: {
+      status: 200,
+      mediaType: 'application/octet-stream',
+      schema: { type: 'string', format: 'binary' },
+      description: 'the bytes (Content-Type from the file name)',
+    },
     errors: [404],
   })
   @ApiQuery({ name: 'token', required: false, type: String, description: 'the token of an assignment on a datum that references the file' })

@@ -28,8 +28,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A file name safe to echo in a URL path and a Content-Disposition: no directories, no control characters. */
 export function safeFileName(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are stripped
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  const clean = base
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are stripped
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 200);
   return clean === '' || clean === '.' || clean === '..' ? 'file' : clean;
 }
 
@@ -96,7 +99,10 @@ export class FilesService {
       const wrote = !duplicate || !(await this.storage.exists(storageKey));
       if (wrote) await this.storage.put(storageKey, file.buffer);
       try {
-        const d = await sqlOne<{ id: string }>(em, 'INSERT INTO data (batch_id, parameters) VALUES ($1, $2::jsonb) RETURNING id', [batchId, JSON.stringify(params)]);
+        const d = await sqlOne<{ id: string }>(em, 'INSERT INTO data (batch_id, parameters) VALUES ($1, $2::jsonb) RETURNING id', [
+          batchId,
+          JSON.stringify(params),
+        ]);
         await sql(em, 'UPDATE batches SET data_count = data_count + 1, updated = now() WHERE id = $1', [batchId]);
         return await sqlOne<FileRow>(
           em,

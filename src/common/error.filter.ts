@@ -35,7 +35,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const code = e?.driverError?.code ?? e?.code;
   if (code && DB_UNAVAILABLE_CODES.has(code)) return true;
   const msg = e?.message ?? '';
-  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|the database system is (starting up|shutting down)|Client has encountered a connection error/i.test(msg);
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|the database system is (starting up|shutting down)|Client has encountered a connection error/i.test(
+    msg,
+  );
 }
 
 /**
@@ -48,13 +50,22 @@ export function errorBody(status: number, type: ErrorType, message: string, deta
   return { error: message, type, status, ...(details ? { details } : {}), ...(extra ?? {}) };
 }
 
-export function sendError(res: Response, status: number, type: ErrorType, message: string, opts: { details?: unknown; headers?: Record<string, string>; extra?: Record<string, unknown> } = {}) {
+export function sendError(
+  res: Response,
+  status: number,
+  type: ErrorType,
+  message: string,
+  opts: { details?: unknown; headers?: Record<string, string>; extra?: Record<string, unknown> } = {},
+) {
   if (res.headersSent) return;
   // refused before its body was read (a 401 to an anonymous upload, say): close the connection
   // rather than drain the rest of the body into a connection kept alive for nothing
   if (res.req && !res.req.complete) res.setHeader('Connection', 'close');
   for (const [k, v] of Object.entries(opts.headers ?? {})) res.setHeader(k, v);
-  res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(status, type, message, opts.details, opts.extra)));
+  res
+    .status(status)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(errorBody(status, type, message, opts.details, opts.extra)));
 }
 
 /** Renders every failure in the contract's error shape (API.md §1.2). */

@@ -41,8 +41,7 @@ export class ApiError extends HttpException {
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 export const unauthorized = (message = 'Invalid API key') =>
   new ApiError(401, 'Unauthorized', message, undefined, { 'WWW-Authenticate': 'Basic realm="OpenGuilds"' });
-export const paymentRequired = (message: string, extra?: Record<string, unknown>) =>
-  new ApiError(402, 'PaymentRequired', message, undefined, undefined, extra);
+export const paymentRequired = (message: string, extra?: Record<string, unknown>) => new ApiError(402, 'PaymentRequired', message, undefined, undefined, extra);
 export const forbidden = (message: string) => new ApiError(403, 'Forbidden', message);
 /** Also used for records that exist but are not visible to the caller: never reveal other tenants' ids. */
 export const notFound = (what: string, id?: string | number) =>
@@ -53,10 +52,8 @@ export const badGateway = (message: string) => new ApiError(502, 'BadGateway', m
 export const gone = (message: string) => new ApiError(410, 'Gone', message);
 export const payloadTooLarge = (message: string) => new ApiError(413, 'PayloadTooLarge', message);
 export const unsupportedMediaType = (message: string) => new ApiError(415, 'UnsupportedMediaType', message);
-export const invalid = (message: string, details: ErrorDetail[] = []) =>
-  new ApiError(422, 'InvalidParameters', message, details);
+export const invalid = (message: string, details: ErrorDetail[] = []) => new ApiError(422, 'InvalidParameters', message, details);
 /** A single-field validation failure, in the same shape as the DTO validator's. */
 export const invalidField = (field: string, message: string) => invalid(`${field} ${message}`, [{ field, message }]);
 /** The Rails words the Ruby client expects for a missing root key. */
-export const missingParam = (key: string) =>
-  invalid(`param is missing or the value is empty: ${key}`, [{ field: key, message: 'is required' }]);
+export const missingParam = (key: string) => invalid(`param is missing or the value is empty: ${key}`, [{ field: key, message: 'is required' }]);

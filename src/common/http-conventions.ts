@@ -17,7 +17,8 @@ export function bodyReader(jsonLimitBytes: number): (req: Request, res: Response
     express.json({ limit: jsonLimitBytes, type: ['application/json', 'application/*+json'] }),
     express.urlencoded({ extended: false, limit: jsonLimitBytes, parameterLimit: 1000 }),
   ];
-  const run = (h: RequestHandler, req: Request, res: Response) => new Promise<void>((resolve, reject) => void h(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+  const run = (h: RequestHandler, req: Request, res: Response) =>
+    new Promise<void>((resolve, reject) => void h(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
   return async (req, res) => {
     try {
       for (const h of parsers) await run(h, req, res);
@@ -73,7 +74,15 @@ function streams(req: Request): boolean {
  */
 export function requireJsonAccept(req: Request, res: Response, next: NextFunction): void {
   const formPost = req.method === 'POST' && !!req.is(['application/x-www-form-urlencoded', 'multipart/form-data']);
-  if (req.path.startsWith('/api/') && !formPost && !req.path.startsWith('/api/docs') && !req.path.startsWith('/api/files/') && req.headers.accept && !req.accepts('json') && !streams(req)) {
+  if (
+    req.path.startsWith('/api/') &&
+    !formPost &&
+    !req.path.startsWith('/api/docs') &&
+    !req.path.startsWith('/api/files/') &&
+    req.headers.accept &&
+    !req.accepts('json') &&
+    !streams(req)
+  ) {
     return sendError(res, 406, 'NotAcceptable', 'This API answers with application/json; the Accept header excludes it');
   }
   next();

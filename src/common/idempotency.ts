@@ -54,8 +54,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const userId = req.user.userId;
     const method = req.method;
     const path = req.path;
-    const success: number =
-      this.reflector.get<number>(HTTP_CODE_METADATA, ctx.getHandler()) ?? (method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
+    const success: number = this.reflector.get<number>(HTTP_CODE_METADATA, ctx.getHandler()) ?? (method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
 
     const requestHash = fingerprint(method, path, req.query, req.body);
     const deadline = Date.now() + WAIT_MS;
@@ -109,7 +108,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     return next.handle().pipe(
       // the money has moved: a failure to store the response must not turn the answer into an error
-      mergeMap((body) => from(store(success, body).then(() => body, () => body))),
+      mergeMap((body) =>
+        from(
+          store(success, body).then(
+            () => body,
+            () => body,
+          ),
+        ),
+      ),
       catchError((err: unknown) => {
         const keep = err instanceof ApiError && STORED_ERRORS.has(err.getStatus());
         const done = keep
@@ -143,7 +149,9 @@ function canonical(v: unknown): string {
 
 /** What identifies "the same request" for a key: method, path, query and body. */
 export function fingerprint(method: string, path: string, query: unknown, body: unknown): Buffer {
-  return createHash('sha256').update(canonical({ method, path, query: query ?? {}, body: body ?? {} })).digest();
+  return createHash('sha256')
+    .update(canonical({ method, path, query: query ?? {}, body: body ?? {} }))
+    .digest();
 }
 
 /** A stored success is returned as the body (the route's status is the stored one); a stored error is thrown again. */

@@ -6,7 +6,9 @@ export function formatCents(cents: number): string {
   if (!Number.isSafeInteger(cents)) throw new Error(`not an integer amount of cents: ${cents}`);
   const sign = cents < 0 ? '-' : '';
   const abs = Math.abs(cents);
-  const dollars = Math.trunc(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const dollars = Math.trunc(abs / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${sign}$${dollars}.${String(abs % 100).padStart(2, '0')}`;
 }
 
@@ -35,7 +37,10 @@ export function toCents(v: string | number | bigint): number {
 export function checkedCost(dataCount: number, priceCents: number, field: string): number {
   const cost = dataCount * priceCents;
   if (!Number.isSafeInteger(cost)) {
-    throw invalidField(field, `would make the batch cost ${dataCount} × ${priceCents} cents, more than the largest amount this server handles (${Number.MAX_SAFE_INTEGER} cents)`);
+    throw invalidField(
+      field,
+      `would make the batch cost ${dataCount} × ${priceCents} cents, more than the largest amount this server handles (${Number.MAX_SAFE_INTEGER} cents)`,
+    );
   }
   return cost;
 }

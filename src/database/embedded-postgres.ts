@@ -151,7 +151,9 @@ function startFailure(err: unknown, recent: string[], port: number, dir: string)
   if (err instanceof Error) return err;
   const text = recent.join('\n');
   if (/could not bind|Address already in use/i.test(text)) {
-    return new Error(`the embedded PostgreSQL could not listen on port ${port}: the port is in use (another server or PostgreSQL); set EMBEDDED_POSTGRES_PORT to a free port`);
+    return new Error(
+      `the embedded PostgreSQL could not listen on port ${port}: the port is in use (another server or PostgreSQL); set EMBEDDED_POSTGRES_PORT to a free port`,
+    );
   }
   if (/lock file .* already exists/i.test(text)) {
     return new Error(`the embedded PostgreSQL data directory ${dir} is in use by another PostgreSQL (see ${path.join(dir, 'postmaster.pid')})`);

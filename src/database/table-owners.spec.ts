@@ -30,7 +30,10 @@ const WRITE_VERBS = ['save', 'insert', 'update', 'delete', 'remove', 'upsert', '
 export function migratedTables(): string[] {
   const dir = path.join(ROOT, 'migrations');
   const tables = new Set<string>();
-  for (const file of fs.readdirSync(dir).filter((f) => /^\d+-.*\.ts$/.test(f)).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => /^\d+-.*\.ts$/.test(f))
+    .sort()) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
     const up = text.slice(text.indexOf('async up('), text.indexOf('async down(') >= 0 ? text.indexOf('async down(') : undefined);
     for (const m of up.matchAll(/\b(CREATE|DROP)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([a-z_][a-z0-9_]*(?:\s*,\s*[a-z_][a-z0-9_]*)*)/gi)) {
@@ -107,6 +110,6 @@ describe('every table has one owner', () => {
     const text = "await em.query(`UPDATE work_items SET status = 'open' WHERE id = $1`)";
     const re = new RegExp(`\\b(?:INSERT\\s+INTO|UPDATE|DELETE\\s+FROM|COPY)\\s+(work_items)\\b`, 'gi');
     expect([...text.matchAll(re)].map((m) => m[1])).toEqual(['work_items']);
-    expect("SELECT 1 FROM work_items FOR UPDATE SKIP LOCKED").not.toMatch(/(?<!\b(?:FOR|DO|KEY)\s+)\bUPDATE\s+work_items\b/i);
+    expect('SELECT 1 FROM work_items FOR UPDATE SKIP LOCKED').not.toMatch(/(?<!\b(?:FOR|DO|KEY)\s+)\bUPDATE\s+work_items\b/i);
   });
 });

@@ -15,13 +15,26 @@ import { Guild, GuildList } from './dto/guild.response';
 export class GuildsController {
   constructor(private readonly guilds: GuildsService) {}
 
-  @ApiDoc({ id: 'createGuild', summary: 'Create a guild', description: 'The caller owns it.', body: true, ok: { status: 201, type: Guild, description: 'the new guild' }, errors: [422] })
+  @ApiDoc({
+    id: 'createGuild',
+    summary: 'Create a guild',
+    description: 'The caller owns it.',
+    body: true,
+    ok: { status: 201, type: Guild, description: 'the new guild' },
+    errors: [422],
+  })
   @Post('guilds')
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateGuildDto) {
     return this.present(await this.guilds.create(caller, dto));
   }
 
-  @ApiDoc({ id: 'listGuilds', summary: 'List guilds', description: 'The guilds the caller owns, or with `role=member` the guilds the caller works in.', ok: { status: 200, type: GuildList, description: 'newest first' }, errors: [422] })
+  @ApiDoc({
+    id: 'listGuilds',
+    summary: 'List guilds',
+    description: 'The guilds the caller owns, or with `role=member` the guilds the caller works in.',
+    ok: { status: 200, type: GuildList, description: 'newest first' },
+    errors: [422],
+  })
   @Get('guilds')
   async list(@CurrentCaller() caller: Caller, @Query() q: GuildListQuery) {
     const page = toPage(q);
@@ -31,13 +44,26 @@ export class GuildsController {
   }
 
   /** The singular /api/guild/:id of the old docs is an alias (src/compat/aliases.ts). */
-  @ApiDoc({ id: 'getGuild', summary: 'Get a guild', description: 'For its owner and its members.', ok: { status: 200, type: Guild, description: 'the guild' }, errors: [404] })
+  @ApiDoc({
+    id: 'getGuild',
+    summary: 'Get a guild',
+    description: 'For its owner and its members.',
+    ok: { status: 200, type: Guild, description: 'the guild' },
+    errors: [404],
+  })
   @Get('guilds/:id')
   async get(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string) {
     return this.present(await this.guilds.get(caller, id));
   }
 
-  @ApiDoc({ id: 'updateGuild', summary: 'Update a guild', description: 'Owner only.', body: true, ok: { status: 200, type: Guild, description: 'the updated guild' }, errors: [403, 404, 422] })
+  @ApiDoc({
+    id: 'updateGuild',
+    summary: 'Update a guild',
+    description: 'Owner only.',
+    body: true,
+    ok: { status: 200, type: Guild, description: 'the updated guild' },
+    errors: [403, 404, 422],
+  })
   @Patch('guilds/:id')
   async update(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Body() dto: UpdateGuildDto) {
     return this.present(await this.guilds.update(caller, id, dto));

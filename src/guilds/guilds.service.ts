@@ -34,7 +34,11 @@ export class GuildsService {
     const qb = this.db.getRepository(GuildEntity).createQueryBuilder('g');
     if (role === 'owner') qb.where('g.owner_id = :uid', { uid: caller.userId });
     else qb.innerJoin('members', 'm', "m.guild_id = g.id AND m.user_id = :uid AND m.status = 'active'", { uid: caller.userId });
-    return qb.orderBy('g.id', 'DESC').offset(page.offset).limit(page.limit + 1).getMany();
+    return qb
+      .orderBy('g.id', 'DESC')
+      .offset(page.offset)
+      .limit(page.limit + 1)
+      .getMany();
   }
 
   async get(caller: Caller, id: string): Promise<GuildEntity> {

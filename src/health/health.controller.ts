@@ -33,7 +33,12 @@ export class HealthController {
   /** Ready to serve: the database answers and every migration is applied. 503 otherwise. */
   @ApiOperation({ operationId: 'getReadiness', summary: 'Ready to serve: the database answers and every migration is applied', security: [] })
   @ApiResponse({ status: 200, type: Readiness, description: 'ready' })
-  @ApiResponse({ status: 503, type: Readiness, description: 'not ready: `error` says which dependency is down', headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer', example: 5 } } } })
+  @ApiResponse({
+    status: 503,
+    type: Readiness,
+    description: 'not ready: `error` says which dependency is down',
+    headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer', example: 5 } } },
+  })
   @Get('ready')
   // terminus' own swagger entries are Swagger-2 shaped (invalid OpenAPI 3); Readiness documents the answer
   @HealthCheck({ noCache: true, swaggerDocumentation: false })

@@ -47,7 +47,10 @@ export class InvitesService implements OnModuleInit {
           [guild.id, email],
         );
         if (member.length) throw conflict(`${email} is already a member of this guild`);
-        const pending = await em.query(`SELECT 1 FROM invites WHERE guild_id = $1 AND lower(email) = lower($2) AND status IN ('sending', 'sent')`, [guild.id, email]);
+        const pending = await em.query(`SELECT 1 FROM invites WHERE guild_id = $1 AND lower(email) = lower($2) AND status IN ('sending', 'sent')`, [
+          guild.id,
+          email,
+        ]);
         if (pending.length) throw conflict(`${email} already has a pending invite to this guild`);
         // The real token is made by the mail job (so it is never stored, not even in the job);
         // until then the hash is of a secret nobody knows.

@@ -63,20 +63,21 @@ export class MembersService {
   /** Active members of the guild, newest first. Owner only. */
   async list(caller: Caller, guildId: string, page: Page): Promise<MemberView[]> {
     await this.access.ownerOnly(caller, guildId);
-    const rows: ViewRow[] = await this.db.query(
-      `${VIEW_SQL} WHERE m.guild_id = $1 AND m.status = 'active' ORDER BY m.id DESC LIMIT $2 OFFSET $3`,
-      [guildId, page.limit + 1, page.offset],
-    );
+    const rows: ViewRow[] = await this.db.query(`${VIEW_SQL} WHERE m.guild_id = $1 AND m.status = 'active' ORDER BY m.id DESC LIMIT $2 OFFSET $3`, [
+      guildId,
+      page.limit + 1,
+      page.offset,
+    ]);
     return rows.map(toView);
   }
 
   async find(caller: Caller, guildId: string, email: string | undefined): Promise<MemberView> {
     await this.access.ownerOnly(caller, guildId);
     if (!email || !email.trim()) throw missingParam('email');
-    const rows: ViewRow[] = await this.db.query(
-      `${VIEW_SQL} WHERE m.guild_id = $1 AND m.status = 'active' AND lower(u.email) = lower($2)`,
-      [guildId, email.trim()],
-    );
+    const rows: ViewRow[] = await this.db.query(`${VIEW_SQL} WHERE m.guild_id = $1 AND m.status = 'active' AND lower(u.email) = lower($2)`, [
+      guildId,
+      email.trim(),
+    ]);
     if (!rows[0]) throw notFound('Member');
     return toView(rows[0]);
   }
@@ -110,7 +111,11 @@ export class MembersService {
       await em.query(`UPDATE members SET status = 'removed', removed_at = now(), updated = now() WHERE id = $1`, [member.id]);
       // every live claim ends the one way claims end (ClaimEndings): reopened, or refunded when its batch was canceled
       const live = await sql<{ id: string }>(em, `SELECT id FROM assignments WHERE member_id = $1 AND status = 'claimed'`, [member.id]);
-      await this.claims.endMany(em, live.map((r) => r.id), 'member_removed');
+      await this.claims.endMany(
+        em,
+        live.map((r) => r.id),
+        'member_removed',
+      );
       await em.query(`DELETE FROM subscriptions WHERE member_id = $1`, [member.id]);
       return member;
     });

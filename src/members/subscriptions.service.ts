@@ -38,7 +38,10 @@ export class SubscriptionsService {
         [member.id, task.id],
       );
       if (inserted[0]) return { subscription: inserted[0], created: true };
-      const existing: SubscriptionRow[] = await em.query(`SELECT member_id, task_id, created FROM subscriptions WHERE member_id = $1 AND task_id = $2`, [member.id, task.id]);
+      const existing: SubscriptionRow[] = await em.query(`SELECT member_id, task_id, created FROM subscriptions WHERE member_id = $1 AND task_id = $2`, [
+        member.id,
+        task.id,
+      ]);
       return { subscription: existing[0], created: false };
     });
   }
@@ -48,11 +51,10 @@ export class SubscriptionsService {
       const { task } = await this.tasks.get(caller, taskId, undefined, em);
       const member = await this.access.activeMember(caller, task.guildId, em);
       if (!member) throw notFound('Subscription');
-      const deleted = await sql<SubscriptionRow>(
-        em,
-        `DELETE FROM subscriptions WHERE member_id = $1 AND task_id = $2 RETURNING member_id, task_id, created`,
-        [member.id, task.id],
-      );
+      const deleted = await sql<SubscriptionRow>(em, `DELETE FROM subscriptions WHERE member_id = $1 AND task_id = $2 RETURNING member_id, task_id, created`, [
+        member.id,
+        task.id,
+      ]);
       if (!deleted[0]) throw notFound('Subscription');
       return deleted[0];
     });

@@ -35,7 +35,8 @@ export function parseGoldItems(raw: unknown, inputParameters: string[], labels: 
     else parameters = normalizeDatum(item.parameters, `${field}.parameters`, inputParameters, details);
     let answer: string | undefined;
     if (item.answer === undefined || item.answer === null) details.push({ field: `${field}.answer`, message: 'is required' });
-    else if (typeof item.answer !== 'string' || !labels.includes(item.answer)) details.push({ field: `${field}.answer`, message: `must be one of the task's labels: ${labels.join(', ')}` });
+    else if (typeof item.answer !== 'string' || !labels.includes(item.answer))
+      details.push({ field: `${field}.answer`, message: `must be one of the task's labels: ${labels.join(', ')}` });
     else answer = item.answer;
     if (parameters && answer !== undefined) out.push({ parameters, answer });
   });

@@ -17,7 +17,15 @@ export class GoldController {
   constructor(private readonly gold: GoldService) {}
 
   /** 201 with a List of the created Gold objects, in the order sent. */
-  @ApiDoc({ id: 'createGold', summary: 'Add control answers (gold) to a task', description: 'Owner only. 1 to 1,000 items; parameters follow the guild\'s input_parameters, `answer` is one of the task\'s labels. All or nothing.', body: true, idempotent: true, ok: { status: 201, type: GoldList, description: 'the created items, in the order sent' }, errors: [403, 404, 422] })
+  @ApiDoc({
+    id: 'createGold',
+    summary: 'Add control answers (gold) to a task',
+    description: "Owner only. 1 to 1,000 items; parameters follow the guild's input_parameters, `answer` is one of the task's labels. All or nothing.",
+    body: true,
+    idempotent: true,
+    ok: { status: 201, type: GoldList, description: 'the created items, in the order sent' },
+    errors: [403, 404, 422],
+  })
   @Post('tasks/:id/gold')
   @Idempotent()
   async create(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Body() dto: CreateGoldDto) {
@@ -26,14 +34,26 @@ export class GoldController {
   }
 
   /** Newest first (API.md §11.6 "Orders"). */
-  @ApiDoc({ id: 'listGold', summary: "List a task's control answers", description: 'Owner only; newest first.', ok: { status: 200, type: GoldList, description: 'the gold items' }, errors: [403, 404, 422] })
+  @ApiDoc({
+    id: 'listGold',
+    summary: "List a task's control answers",
+    description: 'Owner only; newest first.',
+    ok: { status: 200, type: GoldList, description: 'the gold items' },
+    errors: [403, 404, 422],
+  })
   @Get('tasks/:id/gold')
   async list(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Query() q: PageQuery) {
     const page = toPage(q);
     return pageOf(`/api/tasks/${id}/gold`, page, await this.gold.list(caller, id, page), presentGold);
   }
 
-  @ApiDoc({ id: 'deleteGold', summary: 'Delete a control answer', description: 'Owner only.', ok: { status: 200, type: DeletedGold, description: 'deleted' }, errors: [403, 404] })
+  @ApiDoc({
+    id: 'deleteGold',
+    summary: 'Delete a control answer',
+    description: 'Owner only.',
+    ok: { status: 200, type: DeletedGold, description: 'deleted' },
+    errors: [403, 404],
+  })
   @Delete('gold/:id')
   @HttpCode(200)
   async remove(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string) {

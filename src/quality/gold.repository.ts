@@ -37,11 +37,11 @@ export class GoldRepository {
 
   /** A task's live gold, newest first; `limit + 1` rows so the caller knows whether more follow. */
   listByTask(taskId: string, limit: number, offset: number): Promise<GoldRow[]> {
-    return sql<GoldRow>(
-      this.db.manager,
-      `SELECT ${COLUMNS} FROM gold_items WHERE task_id = $1 AND deleted_at IS NULL ORDER BY id DESC LIMIT $2 OFFSET $3`,
-      [taskId, limit + 1, offset],
-    );
+    return sql<GoldRow>(this.db.manager, `SELECT ${COLUMNS} FROM gold_items WHERE task_id = $1 AND deleted_at IS NULL ORDER BY id DESC LIMIT $2 OFFSET $3`, [
+      taskId,
+      limit + 1,
+      offset,
+    ]);
   }
 
   find(id: string, em?: EntityManager): Promise<GoldRow | undefined> {

@@ -62,7 +62,10 @@ export class BatchEventsService {
       },
     ];
     if (f.datum.status === 'completed') {
-      events.push({ type: 'datum.completed', payload: eventBody('datum.completed', presentDatum({ ...f.datum, batch_id: f.batchId, open_work_count: 0, status: 'completed' }), now) });
+      events.push({
+        type: 'datum.completed',
+        payload: eventBody('datum.completed', presentDatum({ ...f.datum, batch_id: f.batchId, open_work_count: 0, status: 'completed' }), now),
+      });
     }
     await this.webhooks.enqueueEvents(em, f.batchId, events, async () => {
       const [row] = await sql<ProgressRow>(em, PROGRESS_SQL, [f.batchId]);

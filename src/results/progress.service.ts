@@ -23,7 +23,13 @@ export class ProgressService {
     if (!owned) throw notFound('Batch', batchId);
     const key = caller.apiKeyId;
     if (!this.hub.admit(key)) {
-      throw new ApiError(429, 'TooManyRequests', `This API key already holds ${this.config.sseMaxStreamsPerKey} open progress streams (SSE_MAX_STREAMS_PER_KEY); close one first`, undefined, { 'Retry-After': '5' });
+      throw new ApiError(
+        429,
+        'TooManyRequests',
+        `This API key already holds ${this.config.sseMaxStreamsPerKey} open progress streams (SSE_MAX_STREAMS_PER_KEY); close one first`,
+        undefined,
+        { 'Retry-After': '5' },
+      );
     }
     const resumeFrom = lastEventId !== undefined && /^\d{1,15}$/.test(lastEventId.trim()) ? Number(lastEventId.trim()) : undefined;
     let stream: ProgressStream | undefined;

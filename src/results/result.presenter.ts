@@ -33,7 +33,14 @@ export function presentResult(r: ResultRow) {
     confidence: r.confidence,
     method: r.method,
     answers_count: r.answers.filter((a) => a.status === 'approved').length,
-    answers: r.answers.map((a) => ({ submission_id: a.submission_id, member_id: a.member_id, value: a.value, status: a.status, seconds: a.seconds, parameters: a.parameters })),
+    answers: r.answers.map((a) => ({
+      submission_id: a.submission_id,
+      member_id: a.member_id,
+      value: a.value,
+      status: a.status,
+      seconds: a.seconds,
+      parameters: a.parameters,
+    })),
     parameters: r.parameters,
   };
 }

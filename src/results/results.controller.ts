@@ -12,7 +12,10 @@ import { ApiDoc } from '../common/openapi/api-doc.decorator';
 import { BatchProgress, ResultList } from './dto/result.response';
 
 class ResultsQuery extends CursorPageQuery {
-  @ApiPropertyOptional({ enum: ['json', 'csv', 'jsonl'], description: 'csv or jsonl streams every result (also chosen by Accept: text/csv or application/x-ndjson)' })
+  @ApiPropertyOptional({
+    enum: ['json', 'csv', 'jsonl'],
+    description: 'csv or jsonl streams every result (also chosen by Accept: text/csv or application/x-ndjson)',
+  })
   @IsOptional()
   @IsIn(['json', 'csv', 'jsonl'])
   format?: 'json' | 'csv' | 'jsonl';
@@ -57,7 +60,13 @@ export class ResultsController {
   @ApiExtraModels(ResultList)
   @Get('batches/:id/results')
   @ApiProduces('application/json', 'text/csv', 'application/x-ndjson')
-  async results(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Query() q: ResultsQuery, @Headers('accept') accept: string | undefined, @Res() res: Response) {
+  async results(
+    @CurrentCaller() caller: Caller,
+    @Param('id', IdParam) id: string,
+    @Query() q: ResultsQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res() res: Response,
+  ) {
     const format = exportFormat(q.format, accept);
     if (format) return this.service.export(caller, id, format, q.answers === 'true', res);
     res.status(200).json(await this.service.list(caller, id, toCursorPage(q)));
@@ -69,13 +78,23 @@ export class ResultsController {
     summary: "A batch's live progress (Server-Sent Events)",
     description:
       'Owner only; send the API key header (read it with fetch, not EventSource). The first event is the current snapshot; then `progress` (data: a BatchProgress) at most once a second while anything changes, and `completed` at the end, then the stream closes. Event ids increase per batch; reconnect with `Last-Event-ID`.',
-    ok: { status: 200, mediaType: 'text/event-stream', schema: { type: 'string', description: `events whose data is a BatchProgress (${getSchemaPath(BatchProgress)})` }, description: 'the event stream' },
+    ok: {
+      status: 200,
+      mediaType: 'text/event-stream',
+      schema: { type: 'string', description: `events whose data is a BatchProgress (${getSchemaPath(BatchProgress)})` },
+      description: 'the event stream',
+    },
     errors: [404],
   })
   @ApiExtraModels(BatchProgress)
   @Get('batches/:id/events')
   @ApiProduces('text/event-stream')
-  async events(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Headers('last-event-id') lastEventId: string | undefined, @Res() res: Response) {
+  async events(
+    @CurrentCaller() caller: Caller,
+    @Param('id', IdParam) id: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() res: Response,
+  ) {
     await this.progress.open(caller, id, lastEventId, res);
   }
 }

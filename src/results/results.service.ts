@@ -43,7 +43,10 @@ export class ResultsService {
   ) {}
 
   private async ownedBatch(caller: Caller, batchId: string): Promise<{ id: string; guild_id: string }> {
-    const b = await sqlOne<{ id: string; guild_id: string }>(this.ds.manager, 'SELECT id, guild_id FROM batches WHERE id = $1 AND owner_id = $2', [batchId, caller.userId]);
+    const b = await sqlOne<{ id: string; guild_id: string }>(this.ds.manager, 'SELECT id, guild_id FROM batches WHERE id = $1 AND owner_id = $2', [
+      batchId,
+      caller.userId,
+    ]);
     if (!b) throw notFound('Batch', batchId);
     return b;
   }
@@ -84,14 +87,23 @@ export class ResultsService {
     if (answers) {
       text = ANSWERS_STREAM_SQL;
       header = [...ANSWER_COLUMNS];
-      transform = format === 'csv' ? rowsTo((a: AnswerRow) => [a.datum_id, a.task_id, a.member_id, cellOf(a.value), a.status, cellOf(a.seconds)]) : jsonLines(presentAnswer);
+      transform =
+        format === 'csv'
+          ? rowsTo((a: AnswerRow) => [a.datum_id, a.task_id, a.member_id, cellOf(a.value), a.status, cellOf(a.seconds)])
+          : jsonLines(presentAnswer);
     } else if (format === 'csv') {
       text = RESULTS_CSV_SQL;
       // first pass: the set of parameter keys, aggregated in PostgreSQL (flat memory)
       const [g] = await sql<{ input_parameters: string[] }>(this.ds.manager, 'SELECT input_parameters FROM guilds WHERE id = $1', [batch.guild_id]);
       const columns = parameterColumns(g?.input_parameters ?? [], await this.parameterPaths(batchId));
       header = headerOf(columns);
-      transform = rowsTo((r: CsvRow) => [...parameterCells(columns, r.parameters), String(r.task_id), cellOf(r.answer), cellOf(r.confidence), String(r.answers_count)]);
+      transform = rowsTo((r: CsvRow) => [
+        ...parameterCells(columns, r.parameters),
+        String(r.task_id),
+        cellOf(r.answer),
+        cellOf(r.confidence),
+        String(r.answers_count),
+      ]);
     } else {
       text = RESULTS_STREAM_SQL;
       transform = jsonLines(presentResult);

@@ -8,9 +8,10 @@ import { TaskEntity } from './task.entity';
 
 /** Default shape `{source, target}`; under OpenGuilds-Version 2018-12-18 `{source_id, target_id}`. */
 export function presentConnection(c: ConnectionEntity, version: ApiVersion) {
-  const ends = version === 'default'
-    ? { source: wireId(c.sourceTaskId), target: wireId(c.targetTaskId) }
-    : { source_id: wireId(c.sourceTaskId), target_id: wireId(c.targetTaskId) };
+  const ends =
+    version === 'default'
+      ? { source: wireId(c.sourceTaskId), target: wireId(c.targetTaskId) }
+      : { source_id: wireId(c.sourceTaskId), target_id: wireId(c.targetTaskId) };
   return { object: 'Connection' as const, id: wireId(c.id), ...ends };
 }
 

@@ -115,7 +115,9 @@ export class TasksService {
       if (!ids.has(target)) details.push({ field: 'target', message: `is not a task of guild ${guild.id}` });
       if (details.length) throw invalid(`${details[0].field} ${details[0].message}`, details);
       if (source === target) {
-        throw invalid(`A connection from task ${source} to itself would make a cycle`, [{ field: 'target', message: 'would make a cycle: a task cannot feed itself' }]);
+        throw invalid(`A connection from task ${source} to itself would make a cycle`, [
+          { field: 'target', message: 'would make a cycle: a task cannot feed itself' },
+        ]);
       }
       const existing = await em.find(ConnectionEntity, { where: { guildId: guild.id } });
       if (existing.some((c) => String(c.sourceTaskId) === source && String(c.targetTaskId) === target)) {
@@ -152,7 +154,14 @@ export class TasksService {
   async views(tasks: TaskEntity[]): Promise<TaskView[]> {
     if (tasks.length === 0) return [];
     const taskIds = tasks.map((t) => String(t.id));
-    const wsIds = [...new Set(tasks.map((t) => t.workspaceId).filter((v): v is string => v !== null).map(String))];
+    const wsIds = [
+      ...new Set(
+        tasks
+          .map((t) => t.workspaceId)
+          .filter((v): v is string => v !== null)
+          .map(String),
+      ),
+    ];
     const [workspaces, connections] = await Promise.all([
       wsIds.length ? this.db.getRepository(WorkspaceEntity).findBy({ id: In(wsIds) }) : Promise.resolve([]),
       this.db

@@ -174,10 +174,10 @@ export class CardService {
       const type = stripeErrorType(err);
       if (type === 'StripeCardError') {
         const e = err as { code?: string; decline_code?: string; message?: string };
-        await this.db.query(
-          `UPDATE card_charges SET status = 'failed', decline_code = $2, updated = now() WHERE id = $1 AND status = 'pending'`,
-          [row.id, e.decline_code ?? e.code ?? 'card_declined'],
-        );
+        await this.db.query(`UPDATE card_charges SET status = 'failed', decline_code = $2, updated = now() WHERE id = $1 AND status = 'pending'`, [
+          row.id,
+          e.decline_code ?? e.code ?? 'card_declined',
+        ]);
         this.logger.info({ cardChargeId: row.id, code: e.code, declineCode: e.decline_code }, 'card charge declined');
         throw paymentRequired(e.message ?? 'The card was declined', { code: e.code ?? 'card_declined', decline_code: e.decline_code ?? null });
       }
@@ -241,12 +241,17 @@ export class CardService {
     const about = `${e.param ?? ''} ${e.message ?? ''}`;
     if (missing && /\b(source|card)\b/i.test(about)) {
       if (what === 'card') return invalidField('source', 'is not a card token the payment processor knows');
-      return paymentRequired('The card on file is not known to the payment processor any more; add a card with POST /api/payment_methods', { code: 'payment_method_unknown', decline_code: null });
+      return paymentRequired('The card on file is not known to the payment processor any more; add a card with POST /api/payment_methods', {
+        code: 'payment_method_unknown',
+        decline_code: null,
+      });
     }
     if (type === 'StripeInvalidRequestError' && what === 'card' && !/customer/i.test(about)) {
       return invalidField('source', 'is not a usable card token');
     }
     // our request or our account is wrong (unknown customer, bad key, permissions): ours to fix
-    return badGateway(`The payment processor refused our request (${e.code ?? type}); this is a problem on our side and retrying will not help. Nothing was charged.`);
+    return badGateway(
+      `The payment processor refused our request (${e.code ?? type}); this is a problem on our side and retrying will not help. Nothing was charged.`,
+    );
   }
 }

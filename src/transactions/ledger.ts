@@ -57,7 +57,10 @@ export async function ensureWallet(em: EntityManager, guildId: string, userId: s
      ON CONFLICT (guild_id, user_id) WHERE kind = 'wallet' DO NOTHING`,
     [guildId, userId],
   );
-  const rows: Array<{ id: string }> = await em.query(`SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND guild_id = $1 AND user_id = $2`, [guildId, userId]);
+  const rows: Array<{ id: string }> = await em.query(`SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND guild_id = $1 AND user_id = $2`, [
+    guildId,
+    userId,
+  ]);
   return String(rows[0].id);
 }
 

@@ -79,21 +79,35 @@ export class MoneyService {
         const snap = await this.db.transaction('REPEATABLE READ', async (em) => {
           const bal: Array<{ balance_cents: string }> = await em.query(`SELECT balance_cents FROM ledger_accounts WHERE id = $1`, [walletId]);
           const paid: unknown[] = await em.query(`SELECT 1 FROM ledger_transactions WHERE business_key = $1`, [paymentKey]);
-          const charges: CardChargeRow[] = await em.query(
-            `SELECT * FROM card_charges WHERE user_id = $1 AND purpose_key LIKE $2 ORDER BY id`,
-            [p.payerUserId, `${escapeLike(p.purposeKey)}:charge:%`],
-          );
+          const charges: CardChargeRow[] = await em.query(`SELECT * FROM card_charges WHERE user_id = $1 AND purpose_key LIKE $2 ORDER BY id`, [
+            p.payerUserId,
+            `${escapeLike(p.purposeKey)}:charge:%`,
+          ]);
           return { balance: toCents(bal[0].balance_cents), paid: paid.length > 0, charges };
         });
         const shortfall = p.amountCents - snap.balance;
         if (!snap.paid && shortfall > 0) {
-          await this.cards.chargeShortfall({ userId: p.payerUserId, guildId: p.guildId, purposeKey: p.purposeKey, shortfallCents: shortfall, charges: snap.charges });
+          await this.cards.chargeShortfall({
+            userId: p.payerUserId,
+            guildId: p.guildId,
+            purposeKey: p.purposeKey,
+            shortfallCents: shortfall,
+            charges: snap.charges,
+          });
         }
       }
 
       try {
         return await inTransaction(this.db, async (em) => {
-          const posted = await post(em, { kind: 'batch_payment', businessKey: paymentKey, batchId, from: walletId, to: escrowId, amountCents: p.amountCents, currency: 'Guild' });
+          const posted = await post(em, {
+            kind: 'batch_payment',
+            businessKey: paymentKey,
+            batchId,
+            from: walletId,
+            to: escrowId,
+            amountCents: p.amountCents,
+            currency: 'Guild',
+          });
           if (!posted) {
             await p.apply(em);
             throw conflict(`${p.purposeKey} has already been paid`);
@@ -102,7 +116,14 @@ export class MoneyService {
           const entry = posted.entries.get(walletId);
           if (entry) return entry;
           // A zero amount moves nothing and has no entries: the view names the ledger transaction.
-          return { id: posted.ledgerTransactionId, accountId: walletId, ledgerTransactionId: posted.ledgerTransactionId, type: 'Guild Debit', amountCents: 0, created: new Date() };
+          return {
+            id: posted.ledgerTransactionId,
+            accountId: walletId,
+            ledgerTransactionId: posted.ledgerTransactionId,
+            type: 'Guild Debit',
+            amountCents: 0,
+            created: new Date(),
+          };
         });
       } catch (err) {
         if (!isInsufficientFunds(err)) throw err;
@@ -123,7 +144,15 @@ export class MoneyService {
     await this.fromEscrow(em, 'refund', r.guildId, r.requesterUserId, r.amountCents, r.businessKey, r.batchId);
   }
 
-  private async fromEscrow(em: EntityManager, kind: 'reward' | 'refund', guildId: string, userId: string, amountCents: number, businessKey: string, batchId?: string) {
+  private async fromEscrow(
+    em: EntityManager,
+    kind: 'reward' | 'refund',
+    guildId: string,
+    userId: string,
+    amountCents: number,
+    businessKey: string,
+    batchId?: string,
+  ) {
     if (!Number.isSafeInteger(amountCents) || amountCents < 0) throw new Error(`invalid amount: ${amountCents}`);
     if (amountCents === 0) return;
     const escrow = await ensureEscrow(em, guildId);

@@ -24,10 +24,12 @@ export class PayoutsService {
       if (w.length === 0) throw notFound('Wallet', walletId);
       const balance = toCents(w[0].balance_cents);
       if (amountCents > balance) throw invalidField('amount_cents', `exceeds the wallet balance of ${formatCents(balance)}`);
-      const rows: PayoutRow[] = await em.query(
-        `INSERT INTO payouts (account_id, guild_id, user_id, amount_cents) VALUES ($1, $2, $3, $4) RETURNING *`,
-        [walletId, w[0].guild_id, caller.userId, amountCents],
-      );
+      const rows: PayoutRow[] = await em.query(`INSERT INTO payouts (account_id, guild_id, user_id, amount_cents) VALUES ($1, $2, $3, $4) RETURNING *`, [
+        walletId,
+        w[0].guild_id,
+        caller.userId,
+        amountCents,
+      ]);
       return rows[0];
     });
   }
@@ -68,7 +70,10 @@ export class PayoutsService {
   async decline(caller: Caller, id: string): Promise<PayoutRow> {
     return inTransaction(this.db, async (em) => {
       const p = await this.lockOwned(em, caller, id);
-      const rows = await sql<PayoutRow>(em, `UPDATE payouts SET status = 'declined', decided_by = $2, updated = now() WHERE id = $1 RETURNING *`, [p.id, caller.userId]);
+      const rows = await sql<PayoutRow>(em, `UPDATE payouts SET status = 'declined', decided_by = $2, updated = now() WHERE id = $1 RETURNING *`, [
+        p.id,
+        caller.userId,
+      ]);
       return rows[0];
     });
   }

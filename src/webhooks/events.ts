@@ -24,7 +24,8 @@ export function checkEvents(raw: unknown, field: string, out: ErrorDetail[]): We
   raw.forEach((name, j) => {
     const at = `${field}[${j}]`;
     if (typeof name !== 'string' || name === '') out.push({ field: at, message: 'is empty' });
-    else if (!(WEBHOOK_EVENTS as readonly string[]).includes(name)) out.push({ field: at, message: `is not an event type (one of ${WEBHOOK_EVENTS.join(', ')})` });
+    else if (!(WEBHOOK_EVENTS as readonly string[]).includes(name))
+      out.push({ field: at, message: `is not an event type (one of ${WEBHOOK_EVENTS.join(', ')})` });
     else if (seen.has(name)) out.push({ field: at, message: 'is listed twice' });
     else seen.add(name);
   });

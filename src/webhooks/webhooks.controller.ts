@@ -14,13 +14,25 @@ import { DeletedWebhook, Webhook, WebhookAttemptList, WebhookDelivery, WebhookLi
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
-  @ApiDoc({ id: 'createWebhook', summary: 'Add a webhook to a batch', description: 'Called once when the batch is completed, signed with the secret (Standard Webhooks).', body: true, ok: { status: 201, type: Webhook, description: 'the webhook (never its secret)' }, errors: [403, 404, 409, 422] })
+  @ApiDoc({
+    id: 'createWebhook',
+    summary: 'Add a webhook to a batch',
+    description: 'Called once when the batch is completed, signed with the secret (Standard Webhooks).',
+    body: true,
+    ok: { status: 201, type: Webhook, description: 'the webhook (never its secret)' },
+    errors: [403, 404, 409, 422],
+  })
   @Post('batches/:id/webhooks')
   async create(@CurrentCaller() caller: Caller, @Param('id', IdParam) batchId: string, @Body() dto: CreateWebhookDto) {
     return presentWebhook(await this.webhooks.create(caller, batchId, dto));
   }
 
-  @ApiDoc({ id: 'listBatchWebhooks', summary: "List a batch's webhooks", ok: { status: 200, type: WebhookList, description: 'the webhooks' }, errors: [404, 422] })
+  @ApiDoc({
+    id: 'listBatchWebhooks',
+    summary: "List a batch's webhooks",
+    ok: { status: 200, type: WebhookList, description: 'the webhooks' },
+    errors: [404, 422],
+  })
   @Get('batches/:id/webhooks')
   async list(@CurrentCaller() caller: Caller, @Param('id', IdParam) batchId: string, @Query() q: PageQuery) {
     const page = toPage(q);
@@ -33,7 +45,14 @@ export class WebhooksController {
     return presentWebhook(await this.webhooks.get(caller, id));
   }
 
-  @ApiDoc({ id: 'updateWebhook', summary: "Change a webhook's events", description: 'Its `events` (API.md §13.4).', body: true, ok: { status: 200, type: Webhook, description: 'the webhook' }, errors: [404, 422] })
+  @ApiDoc({
+    id: 'updateWebhook',
+    summary: "Change a webhook's events",
+    description: 'Its `events` (API.md §13.4).',
+    body: true,
+    ok: { status: 200, type: Webhook, description: 'the webhook' },
+    errors: [404, 422],
+  })
   @Patch('webhooks/:id')
   async update(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Body() dto: UpdateWebhookDto) {
     return presentWebhook(await this.webhooks.update(caller, id, dto));
@@ -47,7 +66,13 @@ export class WebhooksController {
     return { object: 'Webhook' as const, id: String(w.id), deleted: true };
   }
 
-  @ApiDoc({ id: 'listWebhookDeliveries', summary: "List a webhook's delivery attempts", description: 'Newest first: status code, duration, error, next attempt.', ok: { status: 200, type: WebhookAttemptList, description: 'the attempts' }, errors: [404, 422] })
+  @ApiDoc({
+    id: 'listWebhookDeliveries',
+    summary: "List a webhook's delivery attempts",
+    description: 'Newest first: status code, duration, error, next attempt.',
+    ok: { status: 200, type: WebhookAttemptList, description: 'the attempts' },
+    errors: [404, 422],
+  })
   @Get('webhooks/:id/deliveries')
   async deliveries(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Query() q: PageQuery) {
     const page = toPage(q);
@@ -55,7 +80,12 @@ export class WebhooksController {
   }
 
   /** 202 with the queued (or already pending) WebhookDelivery. */
-  @ApiDoc({ id: 'redeliverWebhook', summary: 'Send the latest event again', ok: { status: 202, type: WebhookDelivery, description: 'the queued (or already pending) delivery' }, errors: [404, 409] })
+  @ApiDoc({
+    id: 'redeliverWebhook',
+    summary: 'Send the latest event again',
+    ok: { status: 202, type: WebhookDelivery, description: 'the queued (or already pending) delivery' },
+    errors: [404, 409],
+  })
   @Post('webhooks/:id/redeliver')
   @HttpCode(202)
   async redeliver(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string) {

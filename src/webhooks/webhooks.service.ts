@@ -61,7 +61,17 @@ export class WebhooksService {
       throw err;
     }
     return rows
-      .map((r) => em.create(WebhookEntity, { id: String(r.id), batchId: String(r.batch_id), destination: r.destination, events: r.events, created: r.created, updated: r.updated, deletedAt: null }))
+      .map((r) =>
+        em.create(WebhookEntity, {
+          id: String(r.id),
+          batchId: String(r.batch_id),
+          destination: r.destination,
+          events: r.events,
+          created: r.created,
+          updated: r.updated,
+          deletedAt: null,
+        }),
+      )
       .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
@@ -273,7 +283,15 @@ export class WebhooksService {
       [webhookId, caller.userId],
     );
     if (!row) throw notFound('Webhook', webhookId);
-    return em.create(WebhookEntity, { id: String(row.id), batchId: String(row.batch_id), destination: row.destination, events: row.events, created: row.created, updated: row.updated, deletedAt: null });
+    return em.create(WebhookEntity, {
+      id: String(row.id),
+      batchId: String(row.batch_id),
+      destination: row.destination,
+      events: row.events,
+      created: row.created,
+      updated: row.updated,
+      deletedAt: null,
+    });
   }
 }
 

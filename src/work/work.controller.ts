@@ -32,8 +32,10 @@ function escapeHtml(s: string): string {
 }
 
 function page(title: string, message: string): string {
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title></head>` +
-    `<body style="font-family:sans-serif;max-width:32em;margin:4em auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>\n`;
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title></head>` +
+    `<body style="font-family:sans-serif;max-width:32em;margin:4em auto"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>\n`
+  );
 }
 
 function single(v: unknown): unknown {
@@ -46,7 +48,16 @@ export class WorkController {
   constructor(private readonly work: WorkService) {}
 
   /** 201 with an Assignment, or 204 when no work is open at the task. */
-  @ApiDoc({ id: 'claimWork', summary: 'Claim the next piece of open work at a task', description: 'For members subscribed to the task; oldest work first. The claim holds a lease (the task\'s `lease_seconds`).', ok: [{ status: 201, type: Assignment, description: 'the assignment' }, { status: 204, description: 'no work is open at the task' }], errors: [403, 404] })
+  @ApiDoc({
+    id: 'claimWork',
+    summary: 'Claim the next piece of open work at a task',
+    description: "For members subscribed to the task; oldest work first. The claim holds a lease (the task's `lease_seconds`).",
+    ok: [
+      { status: 201, type: Assignment, description: 'the assignment' },
+      { status: 204, description: 'no work is open at the task' },
+    ],
+    errors: [403, 404],
+  })
   @Post('tasks/:id/claims')
   async claim(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string, @Res({ passthrough: true }) res: Response) {
     const a = await this.work.claim(caller, id);
@@ -58,7 +69,12 @@ export class WorkController {
     return a;
   }
 
-  @ApiDoc({ id: 'listAssignments', summary: "List the caller's assignments", ok: { status: 200, type: AssignmentList, description: 'newest first' }, errors: [422] })
+  @ApiDoc({
+    id: 'listAssignments',
+    summary: "List the caller's assignments",
+    ok: { status: 200, type: AssignmentList, description: 'newest first' },
+    errors: [422],
+  })
   @Get('assignments')
   list(@CurrentCaller() caller: Caller, @Query() q: AssignmentListQuery) {
     return this.work.list(caller, toCursorPage(q), q.status);
@@ -66,7 +82,14 @@ export class WorkController {
 
   /** Its worker by API key, or with ?token= (the submit_to token). */
   @Public()
-  @ApiDoc({ id: 'getAssignment', summary: 'Get an assignment', description: 'Its worker, by API key or with `?token=` (the token of submit_to).', auth: 'key-or-token', ok: { status: 200, type: Assignment, description: 'the assignment' }, errors: [404] })
+  @ApiDoc({
+    id: 'getAssignment',
+    summary: 'Get an assignment',
+    description: 'Its worker, by API key or with `?token=` (the token of submit_to).',
+    auth: 'key-or-token',
+    ok: { status: 200, type: Assignment, description: 'the assignment' },
+    errors: [404],
+  })
   @ApiQuery({ name: 'token', required: false, type: String, description: 'the token of submit_to, instead of an API key' })
   @Get('assignments/:id')
   get(@OptionalCaller() caller: Caller | undefined, @Param('id', IdParam) id: string, @Query('token') token: unknown) {
@@ -74,7 +97,13 @@ export class WorkController {
   }
 
   @Public()
-  @ApiDoc({ id: 'releaseAssignment', summary: 'Give the work back to the pool', auth: 'key-or-token', ok: { status: 200, type: Assignment, description: 'the assignment, status `released`' }, errors: [404, 409, 410] })
+  @ApiDoc({
+    id: 'releaseAssignment',
+    summary: 'Give the work back to the pool',
+    auth: 'key-or-token',
+    ok: { status: 200, type: Assignment, description: 'the assignment, status `released`' },
+    errors: [404, 409, 410],
+  })
   @ApiQuery({ name: 'token', required: false, type: String, description: 'the token of submit_to, instead of an API key' })
   @Post('assignments/:id/release')
   @HttpCode(200)
@@ -96,8 +125,16 @@ export class WorkController {
     auth: 'key-or-token',
     body: true,
     ok: [
-      { status: 200, content: { 'application/json': { $ref: getSchemaPath(Assignment) }, 'text/html': { type: 'string' } }, description: 'submitted: the Assignment (JSON) or a thank-you page (form)' },
-      { status: 303, description: 'submitted (form with `return_to`): redirect there', headers: { Location: { description: 'the return_to URL', schema: { type: 'string' } } } },
+      {
+        status: 200,
+        content: { 'application/json': { $ref: getSchemaPath(Assignment) }, 'text/html': { type: 'string' } },
+        description: 'submitted: the Assignment (JSON) or a thank-you page (form)',
+      },
+      {
+        status: 303,
+        description: 'submitted (form with `return_to`): redirect there',
+        headers: { Location: { description: 'the return_to URL', schema: { type: 'string' } } },
+      },
     ],
     errors: [403, 404, 409, 410, 422],
   })
@@ -128,7 +165,8 @@ export class WorkController {
     try {
       const token = single(query.token) ?? single(fields.token);
       const returnTo = single(query.return_to) ?? single(fields.return_to);
-      if (returnTo !== undefined && (typeof returnTo !== 'string' || !/^https?:\/\/[^\s]+$/i.test(returnTo))) throw invalidField('return_to', 'must be an http(s) URL');
+      if (returnTo !== undefined && (typeof returnTo !== 'string' || !/^https?:\/\/[^\s]+$/i.test(returnTo)))
+        throw invalidField('return_to', 'must be an http(s) URL');
       const raw: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(fields)) if (!CONTROL_FIELDS.has(k)) raw[k] = single(v);
       await this.work.submit(this.auth(caller, token), id, this.params(raw, 'form'));

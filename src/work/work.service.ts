@@ -79,13 +79,20 @@ export class WorkService {
 
   async claim(caller: Caller, taskId: string) {
     // one round trip for the task, the membership (404 unless active) and the subscription (403)
-    const check = await sqlOne<{ guild_id: string; lease_seconds: number; member_id: string | null; subscribed: boolean }>(this.ds.manager, CLAIM_CHECK_SQL, [taskId, caller.userId]);
+    const check = await sqlOne<{ guild_id: string; lease_seconds: number; member_id: string | null; subscribed: boolean }>(this.ds.manager, CLAIM_CHECK_SQL, [
+      taskId,
+      caller.userId,
+    ]);
     if (!check || !check.member_id) throw notFound('Task', taskId);
     if (!check.subscribed) throw forbidden(`You are not subscribed to task ${taskId}; subscribe with POST /api/tasks/${taskId}/subscriptions`);
 
     const token = generateSecret('ogs');
     // one statement, so one implicit transaction and one round trip (see CLAIM_SQL)
-    const a = await inTransaction(this.ds, (em) => sqlOne<AssignmentView>(em, CLAIM_SQL, [taskId, check.member_id, caller.userId, sha256(token), check.lease_seconds]), { statement: true });
+    const a = await inTransaction(
+      this.ds,
+      (em) => sqlOne<AssignmentView>(em, CLAIM_SQL, [taskId, check.member_id, caller.userId, sha256(token), check.lease_seconds]),
+      { statement: true },
+    );
     this.metrics.claims.inc({ outcome: a ? 'claimed' : 'empty' });
     if (!a) return undefined;
     return presentAssignment(a, this.config.publicUrl, token);
@@ -193,8 +200,19 @@ export class WorkService {
       // the batch was canceled while this was claimed: the work is paid, but its data are gone
       await sql(em, `UPDATE work_items SET status = 'done', updated = now() WHERE id = $1`, [w.id]);
       await sql(em, `UPDATE assignments SET status = 'submitted', submitted_at = now(), updated = now() WHERE id = $1`, [a.id]);
-      await sql(em, `INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($1, $2, $3, $4, '{}')`, [a.id, w.datum_id, w.task_id, a.member_id]);
-      await this.money.reward(em, { guildId: a.guild_id, memberUserId: a.user_id, amountCents: toCents(w.reward_cents), businessKey: `work:${w.id}:reward`, batchId: w.batch_id });
+      await sql(em, `INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($1, $2, $3, $4, '{}')`, [
+        a.id,
+        w.datum_id,
+        w.task_id,
+        a.member_id,
+      ]);
+      await this.money.reward(em, {
+        guildId: a.guild_id,
+        memberUserId: a.user_id,
+        amountCents: toCents(w.reward_cents),
+        businessKey: `work:${w.id}:reward`,
+        batchId: w.batch_id,
+      });
       return 'submitted' as const;
     });
     if (typeof outcome === 'object' || outcome === 'submitted') this.metrics.submits.inc();
@@ -233,7 +251,11 @@ export class WorkService {
    * rechecked. Returns how many it ended.
    */
   async sweepLapsed(limit = 200): Promise<number> {
-    const candidates = await sql<{ id: string }>(this.ds.manager, `SELECT id FROM assignments WHERE status = 'claimed' AND expires <= now() ORDER BY expires LIMIT $1`, [limit]);
+    const candidates = await sql<{ id: string }>(
+      this.ds.manager,
+      `SELECT id FROM assignments WHERE status = 'claimed' AND expires <= now() ORDER BY expires LIMIT $1`,
+      [limit],
+    );
     let ended = 0;
     for (const c of candidates) {
       ended += await inTransaction(this.ds, async (em) => {

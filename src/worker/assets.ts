@@ -170,4 +170,5 @@ export const WORK_JS = `(function () {
 })();
 `;
 
-export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2b45"/><path d="M4 8h8M8 4v8" stroke="#fff" stroke-width="2"/></svg>\n';
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2b45"/><path d="M4 8h8M8 4v8" stroke="#fff" stroke-width="2"/></svg>\n';

@@ -72,7 +72,11 @@ export async function setUpDemoMarketplace(opts: {
     description: 'Labels what shape each image shows, then a second look checks the label.',
     input_parameters: ['image_url'],
   });
-  const workspace = await call('POST', '/api/workspaces', rk, { name: 'OpenGuilds sample: label an image', preview: `${opts.publicUrl}/workspaces/demo`, permissions: 'open' });
+  const workspace = await call('POST', '/api/workspaces', rk, {
+    name: 'OpenGuilds sample: label an image',
+    preview: `${opts.publicUrl}/workspaces/demo`,
+    permissions: 'open',
+  });
   const label = await call('POST', `/api/guilds/${guild.id}/tasks`, rk, { name: 'Label the image', minimum_amount_cents: 50, workspace_id: workspace.id });
   const check = await call('POST', `/api/guilds/${guild.id}/tasks`, rk, { name: 'Check the label', minimum_amount_cents: 20, workspace_id: workspace.id });
   await call('POST', `/api/guilds/${guild.id}/connections`, rk, { source: label.id, target: check.id });

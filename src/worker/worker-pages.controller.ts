@@ -48,15 +48,49 @@ export class WorkerPagesController {
     // The form posts to submitTo, so it must be this server's submit URL for this assignment.
     const target = this.submitTarget(submitTo, assignmentId);
     if (!target) {
-      return sendHtml(res, 400, messagePage('Not a valid assignment link', 'This workspace link does not carry a submit address of this server for its assignment. Claim the work again from your work page.', [{ href: '/work', text: 'Your work' }]), policy);
+      return sendHtml(
+        res,
+        400,
+        messagePage(
+          'Not a valid assignment link',
+          'This workspace link does not carry a submit address of this server for its assignment. Claim the work again from your work page.',
+          [{ href: '/work', text: 'Your work' }],
+        ),
+        policy,
+      );
     }
     const a = await this.pages.assignmentByToken(assignmentId, target.token);
-    if (!a) return sendHtml(res, 404, messagePage('Assignment not found', 'No assignment matches this link. It may be mistyped; claim the work again from your work page.', [{ href: '/work', text: 'Your work' }]), policy);
+    if (!a)
+      return sendHtml(
+        res,
+        404,
+        messagePage('Assignment not found', 'No assignment matches this link. It may be mistyped; claim the work again from your work page.', [
+          { href: '/work', text: 'Your work' },
+        ]),
+        policy,
+      );
     if (a.status !== 'claimed' || a.lapsed) {
       const after = this.afterSubmitUrl(a.id, target.token);
-      return sendHtml(res, 410, messagePage(a.status === 'submitted' ? 'Already submitted' : 'This assignment is over', a.status === 'submitted' ? 'This work was already submitted.' : 'This assignment expired or was released, so it can no longer be submitted.', [{ href: after, text: 'What happened' }, { href: '/work', text: 'Your work' }]), policy);
+      return sendHtml(
+        res,
+        410,
+        messagePage(
+          a.status === 'submitted' ? 'Already submitted' : 'This assignment is over',
+          a.status === 'submitted' ? 'This work was already submitted.' : 'This assignment expired or was released, so it can no longer be submitted.',
+          [
+            { href: after, text: 'What happened' },
+            { href: '/work', text: 'Your work' },
+          ],
+        ),
+        policy,
+      );
     }
-    sendHtml(res, 200, workspacePage({ assignment: a, workerId, submitTo: target.url, token: target.token, returnTo: this.afterSubmitUrl(a.id, target.token) }), policy);
+    sendHtml(
+      res,
+      200,
+      workspacePage({ assignment: a, workerId, submitTo: target.url, token: target.token, returnTo: this.afterSubmitUrl(a.id, target.token) }),
+      policy,
+    );
   }
 
   @Public()
@@ -69,7 +103,12 @@ export class WorkerPagesController {
     }
     res
       .status(200)
-      .set({ 'Content-Type': 'image/svg+xml; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'", 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'public, max-age=3600' })
+      .set({
+        'Content-Type': 'image/svg+xml; charset=utf-8',
+        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'public, max-age=3600',
+      })
       .send(svg);
   }
 
@@ -91,7 +130,8 @@ export class WorkerPagesController {
   async afterSubmit(@Query() q: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const token = single(q.token);
     const a = await this.pages.assignmentByToken(single(q.assignmentId), token);
-    if (!a || !token) return sendHtml(res, 404, messagePage('Assignment not found', 'No assignment matches this link.', [{ href: '/work', text: 'Your work' }]));
+    if (!a || !token)
+      return sendHtml(res, 404, messagePage('Assignment not found', 'No assignment matches this link.', [{ href: '/work', text: 'Your work' }]));
     const [openWork, alreadyClaimedNext] = await Promise.all([this.pages.openWorkCount(a.taskId), this.pages.claimedSince(a)]);
     sendHtml(res, 200, afterSubmitPage({ assignment: a, token, openWork, alreadyClaimedNext }));
   }
@@ -109,11 +149,19 @@ export class WorkerPagesController {
     const token = single(body?.token);
     const a = await this.pages.assignmentByToken(single(body?.assignmentId), token);
     if (!a || !token) return sendHtml(res, 404, messagePage('Assignment not found', 'No assignment matches this form.', links));
-    if (a.status !== 'submitted') return sendHtml(res, 409, messagePage('Submit this work first', 'The next piece of work can be claimed from here once this one is submitted.', links));
-    const already = () => sendHtml(res, 409, messagePage('Already claimed', 'You have claimed work at this task since this page was shown. Your work page lists what you hold.', links));
+    if (a.status !== 'submitted')
+      return sendHtml(res, 409, messagePage('Submit this work first', 'The next piece of work can be claimed from here once this one is submitted.', links));
+    const already = () =>
+      sendHtml(
+        res,
+        409,
+        messagePage('Already claimed', 'You have claimed work at this task since this page was shown. Your work page lists what you hold.', links),
+      );
     try {
       // once per submitted assignment, however many times the form is posted at once
-      const outcome = await this.pages.onePerSubmitted(a.id, async () => ((await this.pages.claimedSince(a)) ? ('already' as const) : { next: await this.claimer.claimFor(a.userId, a.taskId) }));
+      const outcome = await this.pages.onePerSubmitted(a.id, async () =>
+        (await this.pages.claimedSince(a)) ? ('already' as const) : { next: await this.claimer.claimFor(a.userId, a.taskId) },
+      );
       if (outcome === 'busy' || outcome === 'already') return already();
       const next = outcome.next;
       if (!next) return sendHtml(res, 200, messagePage('No more work', `There is no more open work at ${a.taskName} right now.`, links));
@@ -131,13 +179,19 @@ export class WorkerPagesController {
   @Public()
   @Get('work/assets/worker.css')
   css(@Res() res: Response): void {
-    res.status(200).set({ 'Content-Type': 'text/css; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'public, max-age=300' }).send(WORKER_CSS);
+    res
+      .status(200)
+      .set({ 'Content-Type': 'text/css; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'public, max-age=300' })
+      .send(WORKER_CSS);
   }
 
   @Public()
   @Get('work/assets/work.js')
   js(@Res() res: Response): void {
-    res.status(200).set({ 'Content-Type': 'text/javascript; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'public, max-age=300' }).send(WORK_JS);
+    res
+      .status(200)
+      .set({ 'Content-Type': 'text/javascript; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'public, max-age=300' })
+      .send(WORK_JS);
   }
 
   private afterSubmitUrl(assignmentId: string, token: string): string {

@@ -109,7 +109,9 @@ export class WorkerPagesService {
     await qr.connect();
     try {
       await qr.startTransaction();
-      const [{ ok }] = (await qr.query(`SELECT pg_try_advisory_xact_lock(hashtextextended('claim-next:' || $1::text, 0)) AS ok`, [assignmentId])) as Array<{ ok: boolean }>;
+      const [{ ok }] = (await qr.query(`SELECT pg_try_advisory_xact_lock(hashtextextended('claim-next:' || $1::text, 0)) AS ok`, [assignmentId])) as Array<{
+        ok: boolean;
+      }>;
       if (!ok) return 'busy';
       return await fn();
     } finally {

@@ -14,13 +14,26 @@ import { Workspace, WorkspaceList } from './dto/workspace.response';
 export class WorkspacesController {
   constructor(private readonly workspaces: WorkspacesService) {}
 
-  @ApiDoc({ id: 'createWorkspace', summary: 'Create a workspace', description: 'The web page a worker opens to do one assignment. `preview` must be https (http only for loopback outside production).', body: true, ok: { status: 201, type: Workspace, description: 'the new workspace' }, errors: [422] })
+  @ApiDoc({
+    id: 'createWorkspace',
+    summary: 'Create a workspace',
+    description: 'The web page a worker opens to do one assignment. `preview` must be https (http only for loopback outside production).',
+    body: true,
+    ok: { status: 201, type: Workspace, description: 'the new workspace' },
+    errors: [422],
+  })
   @Post('workspaces')
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateWorkspaceDto) {
     return presentWorkspace(await this.workspaces.create(caller, dto));
   }
 
-  @ApiDoc({ id: 'listWorkspaces', summary: 'List workspaces', description: "The caller's workspaces and every open one.", ok: { status: 200, type: WorkspaceList, description: 'newest first' }, errors: [422] })
+  @ApiDoc({
+    id: 'listWorkspaces',
+    summary: 'List workspaces',
+    description: "The caller's workspaces and every open one.",
+    ok: { status: 200, type: WorkspaceList, description: 'newest first' },
+    errors: [422],
+  })
   @Get('workspaces')
   async list(@CurrentCaller() caller: Caller, @Query() q: PageQuery) {
     const page = toPage(q);

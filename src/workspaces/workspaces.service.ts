@@ -72,6 +72,9 @@ export class WorkspacesService {
     }
     if (url.protocol === 'https:') return raw;
     if (url.protocol === 'http:' && this.config.mode !== 'production' && isLoopbackHost(url.hostname)) return raw;
-    throw invalidField('preview', this.config.mode === 'production' ? 'must be an https URL' : 'must be an https URL (http is allowed only for loopback hosts)');
+    throw invalidField(
+      'preview',
+      this.config.mode === 'production' ? 'must be an https URL' : 'must be an https URL (http is allowed only for loopback hosts)',
+    );
   }
 }

@@ -87,7 +87,11 @@ describeInBrowser('worker experience in a real browser', () => {
     expect(await page.locator(`[data-wallet="${demo.guildId}"]`).textContent()).toBe('$0.00');
     expect(await page.getByRole('button', { name: 'Claim the next piece of work at Check the label' }).isDisabled()).toBe(true);
     // the key lives in this tab's sessionStorage only: no cookie, and the field was cleared
-    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('openguilds.apiKey'))).toBe(demo.worker.apiKey);
+    expect(
+      await page.evaluate(() =>
+        (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('openguilds.apiKey'),
+      ),
+    ).toBe(demo.worker.apiKey);
     expect(await ctx.cookies()).toEqual([]);
     expect(await page.getByLabel('API key').inputValue()).toBe('');
     await shoot(page, 'work');

@@ -2,7 +2,7 @@ import { registerUser, TestUser } from '../support/fixtures';
 import { addMember, createPipeline } from '../support/guild-fixtures';
 import { startTestServer, TestServer } from '../support/server';
 
-type Wire = Record<string, any>;  
+type Wire = Record<string, any>;
 
 /** Every row of the alias table (src/compat/aliases.ts) answers as its canonical route does. */
 describe('compat: URL aliases of the docs and the Ruby clients', () => {
@@ -36,7 +36,10 @@ describe('compat: URL aliases of the docs and the Ruby clients', () => {
       ['/api/guild', '/api/guilds'],
       [`/api/guild/${guild.id}/members`, `/api/guilds/${guild.id}/members`],
       [`/api/guild/${guild.id}/members?limit=1&page=1`, `/api/guilds/${guild.id}/members?limit=1&page=1`],
-      [`/api/guild/${guild.id}/members/find?email=${encodeURIComponent(worker.email)}`, `/api/guilds/${guild.id}/members/find?email=${encodeURIComponent(worker.email)}`],
+      [
+        `/api/guild/${guild.id}/members/find?email=${encodeURIComponent(worker.email)}`,
+        `/api/guilds/${guild.id}/members/find?email=${encodeURIComponent(worker.email)}`,
+      ],
       [`/api/guild/${guild.id}/members/${member.id}`, `/api/guilds/${guild.id}/members/${member.id}`],
       [`/api/guild/${guild.id}/tasks`, `/api/guilds/${guild.id}/tasks`],
       [`/api/wallet/${walletId}`, `/api/wallets/${walletId}`],

@@ -2,7 +2,7 @@ import { registerUser, TestUser } from '../support/fixtures';
 import { addMember, createPipeline, subscribe } from '../support/guild-fixtures';
 import { startTestServer, TestServer } from '../support/server';
 
-type Wire = Record<string, any>;  
+type Wire = Record<string, any>;
 
 const V = '2018-12-18';
 const list = (url: string, data: unknown[], has_more = false) => ({ object: 'List', url, has_more, page: 1, data });
@@ -87,7 +87,12 @@ describe('compat: OpenGuilds-Version 2018-12-18 shapes, chosen per request', () 
       expect(Array.isArray(mineD.body.data[0].connections)).toBe(true);
       expect(mineN.body.data[0].connections).toMatchObject({ object: 'List', url: `/api/tasks/${tasks[1].id}/connections` });
 
-      const extra = await createPipeline(s.http, owner, { tasks: [{ name: 'X', minimum_amount_cents: 1 }, { name: 'Y', minimum_amount_cents: 1 }] });
+      const extra = await createPipeline(s.http, owner, {
+        tasks: [
+          { name: 'X', minimum_amount_cents: 1 },
+          { name: 'Y', minimum_amount_cents: 1 },
+        ],
+      });
       const conn = await s.http
         .post(`/api/guilds/${extra.guild.id}/connections`)
         .set('Authorization', owner.auth)
@@ -112,7 +117,11 @@ describe('compat: OpenGuilds-Version 2018-12-18 shapes, chosen per request', () 
       const n = await get(`/api/batches/${id}`, V);
       expect(n.body.data).toEqual(list(`/api/batches/${id}/data`, d.body.data, true));
       expect(n.body.webhooks).toEqual(list(`/api/batches/${id}/webhooks`, d.body.webhooks));
-      const created2 = await s.http.post(`/api/guilds/${guild.id}/batches`).set('Authorization', owner.auth).set('OpenGuilds-Version', V).send({ batch: { data: [{ image_url: 'one.png' }] } });
+      const created2 = await s.http
+        .post(`/api/guilds/${guild.id}/batches`)
+        .set('Authorization', owner.auth)
+        .set('OpenGuilds-Version', V)
+        .send({ batch: { data: [{ image_url: 'one.png' }] } });
       expect(created2.body.data).toMatchObject({ object: 'List', has_more: false, data: [expect.objectContaining({ object: 'Datum' })] });
       const listD = await get('/api/batches');
       const listN = await get('/api/batches', V);

@@ -7,7 +7,7 @@ import { createPipeline } from '../support/guild-fixtures';
 import { expectLedgerInvariant } from '../support/ledger';
 import { startTestServer, TestServer } from '../support/server';
 
-type Wire = Record<string, any>;  
+type Wire = Record<string, any>;
 
 /**
  * The curl examples of the OpenGuilds batches documentation (shared/seeds/openguilds-batches.md),
@@ -87,8 +87,7 @@ describe('compat: the curl examples of the OpenGuilds batches documentation', ()
     await s.close();
   });
 
-  const createDocumented = () =>
-    curl([`${base}/api/guild/${guild.id}/batch`, '-u', KEY(), '-H', 'Content-Type: application/json', '-d', '@data.json'], dir);
+  const createDocumented = () => curl([`${base}/api/guild/${guild.id}/batch`, '-u', KEY(), '-H', 'Content-Type: application/json', '-d', '@data.json'], dir);
 
   function expectDocumentedBatch(b: Wire) {
     expect(b).toMatchObject({ object: 'Batch', id: expect.stringMatching(/^\d+$/), data_count: 3, data_completed_count: 0, status: 'unpaid' });

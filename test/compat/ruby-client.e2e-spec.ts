@@ -16,7 +16,7 @@ import {
   ID,
 } from './wire-shapes';
 
-type Wire = Record<string, any>;  
+type Wire = Record<string, any>;
 
 /**
  * Every call the published `open-guilds` client exposes, replayed as it sends it (method, path
@@ -97,7 +97,9 @@ describe.each([undefined, '2018-12-18'])('compat: the open-guilds Ruby client, O
     });
 
     it('Batch.create with a datum missing an input parameter → 422 naming it', async () => {
-      const res = await call('post', `/guilds/${guild.id}/batches`, { batch: { data_attributes: [{ parameters_attributes: [{ key: 'other', value: 'v' }] }] } });
+      const res = await call('post', `/guilds/${guild.id}/batches`, {
+        batch: { data_attributes: [{ parameters_attributes: [{ key: 'other', value: 'v' }] }] },
+      });
       expect(res.status).toBe(422);
       expect(rubyErrorClass(res)?.message).toContain('key');
     });
@@ -112,7 +114,10 @@ describe.each([undefined, '2018-12-18'])('compat: the open-guilds Ruby client, O
 
     it('Batch.get of an unknown or foreign batch → 404 RecordNotFound (RecordNotFoundError)', async () => {
       const created = await createBatch();
-      for (const [id, user] of [['999999999', owner], [created.body.id, worker]] as const) {
+      for (const [id, user] of [
+        ['999999999', owner],
+        [created.body.id, worker],
+      ] as const) {
         const res = await call('get', `/batches/${id}`, {}, user);
         expect(res.status).toBe(404);
         expect(rubyErrorClass(res)).toEqual({ klass: 'RecordNotFoundError' });

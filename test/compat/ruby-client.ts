@@ -54,7 +54,7 @@ export interface RubyResponse {
   headers: http.IncomingHttpHeaders;
   text: string;
   /** JSON.parse of the body, as Response.from_faraday_response does (undefined if not JSON) */
-  body: any;  
+  body: any;
 }
 
 export type RubyMethod = 'get' | 'post' | 'delete';

@@ -3,7 +3,7 @@
  * List, Member, Transaction, Wallet) with the types API.md gives them.
  */
 
-type Wire = Record<string, any>;  
+type Wire = Record<string, any>;
 
 export const ID = /^[1-9]\d*$/;
 export const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

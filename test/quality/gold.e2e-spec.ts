@@ -19,34 +19,64 @@ describe('gold: control answers (API.md §11.2)', () => {
     stranger = await registerUser(s.http);
     guildId = (await createGuild(s.http, owner, { input_parameters: ['image_url'] })).id;
     await addMember(s.http, owner, guildId, worker);
-    const task = await s.http.post(`/api/guilds/${guildId}/tasks`).set('Authorization', owner.auth)
+    const task = await s.http
+      .post(`/api/guilds/${guildId}/tasks`)
+      .set('Authorization', owner.auth)
       .send({ name: 'Label', minimum_amount_cents: 5, quality: { answer: 'label', labels: ['cat', 'dog', 'other'], overlap: { max: 5 }, gold_rate: 0.1 } });
     expect(task.status).toBe(201);
     taskId = task.body.id;
   });
   afterAll(() => s.close());
 
-  const postGold = (body: unknown, who = owner, id = taskId) => s.http.post(`/api/tasks/${id}/gold`).set('Authorization', who.auth).send(body as object);
+  const postGold = (body: unknown, who = owner, id = taskId) =>
+    s.http
+      .post(`/api/tasks/${id}/gold`)
+      .set('Authorization', who.auth)
+      .send(body as object);
   const listGold = (who = owner, query = '') => s.http.get(`/api/tasks/${taskId}/gold${query}`).set('Authorization', who.auth);
 
   it('creates gold items and returns them as a List in the order sent', async () => {
-    const res = await postGold({ data: [
-      { parameters: { image_url: 'https://img.example.com/1.png' }, answer: 'cat' },
-      { parameters: { image_url: 'https://img.example.com/2.png', note: 7 }, answer: 'dog' },
-    ] });
+    const res = await postGold({
+      data: [
+        { parameters: { image_url: 'https://img.example.com/1.png' }, answer: 'cat' },
+        { parameters: { image_url: 'https://img.example.com/2.png', note: 7 }, answer: 'dog' },
+      ],
+    });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
-      object: 'List', url: `/api/tasks/${taskId}/gold`, has_more: false, page: 1,
+      object: 'List',
+      url: `/api/tasks/${taskId}/gold`,
+      has_more: false,
+      page: 1,
       data: [
-        { object: 'Gold', id: expect.stringMatching(/^\d+$/), task_id: taskId, parameters: { image_url: 'https://img.example.com/1.png' }, answer: 'cat', answers_count: 0, accuracy: null, created: expect.stringMatching(TIME) },
-        { object: 'Gold', id: expect.stringMatching(/^\d+$/), task_id: taskId, parameters: { image_url: 'https://img.example.com/2.png', note: 7 }, answer: 'dog', answers_count: 0, accuracy: null, created: expect.stringMatching(TIME) },
+        {
+          object: 'Gold',
+          id: expect.stringMatching(/^\d+$/),
+          task_id: taskId,
+          parameters: { image_url: 'https://img.example.com/1.png' },
+          answer: 'cat',
+          answers_count: 0,
+          accuracy: null,
+          created: expect.stringMatching(TIME),
+        },
+        {
+          object: 'Gold',
+          id: expect.stringMatching(/^\d+$/),
+          task_id: taskId,
+          parameters: { image_url: 'https://img.example.com/2.png', note: 7 },
+          answer: 'dog',
+          answers_count: 0,
+          accuracy: null,
+          created: expect.stringMatching(TIME),
+        },
       ],
     });
     expect(Number(res.body.data[1].id)).toBeGreaterThan(Number(res.body.data[0].id));
   });
 
   it('lists newest first with pagination, and deletes', async () => {
-    const made = (await postGold({ data: ['a', 'b', 'c'].map((n) => ({ parameters: { image_url: `https://img.example.com/${n}.png` }, answer: 'other' })) })).body.data;
+    const made = (await postGold({ data: ['a', 'b', 'c'].map((n) => ({ parameters: { image_url: `https://img.example.com/${n}.png` }, answer: 'other' })) }))
+      .body.data;
     const all = await listGold();
     expect(all.status).toBe(200);
     const ids: string[] = all.body.data.map((g: { id: string }) => g.id);
@@ -117,11 +147,13 @@ describe('gold: control answers (API.md §11.2)', () => {
   });
 
   it('names the index of the bad item among many', async () => {
-    const res = await postGold({ data: [
-      { parameters: { image_url: 'u1' }, answer: 'cat' },
-      { parameters: { image_url: 'u2' }, answer: 'dog' },
-      { parameters: {}, answer: 'horse' },
-    ] });
+    const res = await postGold({
+      data: [
+        { parameters: { image_url: 'u1' }, answer: 'cat' },
+        { parameters: { image_url: 'u2' }, answer: 'dog' },
+        { parameters: {}, answer: 'horse' },
+      ],
+    });
     expect(res.status).toBe(422);
     expect(res.body.details).toEqual([
       { field: 'data[2].parameters.image_url', message: 'is required' },
@@ -134,7 +166,10 @@ describe('gold: control answers (API.md §11.2)', () => {
     const res = await postGold({ data: [{ parameters: { image_url: 'u' }, answer: 'cat' }] }, owner, plain.body.id);
     expect(res.status).toBe(422);
     expect(res.body.details).toEqual([{ field: 'data', message: 'needs a task with quality.labels' }]);
-    const text = await s.http.post(`/api/guilds/${guildId}/tasks`).set('Authorization', owner.auth).send({ name: 'Free text', minimum_amount_cents: 5, quality: { answer: 'text', overlap: { max: 2 } } });
+    const text = await s.http
+      .post(`/api/guilds/${guildId}/tasks`)
+      .set('Authorization', owner.auth)
+      .send({ name: 'Free text', minimum_amount_cents: 5, quality: { answer: 'text', overlap: { max: 2 } } });
     expect((await postGold({ data: [{ parameters: { image_url: 'u' }, answer: 'cat' }] }, owner, text.body.id)).status).toBe(422);
   });
 
@@ -146,7 +181,9 @@ describe('gold: control answers (API.md §11.2)', () => {
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
     expect(b.body).toEqual(a.body);
-    const onceCount = (await listGold()).body.data.filter((g: { parameters: { image_url: string } }) => g.parameters.image_url === 'https://img.example.com/once.png').length;
+    const onceCount = (await listGold()).body.data.filter(
+      (g: { parameters: { image_url: string } }) => g.parameters.image_url === 'https://img.example.com/once.png',
+    ).length;
     expect(onceCount).toBe(1);
   });
 });

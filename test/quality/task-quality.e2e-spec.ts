@@ -3,11 +3,18 @@ import { addMember, createGuild, createTask } from '../support/guild-fixtures';
 import { startTestServer, TestServer } from '../support/server';
 
 const EXAMPLE = {
-  answer: 'label', labels: ['cat', 'dog', 'other'], overlap: { min: 1, max: 5, confidence: 0.95 }, aggregation: 'dawid_skene', gold_rate: 0.1,
-  qualification: { gold: 5, min_accuracy: 0.8 }, min_quality: 0.7, review: { mode: 'manual', auto_approve_after: 259200 }, auto_reject: ['gold_mismatch'],
+  answer: 'label',
+  labels: ['cat', 'dog', 'other'],
+  overlap: { min: 1, max: 5, confidence: 0.95 },
+  aggregation: 'dawid_skene',
+  gold_rate: 0.1,
+  qualification: { gold: 5, min_accuracy: 0.8 },
+  min_quality: 0.7,
+  review: { mode: 'manual', auto_approve_after: 259200 },
+  auto_reject: ['gold_mismatch'],
 };
 
-describe('the task\'s quality object (API.md §11, §11.6)', () => {
+describe("the task's quality object (API.md §11, §11.6)", () => {
   let s: TestServer;
   let owner: TestUser;
   let worker: TestUser;
@@ -24,7 +31,11 @@ describe('the task\'s quality object (API.md §11, §11.6)', () => {
   });
   afterAll(() => s.close());
 
-  const post = (body: object, who = owner) => s.http.post(`/api/guilds/${guildId}/tasks`).set('Authorization', who.auth).send({ name: 'Label', minimum_amount_cents: 5, ...body });
+  const post = (body: object, who = owner) =>
+    s.http
+      .post(`/api/guilds/${guildId}/tasks`)
+      .set('Authorization', who.auth)
+      .send({ name: 'Label', minimum_amount_cents: 5, ...body });
 
   it('is null on a task without one, in both API versions', async () => {
     const t = await createTask(s.http, owner, guildId, { minimum_amount_cents: 5 });
@@ -34,7 +45,7 @@ describe('the task\'s quality object (API.md §11, §11.6)', () => {
     expect(v2.body.quality).toBeNull();
   });
 
-  it('is stored as given with the contract\'s example and shown to owner and members, in both versions', async () => {
+  it("is stored as given with the contract's example and shown to owner and members, in both versions", async () => {
     const res = await post({ quality: EXAMPLE });
     expect(res.status).toBe(201);
     expect(res.body.quality).toEqual(EXAMPLE);
@@ -54,8 +65,15 @@ describe('the task\'s quality object (API.md §11, §11.6)', () => {
     const res = await post({ quality: { answer: 'label', labels: ['yes', 'no'] } });
     expect(res.status).toBe(201);
     expect(res.body.quality).toEqual({
-      answer: 'label', labels: ['yes', 'no'], overlap: { min: 1, max: 1, confidence: 0.95 }, aggregation: 'dawid_skene', gold_rate: 0,
-      qualification: { gold: 0, min_accuracy: 0.8 }, min_quality: null, review: { mode: 'auto', auto_approve_after: 259200 }, auto_reject: [],
+      answer: 'label',
+      labels: ['yes', 'no'],
+      overlap: { min: 1, max: 1, confidence: 0.95 },
+      aggregation: 'dawid_skene',
+      gold_rate: 0,
+      qualification: { gold: 0, min_accuracy: 0.8 },
+      min_quality: null,
+      review: { mode: 'auto', auto_approve_after: 259200 },
+      auto_reject: [],
     });
   });
 
@@ -89,16 +107,29 @@ describe('the task\'s quality object (API.md §11, §11.6)', () => {
 
   it('PATCH replaces the whole object, leaves it alone when absent, removes it with null', async () => {
     const t = (await post({ quality: EXAMPLE })).body;
-    const patched = await s.http.patch(`/api/tasks/${t.id}`).set('Authorization', owner.auth).send({ quality: { answer: 'label', labels: ['a', 'b'], overlap: { max: 3 } } });
+    const patched = await s.http
+      .patch(`/api/tasks/${t.id}`)
+      .set('Authorization', owner.auth)
+      .send({ quality: { answer: 'label', labels: ['a', 'b'], overlap: { max: 3 } } });
     expect(patched.status).toBe(200);
     // nothing of the old object survives: gold_rate, qualification, review and auto_reject are back to defaults
     expect(patched.body.quality).toEqual({
-      answer: 'label', labels: ['a', 'b'], overlap: { min: 1, max: 3, confidence: 0.95 }, aggregation: 'dawid_skene', gold_rate: 0,
-      qualification: { gold: 0, min_accuracy: 0.8 }, min_quality: null, review: { mode: 'auto', auto_approve_after: 259200 }, auto_reject: [],
+      answer: 'label',
+      labels: ['a', 'b'],
+      overlap: { min: 1, max: 3, confidence: 0.95 },
+      aggregation: 'dawid_skene',
+      gold_rate: 0,
+      qualification: { gold: 0, min_accuracy: 0.8 },
+      min_quality: null,
+      review: { mode: 'auto', auto_approve_after: 259200 },
+      auto_reject: [],
     });
     const renamed = await s.http.patch(`/api/tasks/${t.id}`).set('Authorization', owner.auth).send({ name: 'Renamed' });
     expect(renamed.body.quality).toEqual(patched.body.quality);
-    const bad = await s.http.patch(`/api/tasks/${t.id}`).set('Authorization', owner.auth).send({ name: 'Not stored', quality: { overlap: { min: 0 } } });
+    const bad = await s.http
+      .patch(`/api/tasks/${t.id}`)
+      .set('Authorization', owner.auth)
+      .send({ name: 'Not stored', quality: { overlap: { min: 0 } } });
     expect(bad.status).toBe(422);
     expect(bad.body.details).toEqual([{ field: 'quality.overlap.min', message: 'must be between 1 and 20' }]);
     const unchanged = await s.http.get(`/api/tasks/${t.id}`).set('Authorization', owner.auth);

@@ -26,36 +26,71 @@ describe('abuse: size limits', () => {
     expect((await s.http.post('/api/payment_methods').set('Authorization', owner.auth).send({ source: 'tok_visa' })).status).toBe(201);
     await addMember(s.http, owner, guildId, worker);
     await subscribe(s.http, worker, taskId);
-    const b = await s.http.post(`/api/guilds/${guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ q: 1 }] } });
+    const b = await s.http
+      .post(`/api/guilds/${guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{ q: 1 }] } });
     batchId = b.body.id;
   });
   afterAll(() => s.close());
 
-  const counts = async () => (await s.sql<{ d: number; b: number; f: number }>(`SELECT (SELECT count(*)::int FROM data) d, (SELECT count(*)::int FROM batches) b, (SELECT count(*)::int FROM files) f`))[0];
+  const counts = async () =>
+    (
+      await s.sql<{ d: number; b: number; f: number }>(
+        `SELECT (SELECT count(*)::int FROM data) d, (SELECT count(*)::int FROM batches) b, (SELECT count(*)::int FROM files) f`,
+      )
+    )[0];
 
   it('a batch over MAX_BATCH_DATA is a 413, in both body forms, and stores nothing', async () => {
     const before = await counts();
     const data = Array.from({ length: 51 }, (_x, i) => ({ q: i }));
     expectError(await s.http.post(`/api/guilds/${guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data } }), 413, 'PayloadTooLarge');
     const rails = data.map((d) => ({ parameters_attributes: [{ key: 'q', value: String(d.q) }] }));
-    expectError(await s.http.post(`/api/guild/${guildId}/batch`).set('Authorization', owner.auth).send({ batch: { data_attributes: rails } }), 413, 'PayloadTooLarge');
+    expectError(
+      await s.http
+        .post(`/api/guild/${guildId}/batch`)
+        .set('Authorization', owner.auth)
+        .send({ batch: { data_attributes: rails } }),
+      413,
+      'PayloadTooLarge',
+    );
     expectError(await s.http.post(`/api/batches/${batchId}/data`).set('Authorization', owner.auth).send({ data }), 413, 'PayloadTooLarge');
     expect(await counts()).toEqual(before);
     // at the limit it works
-    expect((await s.http.post(`/api/guilds/${guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: data.slice(0, 50) } })).status).toBe(201);
+    expect(
+      (
+        await s.http
+          .post(`/api/guilds/${guildId}/batches`)
+          .set('Authorization', owner.auth)
+          .send({ batch: { data: data.slice(0, 50) } })
+      ).status,
+    ).toBe(201);
   });
 
   it('an upload over the limit is a 413 and stores nothing', async () => {
     const before = await counts();
-    const res = await s.http.post(`/api/batches/${batchId}/files`).set('Authorization', owner.auth).attach('file', Buffer.alloc(32 * 1024 + 1, 1), 'big.bin');
+    const res = await s.http
+      .post(`/api/batches/${batchId}/files`)
+      .set('Authorization', owner.auth)
+      .attach('file', Buffer.alloc(32 * 1024 + 1, 1), 'big.bin');
     expectError(res, 413, 'PayloadTooLarge');
     expect(await counts()).toEqual(before);
-    expect((await s.http.post(`/api/batches/${batchId}/files`).set('Authorization', owner.auth).attach('file', Buffer.alloc(32 * 1024, 1), 'ok.bin')).status).toBe(201);
+    expect(
+      (
+        await s.http
+          .post(`/api/batches/${batchId}/files`)
+          .set('Authorization', owner.auth)
+          .attach('file', Buffer.alloc(32 * 1024, 1), 'ok.bin')
+      ).status,
+    ).toBe(201);
   });
 
   /** a live claim of the worker on a paid datum: the submits below aim at a real assignment */
   async function liveAssignment(): Promise<string> {
-    const b = await s.http.post(`/api/guilds/${guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ q: 1 }] } });
+    const b = await s.http
+      .post(`/api/guilds/${guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{ q: 1 }] } });
     expect((await s.http.post(`/api/batches/${b.body.id}/debits`).set('Authorization', owner.auth)).status).toBe(201);
     const claim = await s.http.post(`/api/tasks/${taskId}/claims`).set('Authorization', worker.auth);
     expect(claim.status).toBe(201);
@@ -71,7 +106,11 @@ describe('abuse: size limits', () => {
     const big = 'x'.repeat(300 * 1024);
     expectError(await s.http.post('/api/guilds').set('Authorization', owner.auth).send({ name: big, description: '' }), 413, 'PayloadTooLarge');
     const id = await liveAssignment();
-    expectError(await s.http.post(`/api/assignments/${id}/submit`).set('Authorization', worker.auth).type('form').send(`answer=${big}`), 413, 'PayloadTooLarge');
+    expectError(
+      await s.http.post(`/api/assignments/${id}/submit`).set('Authorization', worker.auth).type('form').send(`answer=${big}`),
+      413,
+      'PayloadTooLarge',
+    );
     const many = Array.from({ length: 1500 }, (_x, i) => `f${i}=1`).join('&');
     const res = await s.http.post(`/api/assignments/${id}/submit`).set('Authorization', worker.auth).type('form').send(many);
     expect([400, 413]).toContain(res.status);
@@ -85,7 +124,11 @@ describe('abuse: size limits', () => {
     const r1 = await s.http.post(`/api/assignments/${id}/submit`).set('Authorization', worker.auth).field('answer', big);
     expect(r1.status).toBeGreaterThanOrEqual(400);
     expect(r1.status).toBeLessThan(500);
-    const r2 = await s.http.post(`/api/assignments/${id}/submit`).set('Authorization', worker.auth).field('answer', 'a').attach('file', Buffer.alloc(10), 'x.bin');
+    const r2 = await s.http
+      .post(`/api/assignments/${id}/submit`)
+      .set('Authorization', worker.auth)
+      .field('answer', 'a')
+      .attach('file', Buffer.alloc(10), 'x.bin');
     expect(r2.status).toBeGreaterThanOrEqual(400);
     expect(r2.status).toBeLessThan(500);
     await expectStillClaimed(id);
@@ -96,13 +139,19 @@ describe('abuse: size limits', () => {
   it('slow request bodies (headers sent, body trickling) do not block other clients', async () => {
     const { port } = new URL(s.url);
     const sockets = await Promise.all(
-      Array.from({ length: 30 }, () => new Promise<net.Socket>((resolve) => {
-        const sock = net.connect(Number(port), '127.0.0.1', () => {
-          sock.write(`POST /api/guilds HTTP/1.1\r\nHost: x\r\nAuthorization: ${owner.auth}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"name":"`);
-          resolve(sock);
-        });
-        sock.on('error', () => undefined);
-      })),
+      Array.from(
+        { length: 30 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const sock = net.connect(Number(port), '127.0.0.1', () => {
+              sock.write(
+                `POST /api/guilds HTTP/1.1\r\nHost: x\r\nAuthorization: ${owner.auth}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"name":"`,
+              );
+              resolve(sock);
+            });
+            sock.on('error', () => undefined);
+          }),
+      ),
     );
     const open = new Set(sockets);
     for (const sock of sockets) sock.on('close', () => open.delete(sock));
@@ -129,7 +178,13 @@ describe('abuse: rate limit', () => {
 
   it('counts a key once whichever Authorization form carries it: 429 with Retry-After in the error shape', async () => {
     const u = await registerUser(s.http); // anonymous request 1 of this address
-    const forms = [`Bearer ${u.key}`, `Basic ${Buffer.from(`${u.key}:`).toString('base64')}`, `Basic ${Buffer.from(u.key).toString('base64')}`, `Basic ${Buffer.from(`${u.key}:whatever`).toString('base64')}`, `Bearer ${u.key}`];
+    const forms = [
+      `Bearer ${u.key}`,
+      `Basic ${Buffer.from(`${u.key}:`).toString('base64')}`,
+      `Basic ${Buffer.from(u.key).toString('base64')}`,
+      `Basic ${Buffer.from(`${u.key}:whatever`).toString('base64')}`,
+      `Bearer ${u.key}`,
+    ];
     for (const f of forms) expect((await s.http.get('/api/me').set('Authorization', f)).status).toBe(200);
     const res = await s.http.get('/api/me').set('Authorization', `Basic ${Buffer.from(`${u.key}:`).toString('base64')}`);
     expectError(res, 429, 'TooManyRequests');
@@ -141,9 +196,15 @@ describe('abuse: rate limit', () => {
 
   it('limits anonymous callers (e.g. registration floods) per address', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 8; i++) statuses.push((await s.http.post('/api/register').send({ email: `flood${i}@example.com`, password: 'long enough pw', password_confirmation: 'long enough pw' })).status);
+    for (let i = 0; i < 8; i++)
+      statuses.push(
+        (await s.http.post('/api/register').send({ email: `flood${i}@example.com`, password: 'long enough pw', password_confirmation: 'long enough pw' }))
+          .status,
+      );
     expect(statuses).toContain(429);
-    const res = await s.http.post('/api/register').send({ email: 'flood-last@example.com', password: 'long enough pw', password_confirmation: 'long enough pw' });
+    const res = await s.http
+      .post('/api/register')
+      .send({ email: 'flood-last@example.com', password: 'long enough pw', password_confirmation: 'long enough pw' });
     expectError(res, 429, 'TooManyRequests');
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     // and a wrong key does not buy a fresh allowance per guess

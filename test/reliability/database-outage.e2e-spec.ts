@@ -11,7 +11,6 @@ import { CapturedLogs } from '../support/server';
 import { writeFigures } from './figures';
 import { freePort } from '../support/process-server';
 
-
 describe('database outage', () => {
   let dir: string;
   let port: number;
@@ -64,7 +63,9 @@ describe('database outage', () => {
     const health = await http.get('/health');
     expect(health.status).toBe(200);
 
-    const register = await http.post('/api/register').send({ email: 'during-outage@example.com', password: 'longenough1', password_confirmation: 'longenough1' });
+    const register = await http
+      .post('/api/register')
+      .send({ email: 'during-outage@example.com', password: 'longenough1', password_confirmation: 'longenough1' });
     expect(register.status).toBe(503);
 
     await startDb();
@@ -96,9 +97,14 @@ describe('database outage', () => {
         const started = Date.now();
         const kind = i % 3;
         const res =
-          kind === 0 ? await http.get('/api/me').set('Authorization', u.auth)
-          : kind === 1 ? await http.post('/api/guilds').set('Authorization', u.auth).send({ name: `g${i}`, description: 'load' })
-          : await http.get('/api/guilds').set('Authorization', u.auth);
+          kind === 0
+            ? await http.get('/api/me').set('Authorization', u.auth)
+            : kind === 1
+              ? await http
+                  .post('/api/guilds')
+                  .set('Authorization', u.auth)
+                  .send({ name: `g${i}`, description: 'load' })
+              : await http.get('/api/guilds').set('Authorization', u.auth);
         slowest = Math.max(slowest, Date.now() - started);
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (kind === 1 && res.status === 201) acknowledged.set(u.id, [...(acknowledged.get(u.id) ?? []), { id: res.body.id, name: `g${i}` }]);
@@ -143,7 +149,10 @@ describe('database outage', () => {
         stored.push(...res.body.data);
         if (!res.body.has_more) break;
       }
-      for (const g of stored) expect(g).toEqual(expect.objectContaining({ object: 'Guild', id: expect.stringMatching(/^\d+$/), name: expect.stringMatching(/^g\d+$/), description: 'load' }));
+      for (const g of stored)
+        expect(g).toEqual(
+          expect.objectContaining({ object: 'Guild', id: expect.stringMatching(/^\d+$/), name: expect.stringMatching(/^g\d+$/), description: 'load' }),
+        );
       const byId = new Map(stored.map((g) => [g.id, g]));
       for (const a of acknowledged.get(u.id) ?? []) expect(byId.get(a.id)).toEqual(expect.objectContaining({ id: a.id, name: a.name, description: 'load' }));
     }

@@ -13,7 +13,7 @@ import { LEASE_SWEEP_TASK } from '../../src/work/lease-sweeper';
 import { discoverRoutes } from './routes';
 import { writeFigures } from './figures';
 
-type Wire = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Wire = Record<string, any>;
 
 /**
  * The seed: fixed in `npm test` so CI never fails by luck; `npm run test:fuzz` sets
@@ -30,9 +30,25 @@ process.stdout.write(`[hostile input] fast-check seed ${SEED}, ${RUNS} runs per 
 
 /** The records the fuzzed requests aim at: real ids the caller may use, so body validation is reached. */
 interface Ids {
-  guild: string; task: string; task2: string; task3: string; goldTask: string; gold: string; connection: string; member: string; memberGuild: string; invite: string;
-  unpaid: string; datum: string; webhook: string; assignment: string; submitted: string; submittedToken: string;
-  wallet: string; payout: string; apiKey: string;
+  guild: string;
+  task: string;
+  task2: string;
+  task3: string;
+  goldTask: string;
+  gold: string;
+  connection: string;
+  member: string;
+  memberGuild: string;
+  invite: string;
+  unpaid: string;
+  datum: string;
+  webhook: string;
+  assignment: string;
+  submitted: string;
+  submittedToken: string;
+  wallet: string;
+  payout: string;
+  apiKey: string;
 }
 
 type Caller = 'anon' | 'owner' | 'member' | 'invitee';
@@ -84,7 +100,9 @@ const fresh = {
   },
   async unpaid() {
     const b = ok(
-      await asOwner(s.http.post(`/api/guilds/${ids.guild}/batches`)).send({ batch: { data: [{ q: 'u1' }, { q: 'u2' }], webhooks: [{ destination: 'https://h.example.com', secret: 'fuzz-secret' }] } }),
+      await asOwner(s.http.post(`/api/guilds/${ids.guild}/batches`)).send({
+        batch: { data: [{ q: 'u1' }, { q: 'u2' }], webhooks: [{ destination: 'https://h.example.com', secret: 'fuzz-secret' }] },
+      }),
       201,
       'unpaid batch',
     );
@@ -95,7 +113,11 @@ const fresh = {
     ids.datum = (res.data ?? res)[0]?.id ?? res.id;
   },
   async webhook() {
-    ids.webhook = ok(await asOwner(s.http.post(`/api/batches/${ids.unpaid}/webhooks`)).send({ destination: 'https://h.example.com', secret: 'fuzz-secret' }), 201, 'webhook').id;
+    ids.webhook = ok(
+      await asOwner(s.http.post(`/api/batches/${ids.unpaid}/webhooks`)).send({ destination: 'https://h.example.com', secret: 'fuzz-secret' }),
+      201,
+      'webhook',
+    ).id;
   },
   async assignment() {
     ids.assignment = ok(await asMember(s.http.post(`/api/tasks/${ids.task}/claims`)), 201, 'claim').id;
@@ -110,7 +132,11 @@ const fresh = {
     ids.payout = ok(await asMember(s.http.post(`/api/wallets/${ids.wallet}/payouts`)).send({ amount_cents: 1 }), 201, 'payout').id;
   },
   async gold() {
-    ids.gold = ok(await asOwner(s.http.post(`/api/tasks/${ids.goldTask}/gold`)).send({ data: [{ parameters: { q: 'g' }, answer: 'cat' }] }), 201, 'gold').data[0].id;
+    ids.gold = ok(
+      await asOwner(s.http.post(`/api/tasks/${ids.goldTask}/gold`)).send({ data: [{ parameters: { q: 'g' }, answer: 'cat' }] }),
+      201,
+      'gold',
+    ).data[0].id;
   },
   async apiKey() {
     ids.apiKey = ok(await asOwner(s.http.post('/api/api_keys')), 201, 'api key').id;
@@ -127,41 +153,122 @@ const PARAMS = { q: 'x' };
 /** the queue's periodic tasks (queue.repeat): timer-driven, not written by a request */
 const PERIODIC = [LEASE_SWEEP_TASK, 'webhook-rescue'];
 const TARGETS: Target[] = [
-  { route: 'POST /api/register', who: 'anon', path: () => '/api/register', template: () => ({ email: 'a@example.com', password: 'long enough pw', password_confirmation: 'long enough pw' }) },
+  {
+    route: 'POST /api/register',
+    who: 'anon',
+    path: () => '/api/register',
+    template: () => ({ email: 'a@example.com', password: 'long enough pw', password_confirmation: 'long enough pw' }),
+  },
   { route: 'POST /api/sessions', who: 'anon', path: () => '/api/sessions', template: () => ({ email: 'a@example.com', password: 'long enough pw' }) },
   { route: 'POST /api/api_keys', who: 'owner', path: () => '/api/api_keys', template: () => ({}) },
   { route: 'POST /api/guilds', who: 'owner', path: () => '/api/guilds', template: () => ({ name: 'g', description: 'd', input_parameters: ['q'] }) },
-  { route: 'PATCH /api/guilds/:id', who: 'owner', path: (i) => `/api/guilds/${i.guild}`, template: () => ({ name: 'g', description: 'd', input_parameters: ['q'] }) },
-  { route: 'POST /api/workspaces', who: 'owner', path: () => '/api/workspaces', template: () => ({ name: 'w', preview: 'https://w.example.com', permissions: 'open' }) },
-  { route: 'POST /api/guilds/:gid/tasks', who: 'owner', path: (i) => `/api/guilds/${i.guild}/tasks`, template: () => ({ name: 't', minimum_amount_cents: 1, lease_seconds: 60 }) },
-  { route: 'PATCH /api/tasks/:id', who: 'owner', path: (i) => `/api/tasks/${i.task2}`, template: () => ({ name: 't', minimum_amount_cents: 1, lease_seconds: 60 }) },
-  { route: 'POST /api/guilds/:gid/connections', who: 'owner', path: (i) => `/api/guilds/${i.guild}/connections`, template: (i) => ({ source: i.task, target: i.task2 }) },
+  {
+    route: 'PATCH /api/guilds/:id',
+    who: 'owner',
+    path: (i) => `/api/guilds/${i.guild}`,
+    template: () => ({ name: 'g', description: 'd', input_parameters: ['q'] }),
+  },
+  {
+    route: 'POST /api/workspaces',
+    who: 'owner',
+    path: () => '/api/workspaces',
+    template: () => ({ name: 'w', preview: 'https://w.example.com', permissions: 'open' }),
+  },
+  {
+    route: 'POST /api/guilds/:gid/tasks',
+    who: 'owner',
+    path: (i) => `/api/guilds/${i.guild}/tasks`,
+    template: () => ({ name: 't', minimum_amount_cents: 1, lease_seconds: 60 }),
+  },
+  {
+    route: 'PATCH /api/tasks/:id',
+    who: 'owner',
+    path: (i) => `/api/tasks/${i.task2}`,
+    template: () => ({ name: 't', minimum_amount_cents: 1, lease_seconds: 60 }),
+  },
+  {
+    route: 'POST /api/guilds/:gid/connections',
+    who: 'owner',
+    path: (i) => `/api/guilds/${i.guild}/connections`,
+    template: (i) => ({ source: i.task, target: i.task2 }),
+  },
   { route: 'DELETE /api/connections/:id', who: 'owner', path: (i) => `/api/connections/${i.connection}`, fresh: fresh.connection },
   { route: 'POST /api/guilds/:gid/invites', who: 'owner', path: (i) => `/api/guilds/${i.guild}/invites`, template: () => ({ email: 'i@example.com' }) },
   { route: 'POST /api/invites/:id/accept', who: 'invitee', path: (i) => `/api/invites/${i.invite}/accept`, template: () => ({}), fresh: fresh.invite },
   { route: 'DELETE /api/invites/:id', who: 'owner', path: (i) => `/api/invites/${i.invite}`, fresh: fresh.invite },
   { route: 'POST /api/tasks/:id/subscriptions', who: 'member', path: (i) => `/api/tasks/${i.task2}/subscriptions`, template: () => ({}) },
   { route: 'DELETE /api/tasks/:id/subscriptions', who: 'member', path: (i) => `/api/tasks/${i.task3}/subscriptions`, fresh: fresh.subscription },
-  { route: 'POST /api/guilds/:gid/batches', who: 'owner', path: (i) => `/api/guilds/${i.guild}/batches`, template: () => ({ batch: { data: [PARAMS], webhooks: [{ destination: 'https://h.example.com', secret: 's' }] } }) },
-  { route: 'POST /api/guild/:gid/batch', who: 'owner', path: (i) => `/api/guild/${i.guild}/batch`, template: () => ({ batch: { data_attributes: [{ parameters_attributes: [{ key: 'q', value: 'v' }] }], webhooks_attributes: [{ destination: 'https://h.example.com', secret: 's' }] } }) },
+  {
+    route: 'POST /api/guilds/:gid/batches',
+    who: 'owner',
+    path: (i) => `/api/guilds/${i.guild}/batches`,
+    template: () => ({ batch: { data: [PARAMS], webhooks: [{ destination: 'https://h.example.com', secret: 's' }] } }),
+  },
+  {
+    route: 'POST /api/guild/:gid/batch',
+    who: 'owner',
+    path: (i) => `/api/guild/${i.guild}/batch`,
+    template: () => ({
+      batch: {
+        data_attributes: [{ parameters_attributes: [{ key: 'q', value: 'v' }] }],
+        webhooks_attributes: [{ destination: 'https://h.example.com', secret: 's' }],
+      },
+    }),
+  },
   { route: 'POST /api/batches/:id/data', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/data`, template: () => ({ data: [PARAMS] }) },
   { route: 'DELETE /api/data/:id', who: 'owner', path: (i) => `/api/data/${i.datum}`, fresh: fresh.datum },
-  { route: 'POST /api/batches/:id/files', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/files`, template: () => ({ parameter: 'file_url' }), forms: true },
-  { route: 'POST /api/batches/:id/webhooks', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/webhooks`, template: () => ({ destination: 'https://h.example.com', secret: 's' }) },
+  {
+    route: 'POST /api/batches/:id/files',
+    who: 'owner',
+    path: (i) => `/api/batches/${i.unpaid}/files`,
+    template: () => ({ parameter: 'file_url' }),
+    forms: true,
+  },
+  {
+    route: 'POST /api/batches/:id/webhooks',
+    who: 'owner',
+    path: (i) => `/api/batches/${i.unpaid}/webhooks`,
+    template: () => ({ destination: 'https://h.example.com', secret: 's' }),
+  },
   { route: 'PATCH /api/webhooks/:id', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}`, template: () => ({ events: ['batch.completed'] }) },
-  { route: 'POST /api/tasks/:id/gold', who: 'owner', path: (i) => `/api/tasks/${i.goldTask}/gold`, template: () => ({ data: [{ parameters: { q: 'g' }, answer: 'cat' }] }) },
+  {
+    route: 'POST /api/tasks/:id/gold',
+    who: 'owner',
+    path: (i) => `/api/tasks/${i.goldTask}/gold`,
+    template: () => ({ data: [{ parameters: { q: 'g' }, answer: 'cat' }] }),
+  },
   { route: 'DELETE /api/gold/:id', who: 'owner', path: (i) => `/api/gold/${i.gold}`, fresh: fresh.gold },
   { route: 'DELETE /api/webhooks/:id', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}`, fresh: fresh.webhook },
   { route: 'POST /api/webhooks/:id/redeliver', who: 'owner', path: (i) => `/api/webhooks/${i.webhook}/redeliver`, template: () => ({}), fresh: fresh.webhook },
   { route: 'POST /api/tasks/:id/claims', who: 'member', path: (i) => `/api/tasks/${i.task}/claims`, template: () => ({}) },
-  { route: 'POST /api/assignments/:id/release', who: 'member', path: (i) => `/api/assignments/${i.assignment}/release`, template: () => ({}), fresh: fresh.assignment },
-  { route: 'POST /api/assignments/:id/submit', who: 'member', path: (i) => `/api/assignments/${i.assignment}/submit`, template: () => ({ parameters: { answer: 'a' } }), forms: true, fresh: fresh.assignment },
+  {
+    route: 'POST /api/assignments/:id/release',
+    who: 'member',
+    path: (i) => `/api/assignments/${i.assignment}/release`,
+    template: () => ({}),
+    fresh: fresh.assignment,
+  },
+  {
+    route: 'POST /api/assignments/:id/submit',
+    who: 'member',
+    path: (i) => `/api/assignments/${i.assignment}/submit`,
+    template: () => ({ parameters: { answer: 'a' } }),
+    forms: true,
+    fresh: fresh.assignment,
+  },
   { route: 'POST /api/wallets/:id/payouts', who: 'member', path: (i) => `/api/wallets/${i.wallet}/payouts`, template: () => ({ amount_cents: 1 }) },
   { route: 'POST /api/payouts/:id/approve', who: 'owner', path: (i) => `/api/payouts/${i.payout}/approve`, template: () => ({}), fresh: fresh.payout },
   { route: 'POST /api/payouts/:id/decline', who: 'owner', path: (i) => `/api/payouts/${i.payout}/decline`, template: () => ({}), fresh: fresh.payout },
   { route: 'POST /api/payment_methods', who: 'owner', path: () => '/api/payment_methods', template: () => ({ source: 'tok_visa' }) },
   { route: 'PATCH /api/guilds/:id', who: 'member', path: (i) => `/api/guilds/${i.guild}`, template: () => ({ name: 'g' }) },
-  { route: 'POST /work/claim-next', who: 'anon', path: () => '/work/claim-next', template: (i) => ({ assignmentId: i.submitted, token: i.submittedToken }), forms: true, fresh: fresh.submitted },
+  {
+    route: 'POST /work/claim-next',
+    who: 'anon',
+    path: () => '/work/claim-next',
+    template: (i) => ({ assignmentId: i.submitted, token: i.submittedToken }),
+    forms: true,
+    fresh: fresh.submitted,
+  },
   { route: 'DELETE /api/batches/:id', who: 'owner', path: (i) => `/api/batches/${i.unpaid}`, fresh: fresh.unpaid },
   { route: 'POST /api/batches/:id/debits', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/debits`, template: () => ({}), fresh: fresh.unpaid },
   { route: 'DELETE /api/api_keys/:id', who: 'owner', path: (i) => `/api/api_keys/${i.apiKey}`, fresh: fresh.apiKey },
@@ -178,13 +285,33 @@ const weirdNumber = fc.oneof(
   fc.integer(),
   fc.integer({ min: -1_000_000, max: 0 }),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.constantFrom(-1, 0, 0.5, 1e308, -1e308, 2 ** 53, 2 ** 53 + 2, 2 ** 63, 9223372036854775807, -9223372036854775808, 1e-300),
+  fc.constantFrom(-1, 0, 0.5, 1e308, -1e308, 2 ** 53, 2 ** 53 + 2, 2 ** 63, Number('9223372036854775807'), Number('-9223372036854775808'), 1e-300),
 );
 const weirdString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 50 }),
   fc.string({ unit: 'binary', maxLength: 50 }),
-  fc.constantFrom('', ' ', '\u0000', '\uFEFF', '\uD800', 'null', 'true', '1e3', '-1', '00001', '99999999999999999999999', '<script>alert(1)</script>', "' OR 1=1 --", '../../etc/passwd', 'https://169.254.169.254/latest', 'javascript:alert(1)', '%00', 'tok_chargeDeclined', ...POLLUTING_KEYS),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\uFEFF',
+    '\uD800',
+    'null',
+    'true',
+    '1e3',
+    '-1',
+    '00001',
+    '99999999999999999999999',
+    '<script>alert(1)</script>',
+    "' OR 1=1 --",
+    '../../etc/passwd',
+    'https://169.254.169.254/latest',
+    'javascript:alert(1)',
+    '%00',
+    'tok_chargeDeclined',
+    ...POLLUTING_KEYS,
+  ),
   hugeString,
 );
 const pollutedObject = fc.constantFrom<unknown>(
@@ -205,7 +332,9 @@ const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** a JSON text nested `n` deep, `[[[…]]]` or `{"a":{"a":…}}`, optionally inside a valid envelope */
-const deepJson = fc.tuple(fc.integer({ min: 50, max: 20_000 }), fc.boolean()).map(([n, arr]) => (arr ? '['.repeat(n) + ']'.repeat(n) : '{"a":'.repeat(n) + '1' + '}'.repeat(n)));
+const deepJson = fc
+  .tuple(fc.integer({ min: 50, max: 20_000 }), fc.boolean())
+  .map(([n, arr]) => (arr ? '['.repeat(n) + ']'.repeat(n) : '{"a":'.repeat(n) + '1' + '}'.repeat(n)));
 
 function setPath(obj: unknown, path: string[], value: unknown): unknown {
   if (path.length === 0) return value;
@@ -223,7 +352,11 @@ function paths(obj: unknown, prefix: string[] = []): string[][] {
   return out;
 }
 
-type Body = { kind: 'json'; text: string } | { kind: 'form'; fields: Record<string, string> } | { kind: 'multipart'; fields: Record<string, string>; file: boolean } | { kind: 'none' };
+type Body =
+  | { kind: 'json'; text: string }
+  | { kind: 'form'; fields: Record<string, string> }
+  | { kind: 'multipart'; fields: Record<string, string>; file: boolean }
+  | { kind: 'none' };
 
 /**
  * A hostile body, as a function of the target's current template (a fresh record changes the
@@ -235,12 +368,29 @@ function bodyArb(t: Target, shape: Record<string, unknown>): fc.Arbitrary<MakeBo
   const ps = paths(shape);
   const anyPath = fc.constantFrom(...(ps.length ? ps : [['x']]));
   const json = (v: unknown): Body => ({ kind: 'json', text: JSON.stringify(v) });
-  const constant = (b: Body): MakeBody => () => b;
+  const constant =
+    (b: Body): MakeBody =>
+    () =>
+      b;
   const options: Array<fc.Arbitrary<MakeBody> | fc.WeightedArbitrary<MakeBody>> = [
     // one field replaced by a hostile value: the most frequent case, it reaches the validation
-    { arbitrary: fc.tuple(anyPath, weirdValue).map(([p, v]): MakeBody => (tpl) => json(setPath(tpl, p, v))), weight: 8 },
+    {
+      arbitrary: fc.tuple(anyPath, weirdValue).map(
+        ([p, v]): MakeBody =>
+          (tpl) =>
+            json(setPath(tpl, p, v)),
+      ),
+      weight: 8,
+    },
     // a hostile extra key (prototype pollution included) at a random depth
-    { arbitrary: fc.tuple(anyPath, fc.oneof(fc.constantFrom(...POLLUTING_KEYS), weirdString), weirdValue).map(([p, k, v]): MakeBody => (tpl) => json(setPath(tpl, [...p.slice(0, -1), k], v))), weight: 2 },
+    {
+      arbitrary: fc.tuple(anyPath, fc.oneof(fc.constantFrom(...POLLUTING_KEYS), weirdString), weirdValue).map(
+        ([p, k, v]): MakeBody =>
+          (tpl) =>
+            json(setPath(tpl, [...p.slice(0, -1), k], v)),
+      ),
+      weight: 2,
+    },
     // raw JSON with duplicate keys, a polluting key spelled out in the text
     fc.tuple(anyPath, weirdValue).map(([p, v]): MakeBody => (tpl) => {
       const base = JSON.stringify(tpl);
@@ -254,27 +404,44 @@ function bodyArb(t: Target, shape: Record<string, unknown>): fc.Arbitrary<MakeBo
     fc.constant(constant({ kind: 'none' })),
     // a form body where the route takes none (415) or takes one (the worker submit)
     fc
-      .dictionary(fc.oneof(weirdString.filter((x) => x.length < 200), fc.constantFrom(...POLLUTING_KEYS, 'token', 'return_to', 'parameter')), weirdString.filter((x) => x.length < 5000), { maxKeys: 6 })
+      .dictionary(
+        fc.oneof(
+          weirdString.filter((x) => x.length < 200),
+          fc.constantFrom(...POLLUTING_KEYS, 'token', 'return_to', 'parameter'),
+        ),
+        weirdString.filter((x) => x.length < 5000),
+        { maxKeys: 6 },
+      )
       .map((fields) => constant({ kind: 'form', fields })),
   ];
   if (t.forms) {
     // the valid form (the template's string fields) with one field hostile or one added
     options.push(
       {
-        arbitrary: fc.tuple(fc.oneof(fc.constantFrom(...Object.keys(shape)), fc.constantFrom(...POLLUTING_KEYS, 'parameter', 'return_to')), weirdString.filter((x) => x.length < 5000), fc.boolean()).map(
-          ([k, v, multipart]): MakeBody =>
-            (tpl) => {
-              const fields: Record<string, string> = {};
-              for (const [fk, fv] of Object.entries(tpl)) if (typeof fv === 'string') fields[fk] = fv;
-              fields[k] = v;
-              return multipart ? { kind: 'multipart', fields, file: false } : { kind: 'form', fields };
-            },
-        ),
+        arbitrary: fc
+          .tuple(
+            fc.oneof(fc.constantFrom(...Object.keys(shape)), fc.constantFrom(...POLLUTING_KEYS, 'parameter', 'return_to')),
+            weirdString.filter((x) => x.length < 5000),
+            fc.boolean(),
+          )
+          .map(([k, v, multipart]): MakeBody => (tpl) => {
+            const fields: Record<string, string> = {};
+            for (const [fk, fv] of Object.entries(tpl)) if (typeof fv === 'string') fields[fk] = fv;
+            fields[k] = v;
+            return multipart ? { kind: 'multipart', fields, file: false } : { kind: 'form', fields };
+          }),
         weight: 4,
       },
       fc
         .tuple(
-          fc.dictionary(fc.oneof(fc.string({ minLength: 1, maxLength: 40 }).filter((x) => !/["\r\n]/.test(x)), fc.constantFrom(...POLLUTING_KEYS, 'parameter', 'return_to')), weirdString.filter((x) => x.length < 5000), { maxKeys: 5 }),
+          fc.dictionary(
+            fc.oneof(
+              fc.string({ minLength: 1, maxLength: 40 }).filter((x) => !/["\r\n]/.test(x)),
+              fc.constantFrom(...POLLUTING_KEYS, 'parameter', 'return_to'),
+            ),
+            weirdString.filter((x) => x.length < 5000),
+            { maxKeys: 5 },
+          ),
           fc.boolean(),
         )
         .map(([fields, file]) => constant({ kind: 'multipart', fields, file })),
@@ -284,7 +451,22 @@ function bodyArb(t: Target, shape: Record<string, unknown>): fc.Arbitrary<MakeBo
 }
 
 /** sometimes (1 case in 10) the path's ids are replaced by hostile ones; the rest aim at real records */
-const weirdId = fc.constantFrom('0', '-1', '1.5', '1e3', '99999999999999999999', '9223372036854775808', 'abc', '%2e%2e', '%00', '__proto__', 'constructor', '%F0%9F%92%A9', 'x'.repeat(3000), '1;DROP TABLE users');
+const weirdId = fc.constantFrom(
+  '0',
+  '-1',
+  '1.5',
+  '1e3',
+  '99999999999999999999',
+  '9223372036854775808',
+  'abc',
+  '%2e%2e',
+  '%00',
+  '__proto__',
+  'constructor',
+  '%F0%9F%92%A9',
+  'x'.repeat(3000),
+  '1;DROP TABLE users',
+);
 const maybeBadId = fc.oneof({ arbitrary: fc.constant(null), weight: 9 }, { arbitrary: weirdId, weight: 1 });
 
 /** every file under `dir` with its size and SHA-256, as one comparable text */
@@ -327,11 +509,19 @@ describe('hostile input to every write endpoint', () => {
     ok(await asOwner(s.http.post('/api/payment_methods')).send({ source: 'tok_visa' }), 201, 'card');
     // enough open work for every claim the claim, submit, release and claim-next targets make
     const work = RUNS * 5 + 50;
-    const paid = ok(await asOwner(s.http.post(`/api/guilds/${guild.id}/batches`)).send({ batch: { data: Array.from({ length: work }, (_x, n) => ({ q: `p${n}` })) } }), 201, 'paid batch');
+    const paid = ok(
+      await asOwner(s.http.post(`/api/guilds/${guild.id}/batches`)).send({ batch: { data: Array.from({ length: work }, (_x, n) => ({ q: `p${n}` })) } }),
+      201,
+      'paid batch',
+    );
     ok(await asOwner(s.http.post(`/api/batches/${paid.id}/debits`)), 201, 'pay');
     const t3 = await createTask(s.http, owner, guild.id, { name: 'c', minimum_amount_cents: 2 }); // its subscription is the one the DELETE target removes
     const goldTask = ok(
-      await asOwner(s.http.post(`/api/guilds/${guild.id}/tasks`)).send({ name: 'gold', minimum_amount_cents: 2, quality: { answer: 'label', labels: ['cat', 'dog'], overlap: { max: 3 }, gold_rate: 0.1 } }),
+      await asOwner(s.http.post(`/api/guilds/${guild.id}/tasks`)).send({
+        name: 'gold',
+        minimum_amount_cents: 2,
+        quality: { answer: 'label', labels: ['cat', 'dog'], overlap: { max: 3 }, gold_rate: 0.1 },
+      }),
       201,
       'gold task',
     );
@@ -339,7 +529,18 @@ describe('hostile input to every write endpoint', () => {
     await fresh.submitted(); // the member earns 50¢, so payouts can be requested
     const wallets = ok(await asMember(s.http.get('/api/wallets')), 200, 'wallets');
     ids.wallet = wallets.data.find((w: Wire) => w.guild_id === guild.id).id;
-    for (const make of [fresh.gold, fresh.subscription, fresh.connection, fresh.invite, fresh.unpaid, fresh.assignment, fresh.payout, fresh.apiKey, fresh.member]) await make();
+    for (const make of [
+      fresh.gold,
+      fresh.subscription,
+      fresh.connection,
+      fresh.invite,
+      fresh.unpaid,
+      fresh.assignment,
+      fresh.payout,
+      fresh.apiKey,
+      fresh.member,
+    ])
+      await make();
     for (const [k, v] of Object.entries(ids)) if (k !== 'submittedToken') expect({ [k]: v }).toEqual({ [k]: expect.stringMatching(/^\d+$/) });
 
     // Every committed row change is counted, per table, in the transaction that makes it: a
@@ -372,7 +573,17 @@ describe('hostile input to every write endpoint', () => {
       const n = Object.values(m).reduce((a, b) => a + b, 0);
       return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, `${v} (${((100 * v) / Math.max(n, 1)).toFixed(1)}%)`]));
     };
-    writeFigures('hostile input', { seed: SEED, runsPerTarget: RUNS, cases, rejected, endpoints: TARGETS.length, tablesWatched: tables.length, casesWithHostileId: badIds, byStatus, byStatusRealRecord: share(realByStatus) });
+    writeFigures('hostile input', {
+      seed: SEED,
+      runsPerTarget: RUNS,
+      cases,
+      rejected,
+      endpoints: TARGETS.length,
+      tablesWatched: tables.length,
+      casesWithHostileId: badIds,
+      byStatus,
+      byStatusRealRecord: share(realByStatus),
+    });
     await s?.close();
   });
 
@@ -391,10 +602,20 @@ describe('hostile input to every write endpoint', () => {
 
   it('watches every table the migrations made (listed from the database) and the file store', async () => {
     expect(tables.length).toBeGreaterThanOrEqual(20);
-    for (const t of ['graphile_worker._private_jobs', 'public.invites', 'public.migrations', 'public.files', 'public.ledger_transactions', 'public.webhook_deliveries']) expect(tables).toContain(t);
+    for (const t of [
+      'graphile_worker._private_jobs',
+      'public.invites',
+      'public.migrations',
+      'public.files',
+      'public.ledger_transactions',
+      'public.webhook_deliveries',
+    ])
+      expect(tables).toContain(t);
     // the file store is where uploads land: one upload shows up in the state
     const before = await state();
-    const up = await asOwner(s.http.post(`/api/batches/${ids.unpaid}/files`)).field('parameter', 'q').attach('file', Buffer.from('fuzz bytes'), 'f.txt');
+    const up = await asOwner(s.http.post(`/api/batches/${ids.unpaid}/files`))
+      .field('parameter', 'q')
+      .attach('file', Buffer.from('fuzz bytes'), 'f.txt');
     expect(up.status).toBe(201);
     expect(await state()).not.toEqual(before);
   });
@@ -409,7 +630,8 @@ describe('hostile input to every write endpoint', () => {
       ['post', `/api/guilds/${ids.guild}/batches`, '{"batch":{"data":[' + '['.repeat(3000) + ']'.repeat(3000) + ']}}', 400],
     ];
     for (const [method, p, text, status] of cases) {
-      const res = await (s.http as unknown as Record<string, (p: string) => request.Test>)[method](p).set('Authorization', owner.auth).set('Content-Type', 'application/json').send(text);
+      const send = (s.http as unknown as Record<string, (p: string) => request.Test>)[method].bind(s.http);
+      const res = await send(p).set('Authorization', owner.auth).set('Content-Type', 'application/json').send(text);
       expect({ p, status: res.status, type: res.body.type }).toEqual({ p, status, type: status === 400 ? 'BadRequest' : 'InvalidParameters' });
     }
   });
@@ -420,58 +642,65 @@ describe('hostile input to every write endpoint', () => {
     expect(writeRoutes.filter((r) => !fuzzed.has(r))).toEqual([]);
   });
 
-  it.each(TARGETS.map((t) => [`${t.route} as ${t.who}`, t] as const))('%s', async (_name, t) => {
-    const [method] = t.route.split(' ');
-    let consumed = false;
-    let known: string | undefined;
-    await fc.assert(
-      fc.asyncProperty(bodyArb(t, t.template?.(ids) ?? {}), maybeBadId, async (makeBody, badId) => {
-        // an accepted request used up the record: aim the next case at a fresh one
-        if (consumed && t.fresh) {
-          await t.fresh();
+  it.each(TARGETS.map((t) => [`${t.route} as ${t.who}`, t] as const))(
+    '%s',
+    async (_name, t) => {
+      const [method] = t.route.split(' ');
+      let consumed = false;
+      let known: string | undefined;
+      await fc.assert(
+        fc.asyncProperty(bodyArb(t, t.template?.(ids) ?? {}), maybeBadId, async (makeBody, badId) => {
+          // an accepted request used up the record: aim the next case at a fresh one
+          if (consumed && t.fresh) {
+            await t.fresh();
+            known = undefined;
+          }
+          consumed = false;
+          cases++;
+          const body = makeBody(t.template?.(ids) ?? {});
+          let p = t.path(ids);
+          if (badId !== null) {
+            badIds++;
+            p = p.replace(/\/\d+(?=\/|$)/, `/${badId}`);
+          }
+          let req = (s.http as unknown as Record<string, (p: string) => request.Test>)[method.toLowerCase()](p).set('Accept', 'application/json');
+          const caller = callers()[t.who];
+          if (caller) req = req.set('Authorization', caller.auth);
+          if (body.kind === 'json') req = req.set('Content-Type', 'application/json').send(body.text);
+          else if (body.kind === 'form') req = req.type('form').send(new URLSearchParams(body.fields).toString());
+          else if (body.kind === 'multipart') {
+            for (const [k, v] of Object.entries(body.fields)) req = req.field(k, v);
+            if (body.file) req = req.attach('file', Buffer.from('bytes'), 'f.txt');
+          }
+          // the state after the last rejected case still holds unless a fresh record was made since
+          const before = known ?? (await state());
           known = undefined;
-        }
-        consumed = false;
-        cases++;
-        const body = makeBody(t.template?.(ids) ?? {});
-        let p = t.path(ids);
-        if (badId !== null) {
-          badIds++;
-          p = p.replace(/\/\d+(?=\/|$)/, `/${badId}`);
-        }
-        let req = (s.http as unknown as Record<string, (p: string) => request.Test>)[method.toLowerCase()](p).set('Accept', 'application/json');
-        const caller = callers()[t.who];
-        if (caller) req = req.set('Authorization', caller.auth);
-        if (body.kind === 'json') req = req.set('Content-Type', 'application/json').send(body.text);
-        else if (body.kind === 'form') req = req.type('form').send(new URLSearchParams(body.fields).toString());
-        else if (body.kind === 'multipart') {
-          for (const [k, v] of Object.entries(body.fields)) req = req.field(k, v);
-          if (body.file) req = req.attach('file', Buffer.from('bytes'), 'f.txt');
-        }
-        // the state after the last rejected case still holds unless a fresh record was made since
-        const before = known ?? (await state());
-        known = undefined;
-        const res = await req;
-        byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
-        if (badId === null) realByStatus[res.status] = (realByStatus[res.status] ?? 0) + 1;
-        expect(Object.prototype).not.toHaveProperty('polluted');
-        if (res.status >= 500) throw new Error(`${res.status} for ${method} ${p.slice(0, 200)} ${JSON.stringify(body).slice(0, 500)}: ${res.text.slice(0, 300)}`);
-        if (res.status < 400) {
-          consumed = true;
-          return;
-        }
-        rejected++;
-        const isHtml = /text\/html/.test(res.headers['content-type'] ?? ''); // a browser form to submit_to is answered with a page
-        if (!isHtml) expect(res.body).toEqual(expect.objectContaining({ error: expect.any(String), type: expect.any(String), status: res.status }));
-        const after = await state();
-        known = after;
-        if (after !== before) {
-          throw new Error(`rejected ${res.status} changed state: ${before} → ${after} for ${method} ${p.slice(0, 200)} ${JSON.stringify(body).slice(0, 300)}`);
-        }
-      }),
-      { numRuns: RUNS, seed: SEED },
-    );
-  }, 600_000);
+          const res = await req;
+          byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
+          if (badId === null) realByStatus[res.status] = (realByStatus[res.status] ?? 0) + 1;
+          expect(Object.prototype).not.toHaveProperty('polluted');
+          if (res.status >= 500)
+            throw new Error(`${res.status} for ${method} ${p.slice(0, 200)} ${JSON.stringify(body).slice(0, 500)}: ${res.text.slice(0, 300)}`);
+          if (res.status < 400) {
+            consumed = true;
+            return;
+          }
+          rejected++;
+          const isHtml = /text\/html/.test(res.headers['content-type'] ?? ''); // a browser form to submit_to is answered with a page
+          if (!isHtml) expect(res.body).toEqual(expect.objectContaining({ error: expect.any(String), type: expect.any(String), status: res.status }));
+          const after = await state();
+          known = after;
+          if (after !== before) {
+            throw new Error(
+              `rejected ${res.status} changed state: ${before} → ${after} for ${method} ${p.slice(0, 200)} ${JSON.stringify(body).slice(0, 300)}`,
+            );
+          }
+        }),
+        { numRuns: RUNS, seed: SEED },
+      );
+    },
+    600_000,
+  );
 
   it('ran every planned case, and most of them aimed at real records and got past the lookup', async () => {
     expect(cases).toBeGreaterThanOrEqual(RUNS * TARGETS.length);

@@ -48,7 +48,9 @@ function seededRandom(seed: number): () => number {
 /** The kills of a chaos run, from its seed: at progress points (not wall-clock moments), so each happens under load. */
 export function chaosPlan(seed: number, kills: number, processes: number): PlannedKill[] {
   const rnd = seededRandom(seed);
-  return Array.from({ length: kills }, () => ({ at: 0.05 + rnd() * 0.85, victim: Math.floor(rnd() * processes), downMs: 100 + Math.floor(rnd() * 700) })).sort((x, y) => x.at - y.at);
+  return Array.from({ length: kills }, () => ({ at: 0.05 + rnd() * 0.85, victim: Math.floor(rnd() * processes), downMs: 100 + Math.floor(rnd() * 700) })).sort(
+    (x, y) => x.at - y.at,
+  );
 }
 
 export interface LoadReport {
@@ -139,8 +141,19 @@ export class LoadWorld {
     const setupMs = Date.now() - started;
     const report: LoadReport = {
       setupMs,
-      requests: 0, claims201: 0, submits200: 0, submitsDoneBy409: 0, submits410: 0, connectionErrors: 0, kills: 0, chaosPlan: [],
-      statuses: {}, elapsedMs: 0, acknowledged: [], batchId, webhookId,
+      requests: 0,
+      claims201: 0,
+      submits200: 0,
+      submitsDoneBy409: 0,
+      submits410: 0,
+      connectionErrors: 0,
+      kills: 0,
+      chaosPlan: [],
+      statuses: {},
+      elapsedMs: 0,
+      acknowledged: [],
+      batchId,
+      webhookId,
     };
     let done = false;
     const count = (status: number | string) => {
@@ -268,53 +281,85 @@ export class LoadWorld {
       if (rows.length) out.push(`${what}: ${JSON.stringify(rows.slice(0, 5))}${rows.length > 5 ? ` … (${rows.length})` : ''}`);
     };
     // every acknowledged submit is recorded
-    await q('acknowledged submit not recorded',
+    await q(
+      'acknowledged submit not recorded',
       `SELECT a.id, a.status FROM assignments a WHERE a.id = ANY($1::bigint[]) AND (a.status <> 'submitted' OR NOT EXISTS (SELECT 1 FROM submissions s WHERE s.assignment_id = a.id))`,
-      [report.acknowledged]);
+      [report.acknowledged],
+    );
     // every submitted assignment has exactly one submission, and only submitted ones have any
-    await q('submitted assignment without exactly one submission',
+    await q(
+      'submitted assignment without exactly one submission',
       `SELECT a.id, a.status, count(s.id) FROM assignments a LEFT JOIN submissions s ON s.assignment_id = a.id
-        GROUP BY a.id, a.status HAVING count(s.id) <> (CASE WHEN a.status = 'submitted' THEN 1 ELSE 0 END)`);
+        GROUP BY a.id, a.status HAVING count(s.id) <> (CASE WHEN a.status = 'submitted' THEN 1 ELSE 0 END)`,
+    );
     // each work item: done ⇔ exactly one submission and exactly one reward
-    await q('work item submissions', `SELECT w.id, w.status, count(s.id) FROM work_items w
+    await q(
+      'work item submissions',
+      `SELECT w.id, w.status, count(s.id) FROM work_items w
         LEFT JOIN submissions s ON s.datum_id = w.datum_id AND s.task_id = w.task_id
-        GROUP BY w.id, w.status HAVING count(s.id) <> (CASE WHEN w.status = 'done' THEN 1 ELSE 0 END)`);
-    await q('work item rewards', `SELECT w.id, w.status, count(lt.id) FROM work_items w
+        GROUP BY w.id, w.status HAVING count(s.id) <> (CASE WHEN w.status = 'done' THEN 1 ELSE 0 END)`,
+    );
+    await q(
+      'work item rewards',
+      `SELECT w.id, w.status, count(lt.id) FROM work_items w
         LEFT JOIN ledger_transactions lt ON lt.business_key = 'work:' || w.id || ':reward' AND lt.kind = 'reward'
-        GROUP BY w.id, w.status HAVING count(lt.id) <> (CASE WHEN w.status = 'done' AND w.reward_cents > 0 THEN 1 ELSE 0 END)`);
+        GROUP BY w.id, w.status HAVING count(lt.id) <> (CASE WHEN w.status = 'done' AND w.reward_cents > 0 THEN 1 ELSE 0 END)`,
+    );
     // a done work item has decremented its successors: waiting_for = inbound sources not yet done
-    await q('successor waiting_for', `SELECT t.id, t.status, t.waiting_for, x.pending FROM work_items t
+    await q(
+      'successor waiting_for',
+      `SELECT t.id, t.status, t.waiting_for, x.pending FROM work_items t
         CROSS JOIN LATERAL (SELECT count(*)::int AS pending FROM batch_connections bc
           JOIN work_items s ON s.batch_id = bc.batch_id AND s.task_id = bc.source_task_id AND s.datum_id = t.datum_id
          WHERE bc.batch_id = t.batch_id AND bc.target_task_id = t.task_id AND s.status <> 'done') x
-       WHERE t.status <> 'canceled' AND (t.waiting_for <> x.pending OR ((t.status = 'waiting') <> (x.pending > 0)))`);
+       WHERE t.status <> 'canceled' AND (t.waiting_for <> x.pending OR ((t.status = 'waiting') <> (x.pending > 0)))`,
+    );
     // data.open_work_count and status agree with the work items
-    await q('datum open_work_count', `SELECT d.id, d.status, d.open_work_count, x.open FROM data d
+    await q(
+      'datum open_work_count',
+      `SELECT d.id, d.status, d.open_work_count, x.open FROM data d
         CROSS JOIN LATERAL (SELECT count(*)::int AS open FROM work_items w WHERE w.datum_id = d.id AND w.status NOT IN ('done', 'canceled')) x
        WHERE d.status IN ('processing', 'completed')
-         AND (d.open_work_count <> x.open OR ((d.status = 'completed') <> (x.open = 0)))`);
+         AND (d.open_work_count <> x.open OR ((d.status = 'completed') <> (x.open = 0)))`,
+    );
     // batch counters agree with the data
-    await q('batch counters', `SELECT b.id, b.status, b.data_count, b.data_completed_count, x.n, x.c FROM batches b
+    await q(
+      'batch counters',
+      `SELECT b.id, b.status, b.data_count, b.data_completed_count, x.n, x.c FROM batches b
         CROSS JOIN LATERAL (SELECT count(*)::int AS n, count(*) FILTER (WHERE d.status = 'completed')::int AS c FROM data d WHERE d.batch_id = b.id) x
        WHERE b.data_count <> x.n OR (b.status IN ('processing', 'completed') AND (b.data_completed_count <> x.c
-          OR ((b.status = 'completed') <> (x.c = x.n))))`);
+          OR ((b.status = 'completed') <> (x.c = x.n))))`,
+    );
     // wallets hold exactly the rewards of their owners' submissions
-    await q('worker wallet vs submissions', `SELECT a.user_id, sum(a.reward_cents) AS earned, la.balance_cents FROM assignments a
+    await q(
+      'worker wallet vs submissions',
+      `SELECT a.user_id, sum(a.reward_cents) AS earned, la.balance_cents FROM assignments a
         JOIN ledger_accounts la ON la.kind = 'wallet' AND la.user_id = a.user_id
-       WHERE a.status = 'submitted' GROUP BY a.user_id, la.balance_cents HAVING sum(a.reward_cents) <> la.balance_cents`);
+       WHERE a.status = 'submitted' GROUP BY a.user_id, la.balance_cents HAVING sum(a.reward_cents) <> la.balance_cents`,
+    );
     out.push(...(await checkLedgerInvariant({ query: (t, p) => this.sql(t, p) })));
     return out;
   }
 
   /** The completed batch's webhook was delivered (and verifies). */
   async expectWebhookDelivered(report: LoadReport): Promise<void> {
-    await eventually(async () => {
-      const [d] = await this.sql<{ status: string }>(`SELECT status FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'succeeded'`, [report.webhookId]);
-      return d;
-    }, 60_000, 200);
+    await eventually(
+      async () => {
+        const [d] = await this.sql<{ status: string }>(`SELECT status FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'succeeded'`, [
+          report.webhookId,
+        ]);
+        return d;
+      },
+      60_000,
+      200,
+    );
     const hits = this.receiver.requests.filter((r) => JSON.parse(r.body).id === report.batchId);
     if (hits.length === 0) throw new Error('the receiver never got the webhook');
-    const body = new Webhook(SECRET, { format: 'raw' }).verify(hits[0].body, hits[0].headers) as { status: string; data: unknown[]; data_completed_count: number };
+    const body = new Webhook(SECRET, { format: 'raw' }).verify(hits[0].body, hits[0].headers) as {
+      status: string;
+      data: unknown[];
+      data_completed_count: number;
+    };
     if (body.status !== 'completed' || body.data.length !== body.data_completed_count) throw new Error(`webhook body: ${hits[0].body.slice(0, 300)}`);
   }
 

@@ -11,12 +11,29 @@ if (!Number.isInteger(CHAOS_SEED)) throw new Error(`OG_CHAOS_SEED must be an int
 process.stdout.write(`[multi-process load] chaos seed ${CHAOS_SEED} (replay: OG_CHAOS_SEED=${CHAOS_SEED})\n`);
 
 function summary(name: string, r: LoadReport) {
-  return { name, requests: r.requests, claims: r.claims201, submits: r.submits200, submitsDoneBy409: r.submitsDoneBy409, submits410: r.submits410, connectionErrors: r.connectionErrors, kills: r.kills, chaosSeed: CHAOS_SEED, chaosPlan: r.chaosPlan, seconds: Math.round(r.elapsedMs / 100) / 10, batchSetupSeconds: Math.round(r.setupMs / 100) / 10, statuses: r.statuses };
+  return {
+    name,
+    requests: r.requests,
+    claims: r.claims201,
+    submits: r.submits200,
+    submitsDoneBy409: r.submitsDoneBy409,
+    submits410: r.submits410,
+    connectionErrors: r.connectionErrors,
+    kills: r.kills,
+    chaosSeed: CHAOS_SEED,
+    chaosPlan: r.chaosPlan,
+    seconds: Math.round(r.elapsedMs / 100) / 10,
+    batchSetupSeconds: Math.round(r.setupMs / 100) / 10,
+    statuses: r.statuses,
+  };
 }
 
 describe.each([
   ['two processes, no faults', { processes: 2, workers: WORKERS, data: DATA, kills: 0, leaseSeconds: 1800 }],
-  ['two processes, SIGKILLed 8 times at seeded points of the load', { processes: 2, workers: WORKERS, data: DATA, kills: 8, leaseSeconds: 4, chaosSeed: CHAOS_SEED }],
+  [
+    'two processes, SIGKILLed 8 times at seeded points of the load',
+    { processes: 2, workers: WORKERS, data: DATA, kills: 8, leaseSeconds: 4, chaosSeed: CHAOS_SEED },
+  ],
 ] as Array<[string, LoadOptions]>)('%s', (name, o) => {
   const world = new LoadWorld();
   let report: LoadReport;
@@ -31,7 +48,8 @@ describe.each([
     writeFigures(`load: ${name}`, summary(name, report));
     expect(report.statuses['500']).toBeUndefined();
     expect(Object.keys(report.statuses).filter((k) => /^5/.test(k))).toEqual([]);
-    if (o.kills > 0) expect(report.kills).toBe(o.kills); // every planned kill happened, under load
+    if (o.kills > 0)
+      expect(report.kills).toBe(o.kills); // every planned kill happened, under load
     else {
       expect(report.connectionErrors).toBe(0);
       expect(report.submits200).toBe(2 * o.data);

@@ -49,7 +49,9 @@ describe('secrets', () => {
     const card = keep(await s.http.post('/api/payment_methods').set('Authorization', owner.auth).send({ source: 'tok_visa' }));
     expect(card.status).toBe(201);
     keep(await s.http.get('/api/payment_methods').set('Authorization', owner.auth));
-    [{ stripe_source_id: cardSourceId }] = await s.sql<{ stripe_source_id: string }>('SELECT stripe_source_id FROM payment_methods WHERE user_id = $1', [owner.id]);
+    [{ stripe_source_id: cardSourceId }] = await s.sql<{ stripe_source_id: string }>('SELECT stripe_source_id FROM payment_methods WHERE user_id = $1', [
+      owner.id,
+    ]);
     expect(cardSourceId).toMatch(/\w{6,}/);
 
     const guild = await createGuild(s.http, owner);
@@ -61,9 +63,16 @@ describe('secrets', () => {
     await subscribe(s.http, worker, t1.id);
     await subscribe(s.http, worker, t2.id);
 
-    const batch = keep(await s.http.post(`/api/guilds/${guild.id}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ q: 'a' }, { q: 'b' }], webhooks: [{ destination: r.url, secret: WEBHOOK_SECRET }] } }));
+    const batch = keep(
+      await s.http
+        .post(`/api/guilds/${guild.id}/batches`)
+        .set('Authorization', owner.auth)
+        .send({ batch: { data: [{ q: 'a' }, { q: 'b' }], webhooks: [{ destination: r.url, secret: WEBHOOK_SECRET }] } }),
+    );
     expect(batch.status).toBe(201);
-    const hook2 = keep(await s.http.post(`/api/batches/${batch.body.id}/webhooks`).set('Authorization', owner.auth).send({ destination: r.url, secret: WEBHOOK_SECRET_2 }));
+    const hook2 = keep(
+      await s.http.post(`/api/batches/${batch.body.id}/webhooks`).set('Authorization', owner.auth).send({ destination: r.url, secret: WEBHOOK_SECRET_2 }),
+    );
     expect(hook2.status).toBe(201);
     keep(await s.http.get(`/api/batches/${batch.body.id}/webhooks`).set('Authorization', owner.auth));
     keep(await s.http.get(`/api/webhooks/${hook2.body.id}`).set('Authorization', owner.auth));
@@ -78,23 +87,52 @@ describe('secrets', () => {
 
     // a token is good for its own assignment only
     const u1 = new URL(c1.body.submit_to);
-    const cross = keep(await s.http.post(`/api/assignments/${c2.body.id}/submit?token=${encodeURIComponent(tokens[0])}`).type('form').send({ answer: 'x' }));
+    const cross = keep(
+      await s.http
+        .post(`/api/assignments/${c2.body.id}/submit?token=${encodeURIComponent(tokens[0])}`)
+        .type('form')
+        .send({ answer: 'x' }),
+    );
     expect(cross.status).toBe(404);
     expect(keep(await s.http.get(`/api/assignments/${c2.body.id}?token=${encodeURIComponent(tokens[0])}`)).status).toBe(404);
     expect(keep(await s.http.post(`/api/assignments/${c2.body.id}/release?token=${encodeURIComponent(tokens[0])}`)).status).toBe(404);
     expect(keep(await s.http.post(`${u1.pathname}${u1.search}`).type('form').send({ answer: 'form' })).status).toBe(200);
-    expect(keep(await s.http.post(`/api/assignments/${c2.body.id}/submit`).set('Authorization', worker.auth).send({ parameters: { answer: 'key' } })).status).toBe(200);
+    expect(
+      keep(
+        await s.http
+          .post(`/api/assignments/${c2.body.id}/submit`)
+          .set('Authorization', worker.auth)
+          .send({ parameters: { answer: 'key' } }),
+      ).status,
+    ).toBe(200);
     keep(await s.http.get('/api/assignments').set('Authorization', worker.auth));
     for (let i = 0; i < 2; i++) {
       const c = keep(await s.http.post(`/api/tasks/${t2.id}/claims`).set('Authorization', worker.auth));
       tokens.push(new URL(c.body.submit_to).searchParams.get('token')!);
-      expect(keep(await s.http.post(`/api/assignments/${c.body.id}/submit`).set('Authorization', worker.auth).send({ parameters: { done: true } })).status).toBe(200);
+      expect(
+        keep(
+          await s.http
+            .post(`/api/assignments/${c.body.id}/submit`)
+            .set('Authorization', worker.auth)
+            .send({ parameters: { done: true } }),
+        ).status,
+      ).toBe(200);
     }
 
     // completion: both webhooks delivered and verifiable with their secrets
     await r.waitFor(2);
     const secrets = [WEBHOOK_SECRET, WEBHOOK_SECRET_2];
-    for (const req of r.requests) expect(secrets.filter((sec) => { try { new Webhook(sec, { format: 'raw' }).verify(req.body, req.headers); return true; } catch { return false; } })).toHaveLength(1);
+    for (const req of r.requests)
+      expect(
+        secrets.filter((sec) => {
+          try {
+            new Webhook(sec, { format: 'raw' }).verify(req.body, req.headers);
+            return true;
+          } catch {
+            return false;
+          }
+        }),
+      ).toHaveLength(1);
     await eventually(async () => (await s.sql(`SELECT 1 FROM webhook_deliveries WHERE status <> 'succeeded'`)).length === 0);
     keep(await s.http.get(`/api/webhooks/${hook2.body.id}/deliveries`).set('Authorization', owner.auth));
     keep(await s.http.post(`/api/webhooks/${hook2.body.id}/redeliver`).set('Authorization', owner.auth));
@@ -117,7 +155,8 @@ describe('secrets', () => {
     const users = await s.sql<{ password_hash: string }>(`SELECT password_hash FROM users`);
     for (const u of users) expect(u.password_hash).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
     // no column of any table holds a key, a password, a token or a card source in clear text
-    const dump = (await s.sql<{ t: string }>(`SELECT string_agg(to_jsonb(x)::text, E'\\n') AS t FROM (SELECT * FROM users) x`))[0].t +
+    const dump =
+      (await s.sql<{ t: string }>(`SELECT string_agg(to_jsonb(x)::text, E'\\n') AS t FROM (SELECT * FROM users) x`))[0].t +
       (await s.sql<{ t: string }>(`SELECT string_agg(to_jsonb(x)::text, E'\\n') AS t FROM (SELECT * FROM api_keys) x`))[0].t +
       (await s.sql<{ t: string }>(`SELECT string_agg(to_jsonb(x)::text, E'\\n') AS t FROM (SELECT * FROM assignments) x`))[0].t;
     for (const k of keys) {
@@ -139,7 +178,8 @@ describe('secrets', () => {
 
     const logs = s.logs.text();
     expect(logs.length).toBeGreaterThan(1000); // debug level: every request is logged
-    for (const secret of [WEBHOOK_SECRET, WEBHOOK_SECRET_2, PASSWORD, cardSourceId, 'tok_visa', 'tok_chargeDeclined', ...keys, ...tokens]) expect(logs).not.toContain(secret);
+    for (const secret of [WEBHOOK_SECRET, WEBHOOK_SECRET_2, PASSWORD, cardSourceId, 'tok_visa', 'tok_chargeDeclined', ...keys, ...tokens])
+      expect(logs).not.toContain(secret);
     expect(logs).not.toMatch(/"authorization"/i);
   });
 

@@ -13,13 +13,17 @@ describe('slow clients', () => {
   it('serves others promptly while 50 connections trickle their headers', async () => {
     const { port } = new URL(s.url);
     const sockets = await Promise.all(
-      Array.from({ length: 50 }, () => new Promise<net.Socket>((resolve) => {
-        const sock = net.connect(Number(port), '127.0.0.1', () => {
-          sock.write('GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ');
-          resolve(sock);
-        });
-        sock.on('error', () => undefined);
-      })),
+      Array.from(
+        { length: 50 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const sock = net.connect(Number(port), '127.0.0.1', () => {
+              sock.write('GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+              resolve(sock);
+            });
+            sock.on('error', () => undefined);
+          }),
+      ),
     );
     const open = new Set(sockets);
     for (const sock of sockets) sock.on('close', () => open.delete(sock));

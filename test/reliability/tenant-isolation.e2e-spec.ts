@@ -9,7 +9,7 @@ import { discoverRoutes } from './routes';
 
 type Who = 'anon' | 'stranger' | 'outsider' | 'member' | 'owner';
 const WHO: Who[] = ['anon', 'stranger', 'outsider', 'member', 'owner'];
-type Wire = Record<string, any>;  
+type Wire = Record<string, any>;
 
 /** One tenant's world (guild A of `owner`, with `member` and `member2` working in it). Every string in it carries `tag`. */
 interface World {
@@ -54,7 +54,13 @@ interface Row {
   expect: Record<Who, number>;
 }
 
-const E = (anon: number, stranger: number, outsider: number, member: number, owner: number): Record<Who, number> => ({ anon, stranger, outsider, member, owner });
+const E = (anon: number, stranger: number, outsider: number, member: number, owner: number): Record<Who, number> => ({
+  anon,
+  stranger,
+  outsider,
+  member,
+  owner,
+});
 const OWNER_ONLY = E(401, 404, 404, 404, 200);
 const EVERYONE = E(200, 200, 200, 200, 200);
 const SIGNED_IN = E(401, 200, 200, 200, 200);
@@ -77,8 +83,18 @@ const ROWS: Row[] = [
   { route: 'GET /workspaces/demo', path: () => '/workspaces/demo', expect: EVERYONE },
   { route: 'GET /workspaces/demo/images/:name', path: () => '/workspaces/demo/images/1.svg', expect: EVERYONE },
   { route: 'GET /work/after-submit', path: (w) => `/work/after-submit?assignmentId=${w.assignment}&token=wrong`, expect: E(404, 404, 404, 404, 404) },
-  { route: 'POST /work/claim-next', path: () => '/work/claim-next', body: (w) => ({ assignmentId: w.assignment, token: 'wrong' }), expect: E(404, 404, 404, 404, 404) },
-  { route: 'POST /api/register', path: () => '/api/register', body: () => ({ email: uniqueEmail('reg'), password: 'correct horse battery', password_confirmation: 'correct horse battery' }), expect: E(201, 201, 201, 201, 201) },
+  {
+    route: 'POST /work/claim-next',
+    path: () => '/work/claim-next',
+    body: (w) => ({ assignmentId: w.assignment, token: 'wrong' }),
+    expect: E(404, 404, 404, 404, 404),
+  },
+  {
+    route: 'POST /api/register',
+    path: () => '/api/register',
+    body: () => ({ email: uniqueEmail('reg'), password: 'correct horse battery', password_confirmation: 'correct horse battery' }),
+    expect: E(201, 201, 201, 201, 201),
+  },
   { route: 'GET /api/me', path: () => '/api/me', expect: SIGNED_IN },
   { route: 'GET /api/users/authenticate', path: () => '/api/users/authenticate', expect: SIGNED_IN },
   { route: 'GET /api/api_keys', path: () => '/api/api_keys', expect: SIGNED_IN },
@@ -91,30 +107,59 @@ const ROWS: Row[] = [
   { alias: true, route: 'GET /api/guild/:id', path: (w) => `/api/guild/${w.guild}`, expect: E(401, 404, 404, 200, 200) },
   { route: 'PATCH /api/guilds/:id', path: (w) => `/api/guilds/${w.guild}`, body: () => ({ name: 'renamed' }), expect: E(401, 404, 404, 403, 200) },
   // workspaces
-  { route: 'POST /api/workspaces', path: () => '/api/workspaces', body: () => ({ name: 'w', preview: 'https://w.example.com', permissions: 'open' }), expect: E(401, 201, 201, 201, 201) },
+  {
+    route: 'POST /api/workspaces',
+    path: () => '/api/workspaces',
+    body: () => ({ name: 'w', preview: 'https://w.example.com', permissions: 'open' }),
+    expect: E(401, 201, 201, 201, 201),
+  },
   { route: 'GET /api/workspaces', path: () => '/api/workspaces', expect: SIGNED_IN },
   { route: 'GET /api/workspaces/:id', path: (w) => `/api/workspaces/${w.closedWs}`, expect: E(401, 404, 404, 404, 200) },
   // tasks and connections
-  { route: 'POST /api/guilds/:gid/tasks', path: (w) => `/api/guilds/${w.guild}/tasks`, body: () => ({ name: 't', minimum_amount_cents: 1 }), expect: E(401, 404, 404, 403, 201) },
+  {
+    route: 'POST /api/guilds/:gid/tasks',
+    path: (w) => `/api/guilds/${w.guild}/tasks`,
+    body: () => ({ name: 't', minimum_amount_cents: 1 }),
+    expect: E(401, 404, 404, 403, 201),
+  },
   { route: 'GET /api/guilds/:gid/tasks', path: (w) => `/api/guilds/${w.guild}/tasks`, expect: E(401, 404, 404, 200, 200) },
   { route: 'GET /api/guilds/:gid/tasks/:id', path: (w) => `/api/guilds/${w.guild}/tasks/${w.tasks[0]}`, expect: E(401, 404, 404, 200, 200) },
   { route: 'GET /api/tasks/:id', path: (w) => `/api/tasks/${w.tasks[0]}`, expect: E(401, 404, 404, 200, 200) },
   { route: 'PATCH /api/tasks/:id', path: (w) => `/api/tasks/${w.tasks[0]}`, body: () => ({ name: 'x' }), expect: E(401, 404, 404, 403, 200) },
   { route: 'GET /api/tasks/:id/connections', path: (w) => `/api/tasks/${w.tasks[0]}/connections`, expect: E(401, 404, 404, 200, 200) },
-  { route: 'POST /api/guilds/:gid/connections', path: (w) => `/api/guilds/${w.guild}/connections`, body: (w) => ({ source: w.tasks[1], target: w.tasks[2] }), expect: E(401, 404, 404, 403, 201) },
+  {
+    route: 'POST /api/guilds/:gid/connections',
+    path: (w) => `/api/guilds/${w.guild}/connections`,
+    body: (w) => ({ source: w.tasks[1], target: w.tasks[2] }),
+    expect: E(401, 404, 404, 403, 201),
+  },
   { route: 'DELETE /api/connections/:id', path: (w) => `/api/connections/${w.connection}`, expect: E(401, 404, 404, 403, 200) },
   // members, invites, subscriptions
   { route: 'GET /api/guilds/:gid/members', path: (w) => `/api/guilds/${w.guild}/members`, expect: E(401, 404, 404, 403, 200) },
   { alias: true, route: 'GET /api/guild/:gid/members', path: (w) => `/api/guild/${w.guild}/members`, expect: E(401, 404, 404, 403, 200) },
-  { route: 'GET /api/guilds/:gid/members/find', path: (w) => `/api/guilds/${w.guild}/members/find?email=${encodeURIComponent(`m2-${w.tag}@example.com`)}`, expect: E(401, 404, 404, 403, 200) },
-  { alias: true, route: 'GET /api/guild/:gid/members/find', path: (w) => `/api/guild/${w.guild}/members/find?email=${encodeURIComponent(`m2-${w.tag}@example.com`)}`, expect: E(401, 404, 404, 403, 200) },
+  {
+    route: 'GET /api/guilds/:gid/members/find',
+    path: (w) => `/api/guilds/${w.guild}/members/find?email=${encodeURIComponent(`m2-${w.tag}@example.com`)}`,
+    expect: E(401, 404, 404, 403, 200),
+  },
+  {
+    alias: true,
+    route: 'GET /api/guild/:gid/members/find',
+    path: (w) => `/api/guild/${w.guild}/members/find?email=${encodeURIComponent(`m2-${w.tag}@example.com`)}`,
+    expect: E(401, 404, 404, 403, 200),
+  },
   { route: 'GET /api/guilds/:gid/members/:id', path: (w) => `/api/guilds/${w.guild}/members/${w.member2Id}`, expect: OWNER_ONLY },
   { alias: true, route: 'GET /api/guild/:gid/members/:id', path: (w) => `/api/guild/${w.guild}/members/${w.member2Id}`, expect: OWNER_ONLY },
   { route: 'GET /api/members/:id', path: (w) => `/api/members/${w.member2Id}`, expect: OWNER_ONLY },
   { route: 'DELETE /api/guilds/:gid/members/:id', path: (w) => `/api/guilds/${w.guild}/members/${w.member2Id}`, expect: OWNER_ONLY },
   { alias: true, route: 'DELETE /api/guild/:gid/members/:id', path: (w) => `/api/guild/${w.guild}/members/${w.member2Id}`, expect: OWNER_ONLY },
   { route: 'DELETE /api/members/:id', path: (w) => `/api/members/${w.member2Id}`, expect: OWNER_ONLY },
-  { route: 'POST /api/guilds/:gid/invites', path: (w) => `/api/guilds/${w.guild}/invites`, body: () => ({ email: uniqueEmail('inv') }), expect: E(401, 404, 404, 403, 201) },
+  {
+    route: 'POST /api/guilds/:gid/invites',
+    path: (w) => `/api/guilds/${w.guild}/invites`,
+    body: () => ({ email: uniqueEmail('inv') }),
+    expect: E(401, 404, 404, 403, 201),
+  },
   { route: 'GET /api/guilds/:gid/invites', path: (w) => `/api/guilds/${w.guild}/invites`, expect: E(401, 404, 404, 403, 200) },
   { route: 'GET /api/me/invites', path: () => '/api/me/invites', expect: SIGNED_IN },
   { route: 'POST /api/invites/:id/accept', path: (w) => `/api/invites/${w.invite}/accept`, expect: E(401, 404, 404, 404, 404) },
@@ -124,25 +169,51 @@ const ROWS: Row[] = [
   { route: 'GET /api/me/tasks', path: () => '/api/me/tasks', expect: SIGNED_IN },
   // batches, data, files
   // batches are the owner's alone: a member gets the same 404 as a stranger
-  { route: 'POST /api/guilds/:gid/batches', path: (w) => `/api/guilds/${w.guild}/batches`, body: (w) => ({ batch: { data: [{ x: `new-${w.tag}` }] } }), expect: E(401, 404, 404, 404, 201) },
-  { alias: true, route: 'POST /api/guild/:gid/batch', path: (w) => `/api/guild/${w.guild}/batch`, body: (w) => ({ batch: { data: [{ x: `new-${w.tag}` }] } }), expect: E(401, 404, 404, 404, 201) },
+  {
+    route: 'POST /api/guilds/:gid/batches',
+    path: (w) => `/api/guilds/${w.guild}/batches`,
+    body: (w) => ({ batch: { data: [{ x: `new-${w.tag}` }] } }),
+    expect: E(401, 404, 404, 404, 201),
+  },
+  {
+    alias: true,
+    route: 'POST /api/guild/:gid/batch',
+    path: (w) => `/api/guild/${w.guild}/batch`,
+    body: (w) => ({ batch: { data: [{ x: `new-${w.tag}` }] } }),
+    expect: E(401, 404, 404, 404, 201),
+  },
   { route: 'GET /api/batches', path: () => '/api/batches', expect: SIGNED_IN },
   { route: 'GET /api/batches/:id', path: (w) => `/api/batches/${w.unpaid}`, expect: OWNER_ONLY },
   { route: 'DELETE /api/batches/:id', path: (w) => `/api/batches/${w.unpaid}`, expect: OWNER_ONLY },
   { route: 'POST /api/batches/:id/debits', path: (w) => `/api/batches/${w.unpaid}/debits`, expect: E(401, 404, 404, 404, 201) },
   { route: 'GET /api/batches/:id/data', path: (w) => `/api/batches/${w.unpaid}/data`, expect: OWNER_ONLY },
-  { route: 'POST /api/batches/:id/data', path: (w) => `/api/batches/${w.unpaid}/data`, body: (w) => ({ x: `added-${w.tag}` }), expect: E(401, 404, 404, 404, 201) },
+  {
+    route: 'POST /api/batches/:id/data',
+    path: (w) => `/api/batches/${w.unpaid}/data`,
+    body: (w) => ({ x: `added-${w.tag}` }),
+    expect: E(401, 404, 404, 404, 201),
+  },
   { route: 'GET /api/data/:id', path: (w) => `/api/data/${w.unpaidDatum}`, expect: OWNER_ONLY },
   { route: 'DELETE /api/data/:id', path: (w) => `/api/data/${w.unpaidDatum}`, expect: OWNER_ONLY },
   { route: 'GET /api/data/:id/history', path: (w) => `/api/data/${w.paidDatum}/history`, expect: OWNER_ONLY },
   { route: 'POST /api/batches/:id/files', path: (w) => `/api/batches/${w.unpaid}/files`, upload: true, expect: E(401, 404, 404, 404, 201) },
   { route: 'GET /api/files/:id/:name', path: (w) => `/api/files/${w.file.id}/${w.file.name}`, expect: OWNER_ONLY },
   // webhooks
-  { route: 'POST /api/batches/:id/webhooks', path: (w) => `/api/batches/${w.unpaid}/webhooks`, body: (w) => ({ destination: `https://hooks.example.com/${w.tag}/2`, secret: `whsec2-${w.tag}` }), expect: E(401, 404, 404, 404, 201) },
+  {
+    route: 'POST /api/batches/:id/webhooks',
+    path: (w) => `/api/batches/${w.unpaid}/webhooks`,
+    body: (w) => ({ destination: `https://hooks.example.com/${w.tag}/2`, secret: `whsec2-${w.tag}` }),
+    expect: E(401, 404, 404, 404, 201),
+  },
   { route: 'GET /api/batches/:id/webhooks', path: (w) => `/api/batches/${w.unpaid}/webhooks`, expect: OWNER_ONLY },
   { route: 'GET /api/webhooks/:id', path: (w) => `/api/webhooks/${w.webhook}`, expect: OWNER_ONLY },
   { route: 'DELETE /api/webhooks/:id', path: (w) => `/api/webhooks/${w.webhook}`, expect: OWNER_ONLY },
-  { route: 'PATCH /api/webhooks/:id', path: (w) => `/api/webhooks/${w.webhook}`, body: () => ({ events: ['batch.completed', 'datum.completed'] }), expect: OWNER_ONLY },
+  {
+    route: 'PATCH /api/webhooks/:id',
+    path: (w) => `/api/webhooks/${w.webhook}`,
+    body: () => ({ events: ['batch.completed', 'datum.completed'] }),
+    expect: OWNER_ONLY,
+  },
   // results out (API.md §13): the owner's alone, like the batch
   { route: 'GET /api/batches/:id/results', path: (w) => `/api/batches/${w.paid}/results`, expect: OWNER_ONLY },
   { route: 'GET /api/batches/:id/events', path: (w) => `/api/batches/${w.paid}/events`, stream: true, expect: OWNER_ONLY },
@@ -154,20 +225,35 @@ const ROWS: Row[] = [
   { route: 'GET /api/assignments', path: () => '/api/assignments', expect: SIGNED_IN },
   { route: 'GET /api/assignments/:id', path: (w) => `/api/assignments/${w.assignment}`, expect: E(401, 404, 404, 200, 404) },
   { route: 'POST /api/assignments/:id/release', path: (w) => `/api/assignments/${w.assignment}/release`, expect: E(401, 404, 404, 200, 404) },
-  { route: 'POST /api/assignments/:id/submit', path: (w) => `/api/assignments/${w.assignment}/submit`, body: () => ({ parameters: { answer: 'yes' } }), expect: E(401, 404, 404, 200, 404) },
+  {
+    route: 'POST /api/assignments/:id/submit',
+    path: (w) => `/api/assignments/${w.assignment}/submit`,
+    body: () => ({ parameters: { answer: 'yes' } }),
+    expect: E(401, 404, 404, 200, 404),
+  },
   // money
   { route: 'GET /api/wallets', path: () => '/api/wallets', expect: SIGNED_IN },
   { route: 'GET /api/wallets/:id', path: (w) => `/api/wallets/${w.memberWallet}`, expect: E(401, 404, 404, 200, 404) },
   { alias: true, route: 'GET /api/wallet/:id', path: (w) => `/api/wallet/${w.memberWallet}`, expect: E(401, 404, 404, 200, 404) },
   { route: 'GET /api/wallets/:id/transactions', path: (w) => `/api/wallets/${w.memberWallet}/transactions`, expect: E(401, 404, 404, 200, 404) },
-  { route: 'POST /api/wallets/:id/payouts', path: (w) => `/api/wallets/${w.memberWallet}/payouts`, body: () => ({ amount_cents: 1 }), expect: E(401, 404, 404, 201, 404) },
+  {
+    route: 'POST /api/wallets/:id/payouts',
+    path: (w) => `/api/wallets/${w.memberWallet}/payouts`,
+    body: () => ({ amount_cents: 1 }),
+    expect: E(401, 404, 404, 201, 404),
+  },
   { route: 'POST /api/payouts/:id/approve', path: (w) => `/api/payouts/${w.payout}/approve`, expect: OWNER_ONLY },
   { route: 'POST /api/payouts/:id/decline', path: (w) => `/api/payouts/${w.payout}/decline`, expect: OWNER_ONLY },
   { route: 'GET /api/guilds/:gid/payouts', path: (w) => `/api/guilds/${w.guild}/payouts`, expect: E(401, 404, 404, 404, 200) },
   { route: 'POST /api/payment_methods', path: () => '/api/payment_methods', body: () => ({ source: 'tok_visa' }), expect: E(401, 201, 201, 201, 201) },
   { route: 'GET /api/payment_methods', path: () => '/api/payment_methods', expect: SIGNED_IN },
   // quality: gold is the owner's (members see the task, so they get 403 as for other owner-only writes)
-  { route: 'POST /api/tasks/:id/gold', path: (w) => `/api/tasks/${w.tasks[2]}/gold`, body: (w) => ({ data: [{ parameters: { q: `gold2-${w.tag}` }, answer: 'yes' }] }), expect: E(401, 404, 404, 403, 201) },
+  {
+    route: 'POST /api/tasks/:id/gold',
+    path: (w) => `/api/tasks/${w.tasks[2]}/gold`,
+    body: (w) => ({ data: [{ parameters: { q: `gold2-${w.tag}` }, answer: 'yes' }] }),
+    expect: E(401, 404, 404, 403, 201),
+  },
   { route: 'GET /api/tasks/:id/gold', path: (w) => `/api/tasks/${w.tasks[2]}/gold`, expect: E(401, 404, 404, 403, 200) },
   { route: 'DELETE /api/gold/:id', path: (w) => `/api/gold/${w.gold}`, expect: E(401, 404, 404, 403, 200) },
 ];
@@ -222,8 +308,12 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
     const tb = await createTask(s.http, otherOwner, gb.id, { name: 'b-task', minimum_amount_cents: 1 });
     await addMember(s.http, otherOwner, gb.id, outsider);
     await subscribe(s.http, outsider, tb.id);
-    for (const u of [owner, otherOwner]) expect((await s.http.post('/api/payment_methods').set('Authorization', u.auth).send({ source: 'tok_visa' })).status).toBe(201);
-    const bb = await s.http.post(`/api/guilds/${gb.id}/batches`).set('Authorization', otherOwner.auth).send({ batch: { data: [{ q: 'b1' }, { q: 'b2' }] } });
+    for (const u of [owner, otherOwner])
+      expect((await s.http.post('/api/payment_methods').set('Authorization', u.auth).send({ source: 'tok_visa' })).status).toBe(201);
+    const bb = await s.http
+      .post(`/api/guilds/${gb.id}/batches`)
+      .set('Authorization', otherOwner.auth)
+      .send({ batch: { data: [{ q: 'b1' }, { q: 'b2' }] } });
     expect((await s.http.post(`/api/batches/${bb.body.id}/debits`).set('Authorization', otherOwner.auth)).status).toBe(201);
     expect((await s.http.post(`/api/tasks/${tb.id}/claims`).set('Authorization', outsider.auth)).status).toBe(201);
   }, 120_000);
@@ -239,9 +329,17 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
     const tag = randomBytes(6).toString('hex');
     const auth = owner.auth;
     const guild = await createGuild(s.http, owner, { name: `Guild-${tag}` });
-    const ws = ok(await s.http.post('/api/workspaces').set('Authorization', auth).send({ name: `ClosedWs-${tag}`, preview: 'https://closed.example.com', permissions: 'closed' }), 201, 'workspace');
+    const ws = ok(
+      await s.http
+        .post('/api/workspaces')
+        .set('Authorization', auth)
+        .send({ name: `ClosedWs-${tag}`, preview: 'https://closed.example.com', permissions: 'closed' }),
+      201,
+      'workspace',
+    );
     const tasks: string[] = [];
-    for (let i = 0; i < 3; i++) tasks.push((await createTask(s.http, owner, guild.id, { name: `Task${i}-${tag}`, minimum_amount_cents: 5, workspace_id: ws.id })).id);
+    for (let i = 0; i < 3; i++)
+      tasks.push((await createTask(s.http, owner, guild.id, { name: `Task${i}-${tag}`, minimum_amount_cents: 5, workspace_id: ws.id })).id);
     const conn = await connectTasks(s.http, owner, guild.id, tasks[0], tasks[1]);
     const m = await addMember(s.http, owner, guild.id, member);
     const member2 = await registerUser(s.http, `m2-${tag}@example.com`);
@@ -250,26 +348,64 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
     await subscribe(s.http, member, tasks[1]);
     const inviteEmail = `invitee-${tag}@example.com`;
     const inv = ok(await s.http.post(`/api/guilds/${guild.id}/invites`).set('Authorization', auth).send({ email: inviteEmail }), 201, 'invite');
-    const paid = ok(await s.http.post(`/api/guilds/${guild.id}/batches`).set('Authorization', auth).send({ batch: { data: [{ q: `paid1-${tag}` }, { q: `paid2-${tag}` }, { q: `paid3-${tag}` }] } }), 201, 'paid batch');
+    const paid = ok(
+      await s.http
+        .post(`/api/guilds/${guild.id}/batches`)
+        .set('Authorization', auth)
+        .send({ batch: { data: [{ q: `paid1-${tag}` }, { q: `paid2-${tag}` }, { q: `paid3-${tag}` }] } }),
+      201,
+      'paid batch',
+    );
     ok(await s.http.post(`/api/batches/${paid.id}/debits`).set('Authorization', auth), 201, 'pay');
     const webhookSecret = `whsec-${tag}-${randomBytes(8).toString('hex')}`;
     const webhookDestination = `https://hooks.example.com/${tag}`;
     const unpaid = ok(
-      await s.http.post(`/api/guilds/${guild.id}/batches`).set('Authorization', auth).send({ batch: { data: [{ q: `secret-datum-${tag}` }], webhooks: [{ destination: webhookDestination, secret: webhookSecret }] } }),
+      await s.http
+        .post(`/api/guilds/${guild.id}/batches`)
+        .set('Authorization', auth)
+        .send({ batch: { data: [{ q: `secret-datum-${tag}` }], webhooks: [{ destination: webhookDestination, secret: webhookSecret }] } }),
       201,
       'unpaid batch',
     );
-    const file = ok(await s.http.post(`/api/batches/${unpaid.id}/files`).set('Authorization', auth).attach('file', Buffer.from(`file-bytes-${tag}`), `photo-${tag}.png`), 201, 'file');
+    const file = ok(
+      await s.http
+        .post(`/api/batches/${unpaid.id}/files`)
+        .set('Authorization', auth)
+        .attach('file', Buffer.from(`file-bytes-${tag}`), `photo-${tag}.png`),
+      201,
+      'file',
+    );
     // the member does one piece of work (so its wallet has money), then holds a second
     const first = ok(await s.http.post(`/api/tasks/${tasks[0]}/claims`).set('Authorization', member.auth), 201, 'claim');
-    ok(await s.http.post(`/api/assignments/${first.id}/submit`).set('Authorization', member.auth).send({ parameters: { answer: `ans-${tag}` } }), 200, 'submit');
+    ok(
+      await s.http
+        .post(`/api/assignments/${first.id}/submit`)
+        .set('Authorization', member.auth)
+        .send({ parameters: { answer: `ans-${tag}` } }),
+      200,
+      'submit',
+    );
     const live = ok(await s.http.post(`/api/tasks/${tasks[0]}/claims`).set('Authorization', member.auth), 201, 'claim 2');
     const [mw] = await s.sql<{ id: string }>(`SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND guild_id = $1 AND user_id = $2`, [guild.id, member.id]);
     const [ow] = await s.sql<{ id: string }>(`SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND guild_id = $1 AND user_id = $2`, [guild.id, owner.id]);
     const payout = ok(await s.http.post(`/api/wallets/${mw.id}/payouts`).set('Authorization', member.auth).send({ amount_cents: 1 }), 201, 'payout');
     const key = ok(await s.http.post('/api/api_keys').set('Authorization', auth), 201, 'api key');
-    ok(await s.http.patch(`/api/tasks/${tasks[2]}`).set('Authorization', auth).send({ quality: { answer: 'answer', labels: ['yes', 'no'] } }), 200, 'quality');
-    const gold = ok(await s.http.post(`/api/tasks/${tasks[2]}/gold`).set('Authorization', auth).send({ data: [{ parameters: { q: `gold-${tag}` }, answer: 'no' }] }), 201, 'gold');
+    ok(
+      await s.http
+        .patch(`/api/tasks/${tasks[2]}`)
+        .set('Authorization', auth)
+        .send({ quality: { answer: 'answer', labels: ['yes', 'no'] } }),
+      200,
+      'quality',
+    );
+    const gold = ok(
+      await s.http
+        .post(`/api/tasks/${tasks[2]}/gold`)
+        .set('Authorization', auth)
+        .send({ data: [{ parameters: { q: `gold-${tag}` }, answer: 'no' }] }),
+      201,
+      'gold',
+    );
     return {
       tag,
       guild: guild.id,
@@ -303,7 +439,16 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
   function forbiddenMarkers(w: World, who: Who): string[] {
     const always = [w.webhookSecret, w.ownerKeySecret, w.assignmentToken, owner.key, member.key, 'scrypt$'];
     if (who === 'owner') return always;
-    const privateToOwner = [`gold-${w.tag}`, w.webhookDestination, `secret-datum-${w.tag}`, `photo-${w.tag}`, owner.email, `m2-${w.tag}@`, w.inviteEmail, `file-bytes-${w.tag}`];
+    const privateToOwner = [
+      `gold-${w.tag}`,
+      w.webhookDestination,
+      `secret-datum-${w.tag}`,
+      `photo-${w.tag}`,
+      owner.email,
+      `m2-${w.tag}@`,
+      w.inviteEmail,
+      `file-bytes-${w.tag}`,
+    ];
     // a member sees the guild's tasks, and each Task embeds its workspace (API.md §4), closed or not
     if (who === 'member') return [...always, ...privateToOwner];
     privateToOwner.push(`ClosedWs-${w.tag}`);
@@ -339,7 +484,8 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
       for (const m of forbiddenMarkers(w, who)) if (text.includes(m)) leaks.push(`${row.route} as ${who}: body contains ${m}`);
       // API errors are in the error shape; the worker's HTML pages answer with an HTML page
       const isHtml = /text\/html/.test(res.headers['content-type'] ?? '');
-      if (res.status >= 400 && !isHtml) expect(res.body).toEqual(expect.objectContaining({ error: expect.any(String), type: expect.any(String), status: res.status }));
+      if (res.status >= 400 && !isHtml)
+        expect(res.body).toEqual(expect.objectContaining({ error: expect.any(String), type: expect.any(String), status: res.status }));
       if (res.status === 401) expect(res.headers['www-authenticate']).toBe('Basic realm="OpenGuilds"');
       void pattern;
     }

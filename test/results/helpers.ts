@@ -2,7 +2,7 @@ import TestAgent from 'supertest/lib/agent';
 import { registerUser, TestUser } from '../support/fixtures';
 import { addMember, subscribe } from '../support/guild-fixtures';
 
-type Wire = Record<string, any>;  
+type Wire = Record<string, any>;
 
 /** A member of the guild, subscribed to the given tasks. */
 export async function worker(http: TestAgent, owner: TestUser, guildId: string, taskIds: string[]): Promise<TestUser & { memberId: string }> {
@@ -28,7 +28,10 @@ export async function claimAndSubmit(http: TestAgent, w: TestUser, taskId: strin
   const c = await http.post(`/api/tasks/${taskId}/claims`).set('Authorization', w.auth);
   if (c.status === 204) return false;
   if (c.status !== 201) throw new Error(`claim: ${c.status} ${JSON.stringify(c.body)}`);
-  const s = await http.post(`/api/assignments/${c.body.id}/submit`).set('Authorization', w.auth).send({ parameters: parameters(c.body.datum) });
+  const s = await http
+    .post(`/api/assignments/${c.body.id}/submit`)
+    .set('Authorization', w.auth)
+    .send({ parameters: parameters(c.body.datum) });
   if (s.status !== 200) throw new Error(`submit: ${s.status} ${JSON.stringify(s.body)}`);
   return c.body;
 }
@@ -55,7 +58,10 @@ export class SseClient {
 
   static async open(url: string, auth: string, lastEventId?: string): Promise<SseClient> {
     const c = new SseClient();
-    const res = await fetch(url, { headers: { authorization: auth, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) }, signal: c.controller.signal });
+    const res = await fetch(url, {
+      headers: { authorization: auth, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
+      signal: c.controller.signal,
+    });
     c.status = res.status;
     if (res.status !== 200) {
       c.ended = Promise.resolve();

@@ -38,7 +38,12 @@ describe('live progress over SSE (API.md §13.3)', () => {
   const submitOne = () => claimAndSubmit(s.http, member, taskId, () => ({ label: 'cat' }));
 
   it('sends the snapshot first, progress while work is submitted, then completed and the end; ids increase', async () => {
-    const batchId = await createBatch(s.http, owner, guildId, Array.from({ length: 6 }, (_, i) => ({ n: i })));
+    const batchId = await createBatch(
+      s.http,
+      owner,
+      guildId,
+      Array.from({ length: 6 }, (_, i) => ({ n: i })),
+    );
     await pay(s.http, owner, batchId);
     const sse = await SseClient.open(url(batchId), owner.auth);
     expect(sse.status).toBe(200);
@@ -46,7 +51,17 @@ describe('live progress over SSE (API.md §13.3)', () => {
     expect(first).toEqual({
       id: '0',
       event: 'progress',
-      data: { object: 'BatchProgress', batch_id: batchId, status: 'processing', data_count: 6, data_completed_count: 0, progress: 0, answers_count: 0, spent: '$0.00', spent_cents: 0 },
+      data: {
+        object: 'BatchProgress',
+        batch_id: batchId,
+        status: 'processing',
+        data_count: 6,
+        data_completed_count: 0,
+        progress: 0,
+        answers_count: 0,
+        spent: '$0.00',
+        spent_cents: 0,
+      },
       at: expect.any(Number),
     });
     for (let i = 0; i < 3; i++) expect(await submitOne()).toBeTruthy();
@@ -64,7 +79,12 @@ describe('live progress over SSE (API.md §13.3)', () => {
   });
 
   it('resumes with Last-Event-ID: the snapshot only when newer, completed and the end after completion', async () => {
-    const batchId = await createBatch(s.http, owner, guildId, Array.from({ length: 3 }, (_, i) => ({ n: i })));
+    const batchId = await createBatch(
+      s.http,
+      owner,
+      guildId,
+      Array.from({ length: 3 }, (_, i) => ({ n: i })),
+    );
     await pay(s.http, owner, batchId);
     const a = await SseClient.open(url(batchId), owner.auth);
     const firstId = (await a.next(() => true)).id!;
@@ -94,7 +114,11 @@ describe('live progress over SSE (API.md §13.3)', () => {
     const batchId = await createBatch(s.http, owner, guildId, [{ n: 1 }]);
     const foreign = await SseClient.open(url(batchId), stranger.auth);
     expect(foreign.status).toBe(404);
-    const open = [await SseClient.open(url(batchId), owner.auth), await SseClient.open(url(batchId), owner.auth), await SseClient.open(url(batchId), owner.auth)];
+    const open = [
+      await SseClient.open(url(batchId), owner.auth),
+      await SseClient.open(url(batchId), owner.auth),
+      await SseClient.open(url(batchId), owner.auth),
+    ];
     for (const o of open) expect(o.status).toBe(200);
     const res = await fetch(url(batchId), { headers: { authorization: owner.auth } });
     expect(res.status).toBe(429);
@@ -134,7 +158,12 @@ describe('live progress across two server processes', () => {
     const w = await registerUser(a.http);
     await addMember(a.http, owner, guild.id, w);
     await subscribe(a.http, w, task.id);
-    const batchId = await createBatch(a.http, owner, guild.id, Array.from({ length: 4 }, (_, i) => ({ n: i })));
+    const batchId = await createBatch(
+      a.http,
+      owner,
+      guild.id,
+      Array.from({ length: 4 }, (_, i) => ({ n: i })),
+    );
     await pay(a.http, owner, batchId);
 
     const onB = await SseClient.open(`${b.url}/api/batches/${batchId}/events`, owner.auth);

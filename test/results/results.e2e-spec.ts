@@ -6,7 +6,7 @@ import { startTestServer, TestServer } from '../support/server';
 import { eventually } from '../support/webhook-receiver';
 import { claimAndSubmit, createBatch, pay, worker } from './helpers';
 
-type Wire = Record<string, any>;  
+type Wire = Record<string, any>;
 
 /** The CSV cell of a parameter value (docs/results.md): strings as is, numbers/booleans as JSON, null/absent empty. */
 const cell = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
@@ -76,7 +76,16 @@ describe('results (API.md §13.1, §13.2) and cursors (§1.1)', () => {
       confidence: null,
       method: null,
       answers_count: 1,
-      answers: [{ submission_id: expect.stringMatching(/^\d+$/), member_id: expect.stringMatching(/^\d+$/), value: null, status: 'approved', seconds: expect.any(Number), parameters: { shade: `red ${first.datum_id}` } }],
+      answers: [
+        {
+          submission_id: expect.stringMatching(/^\d+$/),
+          member_id: expect.stringMatching(/^\d+$/),
+          value: null,
+          status: 'approved',
+          seconds: expect.any(Number),
+          parameters: { shade: `red ${first.datum_id}` },
+        },
+      ],
       parameters: expect.objectContaining({ image_url: 'https://img.example.com/0.png', shade: `red ${first.datum_id}` }),
     });
     expect(first.answers[0].seconds).toBeGreaterThanOrEqual(0);
@@ -153,12 +162,16 @@ describe('results (API.md §13.1, §13.2) and cursors (§1.1)', () => {
   });
 
   it('CSV: the header of §13.2 and rows that parse back to the JSON results', async () => {
-    const res = await s.http.get(`/api/batches/${batchId}/results?format=csv`).set('Authorization', owner.auth).buffer(true).parse((r, cb) => {
-      let t = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (t += c));
-      r.on('end', () => cb(null, t));
-    });
+    const res = await s.http
+      .get(`/api/batches/${batchId}/results?format=csv`)
+      .set('Authorization', owner.auth)
+      .buffer(true)
+      .parse((r, cb) => {
+        let t = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (t += c));
+        r.on('end', () => cb(null, t));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     const rows: string[][] = parse(res.body as string);
@@ -175,12 +188,17 @@ describe('results (API.md §13.1, §13.2) and cursors (§1.1)', () => {
     expect(rows.some((r) => r.includes(NOTE))).toBe(true);
 
     // chosen by Accept as well
-    const byAccept = await s.http.get(`/api/batches/${batchId}/results`).set('Authorization', owner.auth).set('Accept', 'text/csv').buffer(true).parse((r, cb) => {
-      let t = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (t += c));
-      r.on('end', () => cb(null, t));
-    });
+    const byAccept = await s.http
+      .get(`/api/batches/${batchId}/results`)
+      .set('Authorization', owner.auth)
+      .set('Accept', 'text/csv')
+      .buffer(true)
+      .parse((r, cb) => {
+        let t = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (t += c));
+        r.on('end', () => cb(null, t));
+      });
     expect(byAccept.status).toBe(200);
     expect(byAccept.body).toBe(res.body);
   });
@@ -217,15 +235,31 @@ describe('results (API.md §13.1, §13.2) and cursors (§1.1)', () => {
     const expected = results.flatMap((r) => r.answers.map((a: Wire) => [r.datum_id, r.task_id, a.member_id, cell(a.value), a.status, String(a.seconds)]));
     expect(rows.slice(1)).toEqual(expected);
     const jsonl = await text(`/api/batches/${batchId}/results?format=jsonl&answers=true`);
-    const lines = (jsonl.body as string).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (jsonl.body as string)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(10);
-    expect(lines[0]).toEqual({ object: 'Answer', result_id: results[0].id, datum_id: results[0].datum_id, task_id: results[0].task_id, submission_id: results[0].answers[0].submission_id, member_id: results[0].answers[0].member_id, value: null, status: 'approved', seconds: expect.any(Number) });
+    expect(lines[0]).toEqual({
+      object: 'Answer',
+      result_id: results[0].id,
+      datum_id: results[0].datum_id,
+      task_id: results[0].task_id,
+      submission_id: results[0].answers[0].submission_id,
+      member_id: results[0].answers[0].member_id,
+      value: null,
+      status: 'approved',
+      seconds: expect.any(Number),
+    });
   });
 
   it('an export streams from a server-side cursor; a client that disconnects stops the query', async () => {
     // a large batch, filled with SQL: 60,000 data at one task
     const [{ guild_id, owner_id }] = await s.sql<{ guild_id: string; owner_id: string }>('SELECT guild_id, owner_id FROM batches WHERE id = $1', [batchId]);
-    const [{ id: big }] = await s.sql<{ id: string }>(`INSERT INTO batches (guild_id, owner_id, status, cost_cents, data_count) VALUES ($1, $2, 'processing', 0, 60000) RETURNING id`, [guild_id, owner_id]);
+    const [{ id: big }] = await s.sql<{ id: string }>(
+      `INSERT INTO batches (guild_id, owner_id, status, cost_cents, data_count) VALUES ($1, $2, 'processing', 0, 60000) RETURNING id`,
+      [guild_id, owner_id],
+    );
     await s.sql(
       `WITH d AS (INSERT INTO data (batch_id, status, parameters, open_work_count)
                   SELECT $1, 'processing', jsonb_build_object('image_url', 'https://img.example.com/big/' || g, 'pad', repeat('x', 200)), 1 FROM generate_series(1, 60000) g RETURNING id)
@@ -234,7 +268,9 @@ describe('results (API.md §13.1, §13.2) and cursors (§1.1)', () => {
     );
     await s.sql('ANALYZE data; ANALYZE work_items');
     const exportRunning = () =>
-      s.sql<{ pid: number; state: string }>(`SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%FROM results r JOIN data d%' AND pid <> pg_backend_pid() AND state <> 'idle'`);
+      s.sql<{ pid: number; state: string }>(
+        `SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%FROM results r JOIN data d%' AND pid <> pg_backend_pid() AND state <> 'idle'`,
+      );
     // a client that reads one chunk, then stalls: the server stops fetching (backpressure) with the query open
     const url = new URL(`${s.url}/api/batches/${big}/results?format=csv`);
     const req = http.get(url, { headers: { authorization: owner.auth } });

@@ -5,7 +5,7 @@ import { giveCard, setUpPipeline } from '../support/work-fixtures';
 import { eventually, startReceiver, WebhookReceiver } from '../support/webhook-receiver';
 import { claimAndSubmit, createBatch, pay, worker } from './helpers';
 
-type Wire = Record<string, any>;  
+type Wire = Record<string, any>;
 
 describe('webhook event types (API.md §13.4)', () => {
   let s: TestServer;
@@ -48,14 +48,25 @@ describe('webhook event types (API.md §13.4)', () => {
     const bad = await s.http
       .post(`/api/guilds/${guildId}/batches`)
       .set('Authorization', owner.auth)
-      .send({ batch: { data: [{ n: 1 }], webhooks: [{ destination: receiver.url, secret: SECRET }, { destination: receiver.url, secret: SECRET, events: ['datum.completed', 'nope', '', 'datum.completed'] }] } });
+      .send({
+        batch: {
+          data: [{ n: 1 }],
+          webhooks: [
+            { destination: receiver.url, secret: SECRET },
+            { destination: receiver.url, secret: SECRET, events: ['datum.completed', 'nope', '', 'datum.completed'] },
+          ],
+        },
+      });
     expect(bad.status).toBe(422);
     expect(bad.body.details).toEqual([
       { field: 'batch.webhooks[1].events[1]', message: expect.stringContaining('not an event type') },
       { field: 'batch.webhooks[1].events[2]', message: 'is empty' },
       { field: 'batch.webhooks[1].events[3]', message: 'is listed twice' },
     ]);
-    const empty = await s.http.post(`/api/guilds/${guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ n: 1 }], webhooks: [{ destination: receiver.url, secret: SECRET, events: [] }] } });
+    const empty = await s.http
+      .post(`/api/guilds/${guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{ n: 1 }], webhooks: [{ destination: receiver.url, secret: SECRET, events: [] }] } });
     expect(empty.status).toBe(422);
     expect(empty.body.details[0].field).toBe('batch.webhooks[0].events');
     const [{ n }] = await s.sql<{ n: string }>('SELECT count(*) AS n FROM batches');
@@ -65,26 +76,48 @@ describe('webhook event types (API.md §13.4)', () => {
     const got = await s.http.get(`/api/batches/${batchId}`).set('Authorization', owner.auth);
     expect(got.body.webhooks).toEqual([expect.objectContaining({ object: 'Webhook', events: ['batch.completed'] })]);
     const hookId = got.body.webhooks[0].id;
-    const added = await s.http.post(`/api/batches/${batchId}/webhooks`).set('Authorization', owner.auth).send({ destination: receiver.url, secret: SECRET, events: ['batch.progress', 'bogus'] });
+    const added = await s.http
+      .post(`/api/batches/${batchId}/webhooks`)
+      .set('Authorization', owner.auth)
+      .send({ destination: receiver.url, secret: SECRET, events: ['batch.progress', 'bogus'] });
     expect(added.status).toBe(422);
     expect(added.body.details).toEqual([{ field: 'events[1]', message: expect.any(String) }]);
 
-    const patched = await s.http.patch(`/api/webhooks/${hookId}`).set('Authorization', owner.auth).send({ events: ['datum.completed', 'submission.rejected'] });
+    const patched = await s.http
+      .patch(`/api/webhooks/${hookId}`)
+      .set('Authorization', owner.auth)
+      .send({ events: ['datum.completed', 'submission.rejected'] });
     expect(patched.status).toBe(200);
     expect(patched.body).toEqual(expect.objectContaining({ object: 'Webhook', id: hookId, events: ['datum.completed', 'submission.rejected'] }));
     expect((await s.http.get(`/api/webhooks/${hookId}`).set('Authorization', owner.auth)).body.events).toEqual(['datum.completed', 'submission.rejected']);
-    const dup = await s.http.patch(`/api/webhooks/${hookId}`).set('Authorization', owner.auth).send({ events: ['datum.completed', 'datum.completed'] });
+    const dup = await s.http
+      .patch(`/api/webhooks/${hookId}`)
+      .set('Authorization', owner.auth)
+      .send({ events: ['datum.completed', 'datum.completed'] });
     expect(dup.status).toBe(422);
     expect(dup.body.details).toEqual([{ field: 'events[1]', message: 'is listed twice' }]);
-    expect((await s.http.patch(`/api/webhooks/${hookId}`).set('Authorization', owner.auth).send({ events: ['x'], secret: 'y' })).status).toBe(422);
+    expect(
+      (
+        await s.http
+          .patch(`/api/webhooks/${hookId}`)
+          .set('Authorization', owner.auth)
+          .send({ events: ['x'], secret: 'y' })
+      ).status,
+    ).toBe(422);
   });
 
   it('delivers submission.created, datum.completed, batch.progress (at most one a minute) and batch.completed, each signed', async () => {
     const from = receiver.requests.length;
-    const batchId = await createBatch(s.http, owner, guildId, [{ n: 1 }, { n: 2 }], [
-      { destination: receiver.url, secret: SECRET, events: ['submission.created', 'datum.completed', 'batch.progress', 'batch.completed'] },
-      { destination: `${receiver.url}?only=completed`, secret: SECRET },
-    ]);
+    const batchId = await createBatch(
+      s.http,
+      owner,
+      guildId,
+      [{ n: 1 }, { n: 2 }],
+      [
+        { destination: receiver.url, secret: SECRET, events: ['submission.created', 'datum.completed', 'batch.progress', 'batch.completed'] },
+        { destination: `${receiver.url}?only=completed`, secret: SECRET },
+      ],
+    );
     await pay(s.http, owner, batchId);
     for (let i = 0; i < 2; i++) expect(await claimAndSubmit(s.http, member, taskIds[0], () => ({ label: 'cat' }))).toBeTruthy();
     for (let i = 0; i < 2; i++) expect(await claimAndSubmit(s.http, member, taskIds[1], () => ({ ok: true }))).toBeTruthy();
@@ -118,7 +151,9 @@ describe('webhook event types (API.md §13.4)', () => {
     });
     const data = byType('datum.completed');
     expect(data).toHaveLength(2);
-    expect(data[0].body.data).toEqual(expect.objectContaining({ object: 'Datum', batch_id: batchId, status: 'completed', parameters: expect.objectContaining({ label: 'cat', ok: true }) }));
+    expect(data[0].body.data).toEqual(
+      expect.objectContaining({ object: 'Datum', batch_id: batchId, status: 'completed', parameters: expect.objectContaining({ label: 'cat', ok: true }) }),
+    );
     const progress = byType('batch.progress');
     expect(progress).toHaveLength(1);
     expect(progress[0].body.data).toEqual(expect.objectContaining({ object: 'BatchProgress', batch_id: batchId, data_count: 2, answers_count: 1 }));
@@ -132,7 +167,16 @@ describe('webhook event types (API.md §13.4)', () => {
       const l = (await s.http.get(`/api/webhooks/${all.id}/deliveries`).set('Authorization', owner.auth)).body.data as Wire[];
       return l.length === 8 ? l : undefined;
     });
-    expect(log.map((a) => a.event_type).sort()).toEqual(['batch.completed', 'batch.progress', 'datum.completed', 'datum.completed', 'submission.created', 'submission.created', 'submission.created', 'submission.created']);
+    expect(log.map((a) => a.event_type).sort()).toEqual([
+      'batch.completed',
+      'batch.progress',
+      'datum.completed',
+      'datum.completed',
+      'submission.created',
+      'submission.created',
+      'submission.created',
+      'submission.created',
+    ]);
   });
 
   it('a refused submit queues no event: one submission, one submission.created', async () => {
@@ -141,9 +185,15 @@ describe('webhook event types (API.md §13.4)', () => {
     await pay(s.http, owner, batchId);
     const c = await s.http.post(`/api/tasks/${taskIds[0]}/claims`).set('Authorization', member.auth);
     expect(c.status).toBe(201);
-    const ok = await s.http.post(`/api/assignments/${c.body.id}/submit`).set('Authorization', member.auth).send({ parameters: { label: 'fine' } });
+    const ok = await s.http
+      .post(`/api/assignments/${c.body.id}/submit`)
+      .set('Authorization', member.auth)
+      .send({ parameters: { label: 'fine' } });
     expect(ok.status).toBe(200);
-    const again = await s.http.post(`/api/assignments/${c.body.id}/submit`).set('Authorization', member.auth).send({ parameters: { label: 'twice' } });
+    const again = await s.http
+      .post(`/api/assignments/${c.body.id}/submit`)
+      .set('Authorization', member.auth)
+      .send({ parameters: { label: 'twice' } });
     expect(again.status).toBe(409);
     await receiver.waitFor(from + 1);
     await new Promise((r) => setTimeout(r, 1500)); // a second delivery would arrive meanwhile

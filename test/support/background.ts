@@ -11,11 +11,15 @@ import { eventually } from './webhook-receiver';
  * (src/queue/queue.service.ts): a job due or locked by a runner has run_at <= now().
  */
 export async function waitForBackgroundIdle(s: TestServer, timeoutMs = 60_000): Promise<void> {
-  await eventually(async () => {
-    const [r] = await s.sql<{ jobs: number; deliveries: number }>(
-      `SELECT (SELECT count(*)::int FROM graphile_worker.jobs WHERE run_at <= now() AND attempts < max_attempts) AS jobs,
+  await eventually(
+    async () => {
+      const [r] = await s.sql<{ jobs: number; deliveries: number }>(
+        `SELECT (SELECT count(*)::int FROM graphile_worker.jobs WHERE run_at <= now() AND attempts < max_attempts) AS jobs,
               (SELECT count(*)::int FROM webhook_deliveries WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now() OR locked_until > now())) AS deliveries`,
-    );
-    return r.jobs === 0 && r.deliveries === 0;
-  }, timeoutMs, 20);
+      );
+      return r.jobs === 0 && r.deliveries === 0;
+    },
+    timeoutMs,
+    20,
+  );
 }

@@ -6,7 +6,6 @@ import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrations } from '../../src/database/migrate';
 import { freePort } from './process-server';
 
-
 /** Where the admin connection of the test cluster goes, and the name of the migrated template. */
 export default async function globalSetup(): Promise<void> {
   const template = `og_template_${process.pid}`;

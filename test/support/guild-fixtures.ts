@@ -6,7 +6,7 @@ import { TestUser } from './fixtures';
  * API, so they exercise the same paths as a client. Each throws with the response on failure.
  */
 
-type Wire = Record<string, any>;  
+type Wire = Record<string, any>;
 
 function check(res: { status: number; body: unknown }, expected: number, what: string): Wire {
   if (res.status !== expected) throw new Error(`${what} failed: ${res.status} ${JSON.stringify(res.body)}`);
@@ -72,7 +72,11 @@ export async function subscribe(http: TestAgent, worker: TestUser, taskId: strin
 export async function createPipeline(
   http: TestAgent,
   owner: TestUser,
-  spec: { input_parameters?: string[]; tasks: Array<{ name: string; minimum_amount_cents: number; lease_seconds?: number }>; connections?: Array<[number, number]> },
+  spec: {
+    input_parameters?: string[];
+    tasks: Array<{ name: string; minimum_amount_cents: number; lease_seconds?: number }>;
+    connections?: Array<[number, number]>;
+  },
 ): Promise<{ guild: Wire; tasks: Wire[] }> {
   const guild = await createGuild(http, owner, { input_parameters: spec.input_parameters ?? [] });
   const tasks: Wire[] = [];

@@ -14,7 +14,11 @@ export interface Pipeline {
 export async function setUpPipeline(
   s: TestServer,
   owner: TestUser,
-  spec: { input_parameters?: string[]; tasks: Array<{ name: string; minimum_amount_cents: number; lease_seconds?: number }>; connections?: Array<[number, number]> },
+  spec: {
+    input_parameters?: string[];
+    tasks: Array<{ name: string; minimum_amount_cents: number; lease_seconds?: number }>;
+    connections?: Array<[number, number]>;
+  },
 ): Promise<Pipeline> {
   const guild = await createGuild(s.http, owner, { input_parameters: spec.input_parameters ?? [] });
   const workspace = await createWorkspace(s.http, owner);
@@ -31,7 +35,10 @@ export async function giveCard(s: TestServer, user: TestUser): Promise<void> {
 }
 
 export async function walletCents(s: TestServer, guildId: string, user: TestUser): Promise<number> {
-  const rows = await s.sql<{ b: string }>(`SELECT balance_cents AS b FROM ledger_accounts WHERE kind = 'wallet' AND guild_id = $1 AND user_id = $2`, [guildId, user.id]);
+  const rows = await s.sql<{ b: string }>(`SELECT balance_cents AS b FROM ledger_accounts WHERE kind = 'wallet' AND guild_id = $1 AND user_id = $2`, [
+    guildId,
+    user.id,
+  ]);
   return rows.length ? Number(rows[0].b) : 0;
 }
 

@@ -5,7 +5,9 @@ import { answerFromConfusion, mulberry32, randomInt, uniform } from './simulated
 /** Builds an AnswerTable from [item, worker, label] triples. */
 function table(classes: number, items: number, workers: number, triples: Array<[number, number, number]>, truth?: number[]): AnswerTable {
   return {
-    classes, items, workers,
+    classes,
+    items,
+    workers,
     answerItem: triples.map((t) => t[0]),
     answerWorker: triples.map((t) => t[1]),
     answerLabel: triples.map((t) => t[2]),
@@ -18,7 +20,15 @@ describe('Dawid–Skene', () => {
     // Two items, two workers. Item 0: both say 0. Item 1: worker 0 says 1, worker 1 says 0.
     // Prior: accuracy 0.5 × strength 2 = one pseudo-answer per cell; class pseudo-count 1.
     const prior: DsPrior = { accuracy: 0.5, strength: 2, classStrength: 1 };
-    const r = dawidSkene(table(2, 2, 2, [[0, 0, 0], [0, 1, 0], [1, 0, 1], [1, 1, 0]]), { prior, maxIterations: 1 });
+    const r = dawidSkene(
+      table(2, 2, 2, [
+        [0, 0, 0],
+        [0, 1, 0],
+        [1, 0, 1],
+        [1, 1, 0],
+      ]),
+      { prior, maxIterations: 1 },
+    );
     // Start (soft majority): T0 = [1, 0], T1 = [1/2, 1/2].
     // M-step: π ∝ [1 + 1 + 1/2, 1 + 0 + 1/2] = [2.5, 1.5] → [0.625, 0.375].
     expect(r.priors[0]).toBeCloseTo(0.625, 12);
@@ -45,7 +55,13 @@ describe('Dawid–Skene', () => {
 
   it('takes gold as known truth: the posterior is clamped and the matrices learn from it', () => {
     // Item 0 is gold with truth 1, and all three workers answer 0 on it.
-    const answers: Array<[number, number, number]> = [[0, 0, 0], [0, 1, 0], [0, 2, 0], [1, 0, 1], [1, 1, 1]];
+    const answers: Array<[number, number, number]> = [
+      [0, 0, 0],
+      [0, 1, 0],
+      [0, 2, 0],
+      [1, 0, 1],
+      [1, 1, 1],
+    ];
     const withGold = dawidSkene(table(2, 2, 3, answers, [1, -1]));
     const without = dawidSkene(table(2, 2, 3, answers));
     expect(withGold.posteriors[0]).toEqual([0, 1]);
@@ -60,7 +76,20 @@ describe('Dawid–Skene', () => {
 
   it('gives a member without answers the prior mean, and smooths a member with one answer', () => {
     const prior: DsPrior = { accuracy: 0.7, strength: 4, classStrength: 1 };
-    const r = dawidSkene(table(4, 3, 2, [[0, 0, 2], [1, 0, 2], [2, 0, 3]], [2, -1, -1]), { prior });
+    const r = dawidSkene(
+      table(
+        4,
+        3,
+        2,
+        [
+          [0, 0, 2],
+          [1, 0, 2],
+          [2, 0, 3],
+        ],
+        [2, -1, -1],
+      ),
+      { prior },
+    );
     r.confusion[1].forEach((row, k) => row.forEach((x, l) => expect(x).toBeCloseTo(defaultConfusion(4, prior)[k][l], 12)));
     expect(defaultConfusion(4, prior)[0]).toEqual([0.7, 0.1, 0.1, 0.1].map((x) => expect.closeTo(x, 12)));
     expect(r.answers).toEqual([3, 0]);
@@ -70,13 +99,25 @@ describe('Dawid–Skene', () => {
     }
   });
 
-  it('computes one datum\'s posterior from its answers and the current matrices (by hand)', () => {
-    const m1 = [[0.8, 0.2], [0.3, 0.7]];
-    const m2 = [[0.9, 0.1], [0.2, 0.8]];
+  it("computes one datum's posterior from its answers and the current matrices (by hand)", () => {
+    const m1 = [
+      [0.8, 0.2],
+      [0.3, 0.7],
+    ];
+    const m2 = [
+      [0.9, 0.1],
+      [0.2, 0.8],
+    ];
     // one answer "0" from m1: 0.5·0.8 / (0.5·0.8 + 0.5·0.3) = 0.4 / 0.55
     expect(datumPosterior([0.5, 0.5], [{ confusion: m1, label: 0 }])[0]).toBeCloseTo(0.4 / 0.55, 12);
     // then "1" from m2: class 0 ∝ 0.5·0.8·0.1 = 0.04, class 1 ∝ 0.5·0.3·0.8 = 0.12 → [0.25, 0.75]
-    const p = datumPosterior([0.5, 0.5], [{ confusion: m1, label: 0 }, { confusion: m2, label: 1 }]);
+    const p = datumPosterior(
+      [0.5, 0.5],
+      [
+        { confusion: m1, label: 0 },
+        { confusion: m2, label: 1 },
+      ],
+    );
     expect(p[0]).toBeCloseTo(0.25, 12);
     expect(aggregateOf(p)).toEqual({ label: 1, confidence: expect.closeTo(0.75, 12), tie: false });
     // no answers: the priors; equal posteriors are a tie
@@ -108,16 +149,18 @@ describe('Dawid–Skene', () => {
     const N = 6000;
     const truePriors = [0.5, 0.3, 0.2];
     // each worker: right with U(0.55, 0.92) per true class, the rest split unevenly over the others
-    const trueConfusion = Array.from({ length: W }, () => Array.from({ length: K }, (_r, k) => {
-      const right = uniform(rnd, 0.55, 0.92);
-      const split = uniform(rnd, 0.1, 0.9);
-      const others = [0, 1, 2].filter((l) => l !== k);
-      const row = [0, 0, 0];
-      row[k] = right;
-      row[others[0]] = (1 - right) * split;
-      row[others[1]] = (1 - right) * (1 - split);
-      return row;
-    }));
+    const trueConfusion = Array.from({ length: W }, () =>
+      Array.from({ length: K }, (_r, k) => {
+        const right = uniform(rnd, 0.55, 0.92);
+        const split = uniform(rnd, 0.1, 0.9);
+        const others = [0, 1, 2].filter((l) => l !== k);
+        const row = [0, 0, 0];
+        row[k] = right;
+        row[others[0]] = (1 - right) * split;
+        row[others[1]] = (1 - right) * (1 - split);
+        return row;
+      }),
+    );
     const truth: number[] = [];
     const triples: Array<[number, number, number]> = [];
     for (let i = 0; i < N; i++) {

@@ -215,17 +215,21 @@ export function dawidSkene(table: AnswerTable, options: DsOptions = {}): DsResul
     const total = counts.reduce((s, c) => s + c, 0);
     priors = counts.map((c) => c / total);
 
-    const n: number[][][] = Array.from({ length: M }, () => Array.from({ length: K }, (_r, k) => Array.from({ length: K }, (_c, l) => rowPrior(prior, K, k, l))));
+    const n: number[][][] = Array.from({ length: M }, () =>
+      Array.from({ length: K }, (_r, k) => Array.from({ length: K }, (_c, l) => rowPrior(prior, K, k, l))),
+    );
     for (let a = 0; a < A; a++) {
       const t = T[table.answerItem[a]];
       const m = n[table.answerWorker[a]];
       const l = table.answerLabel[a];
       for (let k = 0; k < K; k++) m[k][l] += t[k];
     }
-    confusion = n.map((m) => m.map((row) => {
-      const s = row.reduce((x, y) => x + y, 0);
-      return row.map((x) => x / s);
-    }));
+    confusion = n.map((m) =>
+      m.map((row) => {
+        const s = row.reduce((x, y) => x + y, 0);
+        return row.map((x) => x / s);
+      }),
+    );
   };
 
   if (options.init) {

@@ -9,8 +9,12 @@ import { IsOptional } from 'class-validator';
 export class CreateGoldDto {
   @ApiPropertyOptional({
     type: 'array',
-    description: 'control items: parameters as a datum of the guild carries them, and the right answer (one of the task\'s labels); 1 to 1,000 per request',
-    items: { type: 'object', properties: { parameters: { type: 'object', additionalProperties: true }, answer: { type: 'string' } }, required: ['parameters', 'answer'] },
+    description: "control items: parameters as a datum of the guild carries them, and the right answer (one of the task's labels); 1 to 1,000 per request",
+    items: {
+      type: 'object',
+      properties: { parameters: { type: 'object', additionalProperties: true }, answer: { type: 'string' } },
+      required: ['parameters', 'answer'],
+    },
     example: [{ parameters: { image_url: 'https://example.com/cat.png' }, answer: 'cat' }],
   })
   @IsOptional()

@@ -10,12 +10,14 @@ describe('qualification (§11.3)', () => {
     expect(qualification(q, { goldAnswered: 5, goldRight: 4, unseenGold: 35 })).toEqual({ state: 'qualified' });
   });
 
-  it('refuses with the contract\'s exact words', () => {
+  it("refuses with the contract's exact words", () => {
     expect(qualification(q, { goldAnswered: 5, goldRight: 3, unseenGold: 35 })).toEqual({
-      state: 'failed', message: 'not qualified for this task: 3 of 5 control answers right (60%), 80% needed',
+      state: 'failed',
+      message: 'not qualified for this task: 3 of 5 control answers right (60%), 80% needed',
     });
     expect(qualification({ gold: 3, minAccuracy: 0.75 }, { goldAnswered: 3, goldRight: 2, unseenGold: 9 })).toEqual({
-      state: 'failed', message: 'not qualified for this task: 2 of 3 control answers right (66.6%), 75% needed',
+      state: 'failed',
+      message: 'not qualified for this task: 2 of 3 control answers right (66.6%), 75% needed',
     });
   });
 
@@ -41,14 +43,14 @@ describe('min_quality and skills (§11.4)', () => {
     expect(minQualityRefusal(null, { scoredAnswers: 100, skill: 0 })).toBeNull();
   });
 
-  it('floors the member\'s figure so a refusal never shows the needed share', () => {
+  it("floors the member's figure so a refusal never shows the needed share", () => {
     expect(percent(0.7999)).toBe('79.9%');
     expect(percent(0.6)).toBe('60%');
     expect(percent(1)).toBe('100%');
     expect(percent(0)).toBe('0%');
   });
 
-  it('takes the model\'s figure once fitted, else gold accuracy, else none', () => {
+  it("takes the model's figure once fitted, else gold accuracy, else none", () => {
     expect(skill({ goldAnswered: 0, goldRight: 0, model: null })).toEqual({ skill: null, scoredAnswers: 0 });
     expect(skill({ goldAnswered: 4, goldRight: 3, model: null })).toEqual({ skill: 0.75, scoredAnswers: 4 });
     expect(skill({ goldAnswered: 4, goldRight: 3, model: { accuracy: 0.9, answers: 30 } })).toEqual({ skill: 0.9, scoredAnswers: 30 });
@@ -59,7 +61,13 @@ describe('min_quality and skills (§11.4)', () => {
     expect(qualityScore([{ hasAnswer: false, skill: 0.1, scoredAnswers: 100 }])).toBe(1);
     expect(qualityScore([{ hasAnswer: true, skill: null, scoredAnswers: 0 }])).toBe(1);
     // (0.9 × 30 + 0.6 × 10) / 40 = 0.825 → 0.83 (rounded to the column's two decimals)
-    expect(qualityScore([{ hasAnswer: true, skill: 0.9, scoredAnswers: 30 }, { hasAnswer: true, skill: 0.6, scoredAnswers: 10 }, { hasAnswer: false, skill: 0, scoredAnswers: 50 }])).toBe(0.83);
+    expect(
+      qualityScore([
+        { hasAnswer: true, skill: 0.9, scoredAnswers: 30 },
+        { hasAnswer: true, skill: 0.6, scoredAnswers: 10 },
+        { hasAnswer: false, skill: 0, scoredAnswers: 50 },
+      ]),
+    ).toBe(0.83);
   });
 });
 

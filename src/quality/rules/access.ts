@@ -30,7 +30,10 @@ export type QualificationState =
  * control answers first; below min_accuracy of them right, they are not qualified, for good.
  * `unseenGold` is the number of gold items of the task the member has not been served yet.
  */
-export function qualification(q: { gold: number; minAccuracy: number }, member: { goldAnswered: number; goldRight: number; unseenGold: number }): QualificationState {
+export function qualification(
+  q: { gold: number; minAccuracy: number },
+  member: { goldAnswered: number; goldRight: number; unseenGold: number },
+): QualificationState {
   const required = Math.min(q.gold, member.goldAnswered + member.unseenGold);
   if (member.goldAnswered < required) return { state: 'testing', remaining: required - member.goldAnswered };
   if (required === 0) return { state: 'qualified' };

@@ -27,8 +27,15 @@ describe('reservation arithmetic (§11.6)', () => {
     // 100 data, one task at 5¢ with max 5 and gold_rate 0.1: 2,500 + 250
     expect(batchCost(100, [{ rewardCents: 5, overlapMax: 5, goldRatePpm: 100_000 }])).toEqual({ answersCents: 2500, goldCents: 250, costCents: 2750 });
     // two tasks: 3 × (1 × 500) + 3 × (3 × 7) = 1,563; gold ceil(0.15 × 63) = ceil(9.45) = 10
-    expect(batchCost(3, [{ rewardCents: 500, overlapMax: 1, goldRatePpm: 0 }, { rewardCents: 7, overlapMax: 3, goldRatePpm: 150_000 }])).toEqual({
-      answersCents: 1563, goldCents: 10, costCents: 1573,
+    expect(
+      batchCost(3, [
+        { rewardCents: 500, overlapMax: 1, goldRatePpm: 0 },
+        { rewardCents: 7, overlapMax: 3, goldRatePpm: 150_000 },
+      ]),
+    ).toEqual({
+      answersCents: 1563,
+      goldCents: 10,
+      costCents: 1573,
     });
     // no quality object anywhere: §5.1's cost
     expect(batchCost(3, [{ rewardCents: 200, overlapMax: 1, goldRatePpm: 0 }]).costCents).toBe(600);

@@ -15,8 +15,15 @@ function details(input: unknown) {
 describe('the quality object (§11, §11.6)', () => {
   it('fills every default', () => {
     expect(parseQualitySettings({})).toEqual({
-      answer: null, labels: null, overlap: { min: 1, max: 1, confidence: 0.95 }, aggregation: 'majority', gold_rate: 0,
-      qualification: { gold: 0, min_accuracy: 0.8 }, min_quality: null, review: { mode: 'auto', auto_approve_after: 259200 }, auto_reject: [],
+      answer: null,
+      labels: null,
+      overlap: { min: 1, max: 1, confidence: 0.95 },
+      aggregation: 'majority',
+      gold_rate: 0,
+      qualification: { gold: 0, min_accuracy: 0.8 },
+      min_quality: null,
+      review: { mode: 'auto', auto_approve_after: 259200 },
+      auto_reject: [],
     });
     // labels make dawid_skene the default; overlap with only min is fixed overlap
     const q = parseQualitySettings({ answer: 'label', labels: ['cat', 'dog'], overlap: { min: 3 } });
@@ -24,10 +31,17 @@ describe('the quality object (§11, §11.6)', () => {
     expect(q.overlap).toEqual({ min: 3, max: 3, confidence: 0.95 });
   });
 
-  it('keeps the contract\'s example as given', () => {
+  it("keeps the contract's example as given", () => {
     const example = {
-      answer: 'label', labels: ['cat', 'dog', 'other'], overlap: { min: 1, max: 5, confidence: 0.95 }, aggregation: 'dawid_skene', gold_rate: 0.1,
-      qualification: { gold: 5, min_accuracy: 0.8 }, min_quality: 0.7, review: { mode: 'manual', auto_approve_after: 259200 }, auto_reject: ['gold_mismatch'],
+      answer: 'label',
+      labels: ['cat', 'dog', 'other'],
+      overlap: { min: 1, max: 5, confidence: 0.95 },
+      aggregation: 'dawid_skene',
+      gold_rate: 0.1,
+      qualification: { gold: 5, min_accuracy: 0.8 },
+      min_quality: 0.7,
+      review: { mode: 'manual', auto_approve_after: 259200 },
+      auto_reject: ['gold_mismatch'],
     };
     expect(parseQualitySettings(example)).toEqual(example);
   });
@@ -60,7 +74,9 @@ describe('the quality object (§11, §11.6)', () => {
 
   it('checks labels: 2–100 strings of 1–200 characters, matched exactly, never twice', () => {
     expect(details({ answer: 'l', labels: ['only'] })).toEqual([{ field: 'quality.labels', message: 'must list 2 to 100 labels' }]);
-    expect(details({ answer: 'l', labels: Array.from({ length: 101 }, (_v, i) => `l${i}`) })).toEqual([{ field: 'quality.labels', message: 'must list 2 to 100 labels' }]);
+    expect(details({ answer: 'l', labels: Array.from({ length: 101 }, (_v, i) => `l${i}`) })).toEqual([
+      { field: 'quality.labels', message: 'must list 2 to 100 labels' },
+    ]);
     expect(details({ answer: 'l', labels: ['cat', '', 'x'.repeat(201), 7, 'cat'] })).toEqual([
       { field: 'quality.labels[1]', message: 'must be 1 to 200 characters' },
       { field: 'quality.labels[2]', message: 'must be 1 to 200 characters' },
@@ -79,7 +95,9 @@ describe('the quality object (§11, §11.6)', () => {
 
   it('needs `answer` for labels and for overlap.max > 1, labels for dawid_skene, manual review for consensus', () => {
     expect(details({ labels: ['a', 'b'] })).toEqual([{ field: 'quality.answer', message: expect.stringContaining('is required when labels are given') }]);
-    expect(details({ overlap: { min: 1, max: 3 } })).toEqual([{ field: 'quality.answer', message: expect.stringContaining('is required when overlap.max is more than 1') }]);
+    expect(details({ overlap: { min: 1, max: 3 } })).toEqual([
+      { field: 'quality.answer', message: expect.stringContaining('is required when overlap.max is more than 1') },
+    ]);
     expect(details({ answer: 'text', aggregation: 'dawid_skene' })).toEqual([{ field: 'quality.aggregation', message: 'dawid_skene needs labels' }]);
     expect(details({ answer: 'text!' })).toEqual([{ field: 'quality.answer', message: expect.stringContaining('parameter name') }]);
     expect(details({ auto_reject: ['consensus'] })).toEqual([{ field: 'quality.auto_reject[0]', message: 'consensus needs review.mode "manual"' }]);
@@ -87,7 +105,10 @@ describe('the quality object (§11, §11.6)', () => {
       { field: 'quality.auto_reject[1]', message: 'is listed twice' },
       { field: 'quality.auto_reject[2]', message: 'must be one of: gold_mismatch, consensus' },
     ]);
-    expect(parseQualitySettings({ review: { mode: 'manual' }, auto_reject: ['consensus', 'gold_mismatch'] }).auto_reject).toEqual(['consensus', 'gold_mismatch']);
+    expect(parseQualitySettings({ review: { mode: 'manual' }, auto_reject: ['consensus', 'gold_mismatch'] }).auto_reject).toEqual([
+      'consensus',
+      'gold_mismatch',
+    ]);
     // free-text answers combine by majority (exact match)
     expect(parseQualitySettings({ answer: 'transcript', overlap: { min: 2, max: 3 } }).aggregation).toBe('majority');
   });
@@ -105,7 +126,13 @@ describe('the quality object (§11, §11.6)', () => {
   it('snapshots what is frozen at pay', () => {
     const q = parseQualitySettings({ answer: 'l', labels: ['a', 'b'], overlap: { min: 1, max: 5 }, gold_rate: 0.1, min_quality: 0.7 });
     const frozen = frozenAtPay(q)!;
-    expect(frozen).toEqual({ answer: 'l', labels: ['a', 'b'], overlap: { min: 1, max: 5, confidence: 0.95 }, aggregation: 'dawid_skene', review: { mode: 'auto', auto_approve_after: 259200 } });
+    expect(frozen).toEqual({
+      answer: 'l',
+      labels: ['a', 'b'],
+      overlap: { min: 1, max: 5, confidence: 0.95 },
+      aggregation: 'dawid_skene',
+      review: { mode: 'auto', auto_approve_after: 259200 },
+    });
     q.labels!.push('c');
     expect(frozen.labels).toEqual(['a', 'b']);
     expect(frozenAtPay(null)).toBeNull();

@@ -160,13 +160,14 @@ export function parseQualitySettings(input: unknown, field = 'quality'): Quality
     min_accuracy: c.number(`${field}.qualification.min_accuracy`, q?.min_accuracy, 0, 1) ?? 0.8,
   };
 
-  const minQuality = o.min_quality === undefined || o.min_quality === null ? null : c.number(`${field}.min_quality`, o.min_quality, 0, 1) ?? null;
+  const minQuality = o.min_quality === undefined || o.min_quality === null ? null : (c.number(`${field}.min_quality`, o.min_quality, 0, 1) ?? null);
 
   const rv = c.object(`${field}.review`, o.review === null ? undefined : o.review);
   if (rv) c.keys(`${field}.review`, rv, ['mode', 'auto_approve_after']);
   const review = {
     mode: c.oneOf(`${field}.review.mode`, rv?.mode, REVIEW_MODES) ?? 'auto',
-    auto_approve_after: c.int(`${field}.review.auto_approve_after`, rv?.auto_approve_after, MIN_AUTO_APPROVE_AFTER, MAX_AUTO_APPROVE_AFTER) ?? DEFAULT_AUTO_APPROVE_AFTER,
+    auto_approve_after:
+      c.int(`${field}.review.auto_approve_after`, rv?.auto_approve_after, MIN_AUTO_APPROVE_AFTER, MAX_AUTO_APPROVE_AFTER) ?? DEFAULT_AUTO_APPROVE_AFTER,
   };
 
   const autoReject: QualitySettings['auto_reject'] = [];

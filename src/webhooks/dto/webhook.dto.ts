@@ -12,7 +12,12 @@ export class CreateWebhookDto {
   @IsString()
   secret: string;
 
-  @ApiPropertyOptional({ type: [String], enum: WEBHOOK_EVENTS, default: ['batch.completed'], description: 'event types it receives; checked by the service (422 at events[j])' })
+  @ApiPropertyOptional({
+    type: [String],
+    enum: WEBHOOK_EVENTS,
+    default: ['batch.completed'],
+    description: 'event types it receives; checked by the service (422 at events[j])',
+  })
   @IsOptional()
   events?: unknown;
 }
