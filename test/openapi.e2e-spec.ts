@@ -280,6 +280,8 @@ describe('OpenAPI document: every real response matches it', () => {
     await expectStatus(415, 'post', '/api/guilds', { key: O, body: 'name=x', type: 'text' });
     await expectStatus(406, 'get', '/api/guilds', { key: O, headers: { Accept: 'text/html' } });
     await expectStatus(422, 'post', '/api/register', { body: { email: 'owner@example.com', password, password_confirmation: password } });
+    await expectStatus(201, 'post', '/api/sessions', { body: { email: 'owner@example.com', password } });
+    await expectStatus(401, 'post', '/api/sessions', { body: { email: 'owner@example.com', password: 'not the password' } });
 
     await expectStatus(200, 'get', '/health');
     await expectStatus(200, 'get', '/ready');
