@@ -52,7 +52,13 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
     let embedded: EmbeddedDatabase | undefined;
     if (!config.databaseUrl) {
       const dir = path.join(config.dataDir, 'postgres');
-      embedded = await startEmbeddedPostgres({ dir, port: config.embeddedPostgresPort, database: 'openguilds', log: (l) => logger.debug({ postgres: l }) });
+      embedded = await startEmbeddedPostgres({
+        dir,
+        port: config.embeddedPostgresPort,
+        database: 'openguilds',
+        log: (l) => logger.debug({ postgres: l }),
+        warn: (l) => logger.warn(l),
+      });
       stops.push(() => embedded!.stop());
       config.databaseUrl = embedded.url;
       logger.debug({ dir, port: config.embeddedPostgresPort }, 'started embedded PostgreSQL (no DATABASE_URL set)');

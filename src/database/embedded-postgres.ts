@@ -19,7 +19,10 @@ export async function startEmbeddedPostgres(opts: {
   port: number;
   database: string;
   persistent?: boolean;
+  /** PostgreSQL's own output (debug) */
   log?: (line: string) => void;
+  /** what a person should see: the orphan of a crashed server being stopped */
+  warn?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
   fs.mkdirSync(path.dirname(opts.dir), { recursive: true });
   // ESM-only package: loaded with import() (see docs/esm-and-jest.md)
@@ -60,7 +63,7 @@ export async function startEmbeddedPostgres(opts: {
   }
   // A SIGKILLed server leaves its postmaster running (issue 13): stop that orphan of OUR data
   // directory first; refuse, in words, when a live server still uses it.
-  await stopOrphanPostmaster(opts.dir, opts.log);
+  await stopOrphanPostmaster(opts.dir, opts.warn ?? opts.log);
   try {
     await pg.start();
   } catch (err) {
