@@ -1,8 +1,10 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { JobHelpers, Logger as WorkerLogger, run, Runner, Task } from 'graphile-worker';
+import { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { watchConnection } from '../database/connection-errors';
 import { sql } from '../database/sql';
 import { LOGGER, Logger } from '../logging/logger';
 
@@ -14,6 +16,10 @@ export interface QueueJob<P> {
   attempt: number;
   maxAttempts: number;
 }
+
+/** A stopped runner is started again after 1 s, then 2, 4, … at most 30 s apart while that fails. */
+const RESTART_FIRST_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
 
 export type JobHandler<P> = (job: QueueJob<P>) => Promise<void>;
 
@@ -51,12 +57,19 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly tasks = new Map<string, Task>();
   private readonly repeats = new Map<string, number>();
   private runner: Runner | undefined;
+  private pool: Pool | undefined;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restarting: Promise<void> | undefined;
+  private readonly log: Logger;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.log = logger.child({ component: 'queue' });
+  }
 
   define<P>(task: string, handler: JobHandler<P>): void {
     if (this.tasks.has(task)) throw new Error(`a handler for job "${task}" is already defined`);
@@ -94,34 +107,91 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const log = this.logger.child({ component: 'queue' });
-    this.runner = await run({
-      connectionString: this.config.databaseUrl,
-      // its own small pool: the LISTEN connection plus short get/complete statements
-      maxPoolSize: 5,
-      concurrency: this.config.queueConcurrency,
-      pollInterval: this.config.queuePollIntervalMs,
-      noHandleSignals: true,
-      // a running job (a webhook attempt is bounded by its timeout) may finish before shutdown
-      gracefulShutdownAbortTimeout: this.config.webhookTimeoutMs + 5000,
-      taskList: Object.fromEntries(this.tasks),
-      logger: new WorkerLogger(() => (level, message, meta) => {
-        const fields = { ...meta };
-        if (level === 'error') log.error(fields, message);
-        else if (level === 'warning') log.warn(fields, message);
-        else if (level === 'info') log.info(fields, message);
-        else log.debug(fields, message);
-      }),
-    });
+    this.pool = new Pool({ connectionString: this.config.databaseUrl, max: 5 });
+    // an idle connection's death (pg-pool drops it; it is logged by its own listener below)
+    this.pool.on('error', () => undefined);
+    // every connection listens for its own death from its start (as graphile-worker asks of a pool
+    // it is given; its own listeners would log an outage at error level)
+    this.pool.on('connect', (client) => watchConnection(client, this.log, 'queue'));
+    await this.start();
     for (const [task, everyMs] of this.repeats) {
       // every process makes sure the series exists; the waiting job's time is kept when it does
       await this.add(this.db.manager, task, {}, { key: task, keepRunAt: true, runAt: new Date(Date.now() + everyMs) });
     }
   }
 
+  private async start(): Promise<void> {
+    const runner = await run({
+      // its own small pool: the LISTEN connection plus short get/complete statements
+      pgPool: this.pool,
+      concurrency: this.config.queueConcurrency,
+      pollInterval: this.config.queuePollIntervalMs,
+      noHandleSignals: true,
+      // a running job (a webhook attempt is bounded by its timeout) may finish before shutdown
+      gracefulShutdownAbortTimeout: this.config.webhookTimeoutMs + 5000,
+      preset: {
+        worker: {
+          // Marking a job done or failed goes through the library's batcher (0 ms: nothing waits
+          // for a batch), which handles a failed write: it logs it and stops the runner, which
+          // `stopped` replaces. Unbatched (the default) the library does not await that write, and
+          // one made while the database was down rejected unhandled and ended the process
+          // (database-outage test). Either way the job whose outcome was lost stays locked until
+          // the library's lock expiry (4 h) and then runs again (docs/operations.md).
+          completeJobBatchDelay: 0,
+          failJobBatchDelay: 0,
+        },
+      },
+      taskList: Object.fromEntries(this.tasks),
+      logger: new WorkerLogger(() => (level, message, meta) => {
+        const fields = { ...meta };
+        if (level === 'error') this.log.error(fields, message);
+        else if (level === 'warning') this.log.warn(fields, message);
+        else if (level === 'info') this.log.info(fields, message);
+        else this.log.debug(fields, message);
+      }),
+    });
+    if (this.stopping) return void (await runner.stop());
+    this.runner = runner;
+    runner.promise.then(
+      () => this.stopped(runner),
+      (err) => this.stopped(runner, err),
+    );
+  }
+
+  /**
+   * The library stops its runner for good when it cannot record a job's outcome (the database
+   * went away). While the application runs, a stopped runner is replaced: started again once the
+   * database answers (a start checks the queue's schema), retried with a backoff until then.
+   */
+  private stopped(runner: Runner, err?: unknown): void {
+    if (this.runner !== runner || this.stopping) return;
+    this.runner = undefined;
+    this.log.warn({ err }, 'queue runner stopped; starting it again');
+    this.restartAfter(RESTART_FIRST_MS);
+  }
+
+  private restartAfter(ms: number): void {
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      this.restarting = this.start().then(
+        () => this.log.info('queue runner started again'),
+        (err) => {
+          const next = Math.min(ms * 2, RESTART_MAX_MS);
+          this.log.warn({ err }, `queue runner could not start; trying again in ${next} ms`);
+          if (!this.stopping) this.restartAfter(next);
+        },
+      );
+    }, ms);
+  }
+
   async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.restarting;
     const runner = this.runner;
     this.runner = undefined;
     await runner?.stop();
+    await this.pool?.end();
   }
 }
