@@ -1,7 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { JobHelpers, Logger as WorkerLogger, run, Runner, Task } from 'graphile-worker';
-import { Pool } from 'pg';
+import { JobHelpers, Logger as WorkerLogger, run, Runner, Task, WorkerEvents } from 'graphile-worker';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Client, Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { watchConnection } from '../database/connection-errors';
@@ -16,10 +18,6 @@ export interface QueueJob<P> {
   attempt: number;
   maxAttempts: number;
 }
-
-/** A stopped runner is started again after 1 s, then 2, 4, … at most 30 s apart while that fails. */
-const RESTART_FIRST_MS = 1_000;
-const RESTART_MAX_MS = 30_000;
 
 export type JobHandler<P> = (job: QueueJob<P>) => Promise<void>;
 
@@ -36,6 +34,15 @@ export interface AddOptions {
   /** runs before the job is given up (graphile-worker's default 25; retries back off exponentially) */
   maxAttempts?: number;
 }
+
+/** The first key of the advisory lock a live process holds on its queue_processes token. */
+const LIVENESS_LOCK_CLASS = 7301;
+/** How often one of the processes looks for dead processes' locked jobs (and once at every start). */
+export const RELEASE_DEAD_WORKERS_TASK = 'release-dead-workers';
+const RELEASE_EVERY_MS = 15_000;
+/** A stopped runner is started again after 1 s, then 2, 4, … at most 30 s apart while that fails. */
+const RESTART_FIRST_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
 
 /** The SQL that queues a job; also usable inside a composed statement or a trigger. */
 export const ADD_JOB_SQL = `SELECT (graphile_worker.add_job(identifier => $1, payload => $2::json, run_at => $3::timestamptz,
@@ -57,8 +64,17 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly tasks = new Map<string, Task>();
   private readonly repeats = new Map<string, number>();
   private runner: Runner | undefined;
+  /** the library's connections; ours, so that an error on an idle one (database restarting or stopping) is logged, not thrown */
   private pool: Pool | undefined;
+  /** this process in queue_processes */
+  private readonly token = randomUUID();
+  /** holds the advisory lock on `token` while this process lives (see holdLiveness) */
+  private liveness: Client | undefined;
   private stopping = false;
+  /** the ids graphile-worker gave the workers of this process's runner (what force_unlock_workers takes) */
+  private workerIds: string[] = [];
+  /** the workers of runners the library stopped (see `stopped`): their jobs are unlocked by releaseDeadWorkers */
+  private stoppedWorkerIds: string[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
   private restarting: Promise<void> | undefined;
   private readonly log: Logger;
@@ -107,21 +123,31 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.pool = new Pool({ connectionString: this.config.databaseUrl, max: 5 });
-    // an idle connection's death (pg-pool drops it; it is logged by its own listener below)
+    this.repeat(RELEASE_DEAD_WORKERS_TASK, RELEASE_EVERY_MS, () => this.releaseDeadWorkers());
+    await this.holdLiveness();
+    this.pool = new Pool({ connectionString: this.config.databaseUrl, max: 5, application_name: 'openguilds-queue' });
+    // an idle connection failing (database restarting or stopping): pg-pool drops it, and its own
+    // listener below has logged it
     this.pool.on('error', () => undefined);
-    // every connection listens for its own death from its start (as graphile-worker asks of a pool
-    // it is given; its own listeners would log an outage at error level)
+    // Every connection listens for its own death from its start, checked out or not (as
+    // graphile-worker asks of a pool it is given; its own listeners would log at error level).
     this.pool.on('connect', (client) => watchConnection(client, this.log, 'queue'));
     await this.start();
+    // a process that died before this one started may hold jobs: release them now, not in a cycle
+    await this.releaseDeadWorkers();
     for (const [task, everyMs] of this.repeats) {
       // every process makes sure the series exists; the waiting job's time is kept when it does
       await this.add(this.db.manager, task, {}, { key: task, keepRunAt: true, runAt: new Date(Date.now() + everyMs) });
     }
   }
 
+  /** Starts a runner on the queue's pool and registers its workers in queue_processes. */
   private async start(): Promise<void> {
+    const events: WorkerEvents = new EventEmitter();
+    const workerIds: string[] = [];
+    events.on('worker:create', ({ worker }) => workerIds.push(worker.workerId));
     const runner = await run({
+      events,
       // its own small pool: the LISTEN connection plus short get/complete statements
       pgPool: this.pool,
       concurrency: this.config.queueConcurrency,
@@ -135,8 +161,7 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
           // for a batch), which handles a failed write: it logs it and stops the runner, which
           // `stopped` replaces. Unbatched (the default) the library does not await that write, and
           // one made while the database was down rejected unhandled and ended the process
-          // (database-outage test). Either way the job whose outcome was lost stays locked until
-          // the library's lock expiry (4 h) and then runs again (docs/operations.md).
+          // (database-outage test). The job whose outcome was lost is unlocked by releaseDeadWorkers.
           completeJobBatchDelay: 0,
           failJobBatchDelay: 0,
         },
@@ -150,7 +175,14 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
         else this.log.debug(fields, message);
       }),
     });
-    if (this.stopping) return void (await runner.stop());
+    try {
+      if (this.stopping) throw new Error('the queue is stopping');
+      await sql(this.db.manager, `UPDATE queue_processes SET worker_ids = $2 WHERE token = $1`, [this.token, [...workerIds, ...this.stoppedWorkerIds]]);
+    } catch (err) {
+      await runner.stop().catch(() => undefined);
+      throw err;
+    }
+    this.workerIds = workerIds;
     this.runner = runner;
     runner.promise.then(
       () => this.stopped(runner),
@@ -161,11 +193,14 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * The library stops its runner for good when it cannot record a job's outcome (the database
    * went away). While the application runs, a stopped runner is replaced: started again once the
-   * database answers (a start checks the queue's schema), retried with a backoff until then.
+   * database answers (a start checks the queue's schema), retried with a backoff until then. The
+   * stopped runner's workers are gone, so the job they held is unlocked (releaseDeadWorkers).
    */
   private stopped(runner: Runner, err?: unknown): void {
     if (this.runner !== runner || this.stopping) return;
     this.runner = undefined;
+    this.stoppedWorkerIds.push(...this.workerIds);
+    this.workerIds = [];
     this.log.warn({ err }, 'queue runner stopped; starting it again');
     this.restartAfter(RESTART_FIRST_MS);
   }
@@ -175,7 +210,10 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
       this.restartTimer = undefined;
       if (this.stopping) return;
       this.restarting = this.start().then(
-        () => this.log.info('queue runner started again'),
+        async () => {
+          this.log.info('queue runner started again');
+          await this.releaseDeadWorkers().catch((err) => this.log.warn({ err }, "queue: releasing the stopped runner's jobs failed; retried every cycle"));
+        },
         (err) => {
           const next = Math.min(ms * 2, RESTART_MAX_MS);
           this.log.warn({ err }, `queue runner could not start; trying again in ${next} ms`);
@@ -192,6 +230,66 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
     const runner = this.runner;
     this.runner = undefined;
     await runner?.stop();
-    await this.pool?.end();
+    // stopped gracefully: the library has released this process's jobs
+    await sql(this.db.manager, `DELETE FROM queue_processes WHERE token = $1`, [this.token]).catch(() => undefined);
+    await this.liveness?.end().catch(() => undefined);
+    await this.pool?.end().catch(() => undefined);
+  }
+
+  /**
+   * A job taken by a process that was then killed stays locked in graphile-worker for four hours
+   * (it has no heartbeat). So every process registers its worker ids in queue_processes and holds
+   * an advisory lock on its token on a connection of its own: Postgres frees the lock the moment
+   * the process dies. After a database outage the lock is taken again on a new connection.
+   */
+  private async holdLiveness(): Promise<void> {
+    const client = new Client({ connectionString: this.config.databaseUrl, application_name: 'openguilds-queue-liveness' });
+    client.on('error', (err) => {
+      this.logger.warn({ err: err.message }, 'queue: liveness connection lost; taking it again');
+      if (this.liveness === client) this.liveness = undefined;
+      void client.end().catch(() => undefined);
+      void this.retakeLiveness();
+    });
+    await client.connect();
+    await client.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [LIVENESS_LOCK_CLASS, this.token]);
+    await client.query(`INSERT INTO queue_processes (token) VALUES ($1) ON CONFLICT (token) DO NOTHING`, [this.token]);
+    this.liveness = client;
+  }
+
+  private async retakeLiveness(): Promise<void> {
+    for (let delay = 500; !this.stopping && !this.liveness; delay = Math.min(delay * 2, 10_000)) {
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.stopping) return;
+      try {
+        await this.holdLiveness();
+        // the row may have been swept while we were away: register our workers again
+        await sql(this.db.manager, `UPDATE queue_processes SET worker_ids = $2 WHERE token = $1`, [this.token, this.workerIds]);
+      } catch (err) {
+        this.logger.debug({ err }, 'queue: database not back yet');
+      }
+    }
+  }
+
+  /**
+   * Unlocks the jobs of processes that are gone: their row's advisory lock is free (tried as a
+   * transaction lock, so it is not kept). Runs at every start and every RELEASE_EVERY_MS.
+   */
+  async releaseDeadWorkers(): Promise<void> {
+    // and the workers of this process's runners that the library stopped (see `stopped`)
+    const stopped = [...this.stoppedWorkerIds];
+    await this.db.transaction(async (em) => {
+      const dead = await sql<{ token: string; worker_ids: string[] }>(
+        em,
+        `DELETE FROM queue_processes WHERE token <> $1 AND pg_try_advisory_xact_lock($2, hashtext(token))
+         RETURNING token, worker_ids`,
+        [this.token, LIVENESS_LOCK_CLASS],
+      );
+      const workerIds = [...dead.flatMap((d) => d.worker_ids), ...stopped];
+      if (workerIds.length === 0) return;
+      await sql(em, `SELECT graphile_worker.force_unlock_workers($1::text[])`, [workerIds]);
+      if (dead.length) this.logger.warn({ processes: dead.length }, 'queue: released the jobs of a process that died');
+      if (stopped.length) this.log.warn({ workers: stopped.length }, 'queue: released the jobs of a runner stopped by a database outage');
+    });
+    this.stoppedWorkerIds = this.stoppedWorkerIds.filter((id) => !stopped.includes(id));
   }
 }
