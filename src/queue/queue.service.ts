@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { JobHelpers, Logger as WorkerLogger, run, Runner, Task, WorkerEvents } from 'graphile-worker';
+import { RETRYABLE_ERROR_CODES } from 'graphile-worker/dist/lib';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Client, Pool } from 'pg';
+import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { sql } from '../database/sql';
@@ -34,6 +35,12 @@ export interface AddOptions {
   maxAttempts?: number;
 }
 
+// graphile-worker 0.17 records a finished job without awaiting it, and retries that only for the
+// error codes of this table: a refused or cut connection (the database restarting) became an
+// unhandled rejection that ends the process. They are as transient as the codes it lists.
+for (const code of ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '08006', '08001', '08003'])
+  RETRYABLE_ERROR_CODES[code] ??= { minDelay: 500, maxDelay: 10_000 };
+
 /** The first key of the advisory lock a live process holds on its queue_processes token. */
 const LIVENESS_LOCK_CLASS = 7301;
 /** How often one of the processes looks for dead processes' locked jobs (and once at every start). */
@@ -60,8 +67,6 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly tasks = new Map<string, Task>();
   private readonly repeats = new Map<string, number>();
   private runner: Runner | undefined;
-  /** the library's connections; ours, so that an error on an idle one (database restarting or stopping) is logged, not thrown */
-  private pool: Pool | undefined;
   /** this process in queue_processes */
   private readonly token = randomUUID();
   /** holds the advisory lock on `token` while this process lives (see holdLiveness) */
@@ -117,12 +122,11 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
     await this.holdLiveness();
     const events: WorkerEvents = new EventEmitter();
     events.on('worker:create', ({ worker }) => this.workerIds.push(worker.workerId));
-    this.pool = new Pool({ connectionString: this.config.databaseUrl, max: 5, application_name: 'openguilds-queue' });
-    this.pool.on('error', (err) => log.warn({ err: err.message }, 'queue: an idle connection failed'));
     this.runner = await run({
       events,
+      connectionString: this.config.databaseUrl,
       // its own small pool: the LISTEN connection plus short get/complete statements
-      pgPool: this.pool,
+      maxPoolSize: 5,
       concurrency: this.config.queueConcurrency,
       pollInterval: this.config.queuePollIntervalMs,
       noHandleSignals: true,
@@ -154,7 +158,6 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
     // stopped gracefully: the library has released this process's jobs
     await sql(this.db.manager, `DELETE FROM queue_processes WHERE token = $1`, [this.token]).catch(() => undefined);
     await this.liveness?.end().catch(() => undefined);
-    await this.pool?.end().catch(() => undefined);
   }
 
   /**
