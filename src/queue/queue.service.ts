@@ -145,6 +145,10 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   private async start(): Promise<void> {
     const events: WorkerEvents = new EventEmitter();
     const workerIds: string[] = [];
+    // The id a job is locked with: graphile-worker 0.17 takes jobs for the whole pool of workers
+    // (locked_by is the pool's id, not a worker's); the workers' ids are kept too, in case a
+    // later version locks per worker again.
+    events.on('pool:create', ({ workerPool }) => workerIds.push(workerPool.id));
     events.on('worker:create', ({ worker }) => workerIds.push(worker.workerId));
     const runner = await run({
       events,
