@@ -19,7 +19,6 @@ const KNOWN_SHARED: Record<string, string[]> = {
   ledger_entries: ['transactions', 'work'], // transactions (the ledger)
   ledger_transactions: ['transactions', 'work'], // transactions (the ledger)
   submissions: ['batches', 'work'], // work
-  users: ['auth', 'transactions'], // auth
   work_items: ['batches', 'work'], // work
 };
 
