@@ -9,7 +9,7 @@ import { WalletsService } from './wallets.service';
 
 /**
  * Money: the double-entry ledger, wallets, cards and Stripe charges, payouts. Other modules use
- * MoneyService (payForBatch, reward, refund), presentTransaction and the @Idempotent() decorator.
+ * MoneyService (fundPayment + debitPayment, reward, refund), presentTransaction and the @Idempotent() decorator.
  */
 @Module({
   controllers: [WalletsController],
