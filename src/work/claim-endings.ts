@@ -5,6 +5,7 @@ import { sql, sqlOne } from '../database/sql';
 import { MoneyService } from '../transactions/money.service';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { AssignmentRow, WorkItemRow } from './rows';
+import { liveAssignmentIdsOfMember } from './work.repository';
 
 /**
  * How a claim ends without a submit:
@@ -57,6 +58,11 @@ export class ClaimEndings {
     } else {
       await sql(em, `UPDATE work_items SET status = 'open', assignment_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [w.id]);
     }
+  }
+
+  /** Ends every live claim of the member (their membership ends), as endMany does. Returns how many it ended. */
+  async endClaimsOfMember(em: EntityManager, memberId: string): Promise<number> {
+    return this.endMany(em, await liveAssignmentIdsOfMember(em, memberId), 'member_removed');
   }
 
   /**
