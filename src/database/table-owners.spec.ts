@@ -40,6 +40,7 @@ export const OWNERS: Record<string, string> = {
   webhook_deliveries: 'webhooks',
   webhook_attempts: 'webhooks',
   batch_watchers: 'results', // live progress streams (src/results/progress-hub.ts)
+  queue_processes: 'queue', // the queue's live processes (src/queue)
 };
 
 const ROOT = path.resolve(__dirname, '..', '..');
