@@ -6,14 +6,14 @@ import { IdParam } from '../common/ids';
 import { CursorPageQuery, toCursorPage, toPage } from '../common/pagination';
 import type { ApiVersion } from '../common/wire';
 import { Idempotent } from '../common/idempotency';
-import { presentTransaction } from '../transactions/transaction.presenter';
+import { presentTransaction } from '../ledger/transaction.presenter';
 import { BatchesService } from './batches.service';
 import { CancelBatch } from './cancel-batch.usecase';
 import { PayBatch } from './pay-batch.usecase';
 import { BatchListQuery, DataListQuery } from './dto/batch-queries';
 import { ApiBody, ApiExtraModels, getSchemaPath } from '@nestjs/swagger';
 import { ApiDoc } from '../common/openapi/api-doc.decorator';
-import { Transaction } from '../transactions/dto/money.response';
+import { Transaction } from '../ledger/dto/money.response';
 import { AddDataBody, CreateBatchBody } from './dto/batch.request';
 import { Batch, BatchList, CanceledBatch, Datum, DatumHistory, DatumList, DeletedDatum } from './dto/batch.response';
 

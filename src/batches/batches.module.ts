@@ -4,7 +4,7 @@ import multer from 'multer';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { GuildsModule } from '../guilds/guilds.module';
 import { TasksModule } from '../tasks/tasks.module';
-import { TransactionsModule } from '../transactions/transactions.module';
+import { LedgerModule } from '../ledger/ledger.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { ClaimEndingsModule } from '../work/claim-endings';
 import { BatchesController } from './batches.controller';
@@ -17,7 +17,7 @@ import { FilesService } from './files.service';
 
 @Module({
   imports: [
-    TransactionsModule,
+    LedgerModule,
     GuildsModule,
     TasksModule,
     WebhooksModule,

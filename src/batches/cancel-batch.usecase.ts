@@ -5,7 +5,7 @@ import { Caller } from '../auth/caller';
 import { conflict, notFound } from '../common/errors';
 import { toCents } from '../common/money';
 import { inTransaction } from '../database/transaction';
-import { MoneyService } from '../transactions/money.service';
+import { MoneyService } from '../ledger/money.service';
 import { ClaimEndings } from '../work/claim-endings';
 import { cancelWorkOfBatch, eraseAnswersOfBatch } from '../work/work.repository';
 import { lockOwnedBatch, markCanceled } from './batches.repository';

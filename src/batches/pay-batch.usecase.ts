@@ -6,7 +6,7 @@ import { conflict, invalidField, notFound } from '../common/errors';
 import { checkedCost } from '../common/money';
 import { inTransaction } from '../database/transaction';
 import { PipelineService } from '../tasks/pipeline.service';
-import { BatchPayment, isInsufficientFunds, LedgerEntryView, MoneyService, PAY_ATTEMPTS, walletDrained } from '../transactions/money.service';
+import { BatchPayment, isInsufficientFunds, LedgerEntryView, MoneyService, PAY_ATTEMPTS, walletDrained } from '../ledger/money.service';
 import { openWork } from '../work/work.repository';
 import { BatchesService } from './batches.service';
 import { lockOwnedBatch, startProcessing } from './batches.repository';

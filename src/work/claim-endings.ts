@@ -2,8 +2,8 @@ import { Injectable, Module } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { toCents } from '../common/money';
 import { sql, sqlOne } from '../database/sql';
-import { MoneyService } from '../transactions/money.service';
-import { TransactionsModule } from '../transactions/transactions.module';
+import { MoneyService } from '../ledger/money.service';
+import { LedgerModule } from '../ledger/ledger.module';
 import { AssignmentRow, WorkItemRow } from './rows';
 import { liveAssignmentIdsOfMember } from './work.repository';
 
@@ -88,7 +88,7 @@ export class ClaimEndings {
 
 /** Imported by the modules that end claims (work, members, batches); depends on money only. */
 @Module({
-  imports: [TransactionsModule],
+  imports: [LedgerModule],
   providers: [ClaimEndings],
   exports: [ClaimEndings],
 })

@@ -1,5 +1,5 @@
 import { answerDatumSql, countCompletedDatumSql } from '../batches/batches.repository';
-import { guildMovementCtes } from '../transactions/ledger-sql';
+import { guildMovementCtes } from '../ledger/ledger-sql';
 
 /**
  * The SQL of the claim/submit hot path (docs/batches.md "Work: the SQL"), in one place so the

@@ -16,4 +16,4 @@ import { WalletsService } from './wallets.service';
   providers: [stripeProvider, CardService, MoneyService, WalletsService, PayoutsService, IdempotencyInterceptor],
   exports: [MoneyService, IdempotencyInterceptor],
 })
-export class TransactionsModule {}
+export class LedgerModule {}
