@@ -106,11 +106,24 @@ export function writersByTable(tables: string[], sources: Source[] = srcSources(
   const ormWrite = new RegExp(`\\.(?:${WRITE_VERBS.join('|')})\\(\\s*(\\w+)\\b`, 'g');
   const writers = new Map<string, Set<string>>(tables.map((t) => [t, new Set<string>()]));
   for (const { module: mod, text } of sources) {
+    const addEntity = (entity: string) => {
+      const table = entityTable.get(entity);
+      if (table) writers.get(table)?.add(mod);
+    };
     for (const m of text.matchAll(sqlWrite)) writers.get(m[1].toLowerCase())?.add(mod);
     for (const m of text.matchAll(ormWrite)) {
       const table = entityTable.get(m[1]);
       if (table) writers.get(table)?.add(mod);
     }
+    // a repository of the entity: ds.getRepository(XEntity).delete(…), or `const repo = …getRepository(XEntity)`
+    // then repo.save(…); @InjectRepository(XEntity) repo; query builders: .insert().into(X), .delete().from(X)
+    const verbs = WRITE_VERBS.join('|');
+    for (const m of text.matchAll(new RegExp(`getRepository\\(\\s*(\\w+)\\s*\\)\\s*\\.(?:${verbs})\\(`, 'g'))) addEntity(m[1]);
+    for (const m of text.matchAll(/(?:(\w+)\s*=\s*[\w.]*getRepository|@InjectRepository)\(\s*(\w+)\s*\)\s*(?:(?:private|readonly|public)\s+)*(\w+)?/g)) {
+      const name = m[1] ?? m[3];
+      if (name && new RegExp(`\\b${name}\\.(?:${verbs})\\(`).test(text)) addEntity(m[2]);
+    }
+    for (const m of text.matchAll(/\.(?:into|delete\(\)\s*\.from)\(\s*(\w+)\b/g)) addEntity(m[1]);
     // em.save(em.create(XEntity, …)) and repository.save(entity) of a created entity
     if (/\.save\(/.test(text)) {
       for (const m of text.matchAll(/\.create\(\s*(\w+)\b/g)) {
@@ -156,10 +169,19 @@ describe('every table has one owner', () => {
       "await sql(em, 'DELETE FROM data WHERE id = $1', [id])",
       'await em.query(`COPY users FROM STDIN`)',
       'await em.save(em.create(GuildEntity, { name }))',
+      'await this.db.getRepository(TaskEntity).delete({ id })',
+      'const repo = this.db.getRepository(ApiKeyEntity);\nawait repo.update({ id }, { name })',
     ];
-    const entity = { module: 'guilds', text: "@Entity('guilds')\nexport class GuildEntity {}" };
-    const found = trespassers(tables, [...srcSources(), entity, ...writes.map((text) => ({ module: 'members', text }))]);
-    expect(found).toEqual({ work_items: ['members'], ledger_entries: ['members'], data: ['members'], users: ['members'], guilds: ['members'] });
+    const found = trespassers(tables, [...srcSources(), ...writes.map((text) => ({ module: 'members', text }))]);
+    expect(found).toEqual({
+      work_items: ['members'],
+      ledger_entries: ['members'],
+      data: ['members'],
+      users: ['members'],
+      guilds: ['members'],
+      tasks: ['members'],
+      api_keys: ['members'],
+    });
     // reads and row locks are not writes
     const reads = ['SELECT 1 FROM work_items FOR UPDATE SKIP LOCKED', 'INSERT INTO x ON CONFLICT (id) DO UPDATE SET a = 1', 'SELECT … FOR KEY UPDATE'];
     expect(trespassers(tables, [...srcSources(), ...reads.map((text) => ({ module: 'members', text }))])).toEqual({});
