@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { sql } from '../database/sql';
+import { AssignmentRow, WorkItemRow } from './rows';
 
 /**
  * The SQL that writes work_items, assignments and submissions for the flows of other modules
@@ -67,4 +68,19 @@ export async function eraseAnswersOfBatch(em: EntityManager, batchId: string): P
 export async function liveAssignmentIdsOfMember(em: EntityManager, memberId: string): Promise<string[]> {
   const rows = await sql<{ id: string }>(em, `SELECT id FROM assignments WHERE member_id = $1 AND status = 'claimed'`, [memberId]);
   return rows.map((r) => String(r.id));
+}
+
+/**
+ * The submit of a claim whose batch was canceled meanwhile: the work is done and paid (by the
+ * caller), but nothing of the answer is kept (the batch's data are erased).
+ */
+export async function submitCanceledWork(em: EntityManager, w: WorkItemRow, a: AssignmentRow): Promise<void> {
+  await sql(em, `UPDATE work_items SET status = 'done', updated = now() WHERE id = $1`, [w.id]);
+  await sql(em, `UPDATE assignments SET status = 'submitted', submitted_at = now(), updated = now() WHERE id = $1`, [a.id]);
+  await sql(em, `INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($1, $2, $3, $4, '{}')`, [
+    a.id,
+    w.datum_id,
+    w.task_id,
+    a.member_id,
+  ]);
 }
