@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RELEASE_DEAD_WORKERS_TASK } from '../../src/queue/queue.service';
 import { LEASE_SWEEP_TASK } from '../../src/work/lease-sweeper';
 import { waitForBackgroundIdle } from './background';
 import type { TestServer } from './server';
 
 /** the queue's periodic tasks (queue.repeat): timer-driven, not written by a request */
-export const PERIODIC_TASKS = [LEASE_SWEEP_TASK, 'webhook-rescue'];
+export const PERIODIC_TASKS = [LEASE_SWEEP_TASK, 'webhook-rescue', RELEASE_DEAD_WORKERS_TASK];
 
 /** every file under `dir` with its SHA-256, as one comparable text */
 export function fileStore(dir: string): string {
@@ -39,7 +40,8 @@ export interface WriteWatch {
  * (a row-level trigger on every table of every schema the migrations made, listed from
  * pg_tables, so a new table is watched without anyone listing it). Rolled-back writes count
  * nothing. Two things are left out of `state()` on purpose: the queue's periodic series (the
- * lease sweep and the webhook rescue re-queue themselves on a timer, whatever the requests) and
+ * lease sweep, the webhook rescue and the dead-worker release re-queue themselves on a timer,
+ * whatever the requests) and
  * the shared rate-limit counters (they count every request by design, accepted or not: the
  * limiter's state, not a record a request writes).
  *
