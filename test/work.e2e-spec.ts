@@ -426,5 +426,5 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     const b = (await s.http.get(`/api/batches/${batchId}`).set('Authorization', owner.auth)).body;
     expect(b).toEqual(expect.objectContaining({ status: 'completed', data_completed_count: 1000, progress: 100 }));
     await expectLedgerInvariant(s);
-  }, 120_000);
+  }, 600_000); // a hang guard only: on a loaded 2-core CI box the race legitimately takes minutes
 });
