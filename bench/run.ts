@@ -14,6 +14,7 @@ import { Webhook } from 'standardwebhooks';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrations } from '../src/database/migrate';
 import * as W from '../src/work/work-sql';
+import { fillCompletedBatch } from './lib/export-fill';
 import { expect, request } from './lib/http';
 import { freePort, ServerProcess, startServerProcess } from './lib/server-process';
 import { closedLoop, LoadResult, percentile, round } from './lib/stats';
@@ -47,6 +48,14 @@ function record(section: string, metric: string, value: string, baseline = '', r
   console.log(
     `  ${section} | ${metric}: ${value}${baseline ? ` (baseline ${baseline}, ratio ${ratio})` : ''}${target ? ` target ${target} → ${ok ? 'met' : 'MISSED'}` : ''}`,
   );
+}
+
+/** The 1, 5 and 15 minute load averages (`uptime`), recorded next to each figure: the machine is shared. */
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 }
 
 function log(msg: string) {
@@ -635,35 +644,11 @@ async function main() {
       log(`export: a completed batch with ${N.toLocaleString('en')} answers, filled with SQL`);
       const [m] = await q<{ id: string; user_id: string }>(`SELECT id, user_id FROM members WHERE guild_id = $1 ORDER BY id LIMIT 1`, [workGuild.id]);
       const t0 = performance.now();
-      const [{ id: big }] = await q<{ id: string }>(
-        `INSERT INTO batches (guild_id, owner_id, status, cost_cents, paid_at, completed_at, data_count, data_completed_count)
-         VALUES ($1, $2, 'completed', $3::bigint, now(), now(), $3::int, $3::int) RETURNING id`,
-        [workGuild.id, owner.id, N],
-      );
-      await q(
-        `INSERT INTO data (batch_id, status, parameters, open_work_count)
-         SELECT $1, 'completed', jsonb_build_object('image_url', 'https://images.example.com/bench/' || g || '.png', 'caption', 'benchmark datum number ' || g, 'answer', 'a cat'), 0
-           FROM generate_series(1, $2) g`,
-        [big, N],
-      );
-      await q(
-        `INSERT INTO work_items (batch_id, datum_id, task_id, status, reward_cents) SELECT $1, id, $2, 'done', 1 FROM data WHERE batch_id = $1 ORDER BY id`,
-        [big, workGuild.taskId],
-      );
-      await q(
-        `INSERT INTO assignments (work_item_id, member_id, user_id, task_id, datum_id, status, token_hash, reward_cents, expires, submitted_at, created)
-         SELECT w.id, $2, $3, w.task_id, w.datum_id, 'submitted', decode(md5('bench-export-' || w.id), 'hex'), 1, now(), now(), now() - interval '41 seconds'
-           FROM work_items w WHERE w.batch_id = $1 ORDER BY w.id`,
-        [big, m.id, m.user_id],
-      );
-      await q(
-        `INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters)
-         SELECT a.id, a.datum_id, a.task_id, a.member_id, '{"answer": "a cat"}' FROM assignments a JOIN work_items w ON w.id = a.work_item_id WHERE w.batch_id = $1 ORDER BY a.id`,
-        [big],
-      );
-      await q('ANALYZE');
-      await q('CHECKPOINT');
-      log(`  filled in ${round((performance.now() - t0) / 1000, 1)} s`);
+      const fill = await fillCompletedBatch(q, { guildId: workGuild.id, ownerId: owner.id, taskId: workGuild.taskId, memberId: m.id, userId: m.user_id, n: N });
+      const big = fill.batchId;
+      const fillSecs = round((performance.now() - t0) / 1000, 1);
+      log(`  filled in ${fillSecs} s (${JSON.stringify(fill.seconds)}), load average ${loadAverage()}`);
+      record('6 export', `fill: ${N.toLocaleString('en')} data, work items, assignments, submissions (SQL)`, `${fillSecs} s; load average ${loadAverage()}`);
       for (const [label, query] of [
         ['results CSV', 'format=csv'],
         ['answers CSV (answers=true)', 'format=csv&answers=true'],
@@ -692,11 +677,13 @@ async function main() {
         const secs = (performance.now() - t1) / 1000;
         clearInterval(sampler);
         peak = Math.max(peak, app.peakRssMiB());
-        log(`  ${label}: ${round(secs, 1)} s, ${lines.toLocaleString('en')} lines, ${(bytes / 2 ** 20).toFixed(0)} MiB, server VmHWM ${idle} → ${peak} MiB`);
+        log(
+          `  ${label}: ${round(secs, 1)} s, ${lines.toLocaleString('en')} lines, ${(bytes / 2 ** 20).toFixed(0)} MiB, server VmHWM ${idle} → ${peak} MiB, load average ${loadAverage()}`,
+        );
         record(
           '6 export',
           `${label}, ${N.toLocaleString('en')} answers (${(bytes / 2 ** 20).toFixed(0)} MiB, ${lines.toLocaleString('en')} lines)`,
-          `${round(secs, 1)} s; server peak RSS ${peak} MiB (idle ${idle})`,
+          `${round(secs, 1)} s; server peak RSS ${peak} MiB (idle ${idle}); load average ${loadAverage()}`,
           '',
           '',
           '≤ 60 s, ≤ 256 MiB',

@@ -41,6 +41,8 @@ export async function startServerProcess(entry: string, env: Record<string, stri
       WEBHOOK_ALLOW_PRIVATE: 'true',
       ...env,
       PORT: String(port),
+      // required in production (submit_to links, file URLs)
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
