@@ -6,6 +6,7 @@ import { Issue131732500100000 } from './1732500100000-Issue13';
 import { QueueOnGraphileWorker1732500300000 } from './1732500300000-QueueOnGraphileWorker';
 import { ResultsAndEvents1732500600000 } from './1732500600000-ResultsAndEvents';
 import { Quality1732500700000 } from './1732500700000-Quality';
+import { ResultAnswersStreaming1732500830000 } from './1732500830000-ResultAnswersStreaming';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works compiled,
@@ -20,4 +21,5 @@ export const ALL_MIGRATIONS = [
   SharedRateLimits1732500500000,
   ResultsAndEvents1732500600000,
   Quality1732500700000,
+  ResultAnswersStreaming1732500830000,
 ];
