@@ -14,9 +14,10 @@ import { Webhook } from 'standardwebhooks';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrations } from '../src/database/migrate';
 import * as W from '../src/work/work-sql';
+import { ANSWERS_STREAM_SQL, RESULTS_CSV_SQL } from '../src/results/result-sql';
 import { fillCompletedBatch } from './lib/export-fill';
 import { expect, request } from './lib/http';
-import { freePort, ServerProcess, startServerProcess } from './lib/server-process';
+import { clusterCpuSeconds, freePort, ServerProcess, startServerProcess } from './lib/server-process';
 import { closedLoop, LoadResult, percentile, round } from './lib/stats';
 
 const run = promisify(execFile);
@@ -253,11 +254,14 @@ async function main() {
   fs.chmodSync(tmp, 0o755);
   let dbUrl = process.env.DATABASE_URL;
   let stopDb: (() => Promise<void>) | undefined;
+  /** CPU seconds used so far by the embedded cluster (undefined with DATABASE_URL: not ours to see) */
+  let pgCpu: () => number | undefined = () => undefined;
   if (!dbUrl) {
     log(`starting embedded PostgreSQL (fsync on) in ${tmp}`);
     const db = await startEmbeddedPostgres({ dir: path.join(tmp, 'pg'), port: await freePort(), database: 'openguilds_bench', persistent: true });
     dbUrl = db.url;
     stopDb = db.stop;
+    pgCpu = () => clusterCpuSeconds(path.join(tmp, 'pg'));
   }
   const sqlc = new Client({ connectionString: dbUrl });
   await sqlc.connect();
@@ -663,11 +667,14 @@ async function main() {
         let lines = 0;
         let peak = idle;
         const sampler = setInterval(() => (peak = Math.max(peak, app.peakRssMiB())), 500);
+        const cpu0 = { server: app.cpuSeconds(), pg: pgCpu(), bench: process.cpuUsage() };
+        let firstByte = NaN;
         const t1 = performance.now();
         await new Promise<void>((resolve, reject) => {
           const req = http.get(`${app.url}/api/batches/${big}/results?${query}`, { headers: { authorization: `Bearer ${owner.key}` } }, (res) => {
             if (res.statusCode !== 200) return reject(new Error(`export: HTTP ${res.statusCode}`));
             res.on('data', (c: Buffer) => {
+              if (!bytes) firstByte = (performance.now() - t1) / 1000;
               bytes += c.length;
               for (let i = c.indexOf(10); i >= 0; i = c.indexOf(10, i + 1)) lines++;
             });
@@ -679,18 +686,30 @@ async function main() {
         const secs = (performance.now() - t1) / 1000;
         clearInterval(sampler);
         peak = Math.max(peak, app.peakRssMiB());
+        const pg1 = pgCpu();
+        const benchCpu = process.cpuUsage(cpu0.bench);
+        // CPU seconds of each side over the export: on a shared box these, unlike the wall time, do not grow with the others' load
+        const cpu = `CPU: server ${round(app.cpuSeconds() - cpu0.server, 1)} s, PostgreSQL ${pg1 === undefined || cpu0.pg === undefined ? '?' : round(pg1 - cpu0.pg, 1)} s, client ${round((benchCpu.user + benchCpu.system) / 1e6, 1)} s`;
         log(
-          `  ${label}: ${round(secs, 1)} s, ${lines.toLocaleString('en')} lines, ${(bytes / 2 ** 20).toFixed(0)} MiB, server VmHWM ${idle} → ${peak} MiB, load average ${loadAverage()}`,
+          `  ${label}: ${round(secs, 1)} s (first byte after ${round(firstByte, 2)} s), ${lines.toLocaleString('en')} lines, ${(bytes / 2 ** 20).toFixed(0)} MiB, server VmHWM ${idle} → ${peak} MiB; ${cpu}; load average ${loadAverage()}`,
         );
         record(
           '6 export',
           `${label}, ${N.toLocaleString('en')} answers (${(bytes / 2 ** 20).toFixed(0)} MiB, ${lines.toLocaleString('en')} lines)`,
-          `${round(secs, 1)} s; server peak RSS ${peak} MiB (idle ${idle}); load average ${loadAverage()}`,
+          `${round(secs, 1)} s (first byte ${round(firstByte, 2)} s); server peak RSS ${peak} MiB (idle ${idle}); ${cpu}; load average ${loadAverage()}`,
           '',
           '',
           '≤ 60 s, ≤ 256 MiB',
           secs <= 60 && peak <= 256,
         );
+      }
+      // the plans the exports ran (docs/results.md, "How an export runs")
+      for (const [label, text] of [
+        ['results CSV', RESULTS_CSV_SQL],
+        ['answers', ANSWERS_STREAM_SQL],
+      ] as const) {
+        const plan = await q<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, [big]);
+        console.log(`  EXPLAIN ANALYZE, ${label} export (load average ${loadAverage()}):\n    ` + plan.map((p) => p['QUERY PLAN']).join('\n    '));
       }
     }
 
