@@ -7,6 +7,7 @@ import { QueueOnGraphileWorker1732500300000 } from './1732500300000-QueueOnGraph
 import { ResultsAndEvents1732500600000 } from './1732500600000-ResultsAndEvents';
 import { Quality1732500700000 } from './1732500700000-Quality';
 import { ResultAnswersStreaming1732500830000 } from './1732500830000-ResultAnswersStreaming';
+import { QueueProcesses1732500850000 } from './1732500850000-QueueProcesses';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works compiled,
@@ -22,4 +23,5 @@ export const ALL_MIGRATIONS = [
   ResultsAndEvents1732500600000,
   Quality1732500700000,
   ResultAnswersStreaming1732500830000,
+  QueueProcesses1732500850000,
 ];

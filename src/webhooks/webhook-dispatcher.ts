@@ -67,9 +67,9 @@ export class WebhookDispatcher implements OnModuleInit {
       const d = await this.claim(job.payload.delivery_id);
       if (d) await this.attempt(d);
     });
-    // A job that a killed process had taken but not yet claimed its row for stays locked in the
-    // library for hours; a delivery due and unclaimed for a minute gets its job queued again (the
-    // no-op UPDATE fires the trigger, which makes a new job when the keyed one is locked).
+    // A backstop: a delivery due and unclaimed for a minute gets its job queued again (the no-op
+    // UPDATE fires the trigger). Jobs of a killed process are released at once by the queue
+    // (releaseDeadWorkers); this catches a job the library gave up on (database down through its retries).
     this.queue.repeat('webhook-rescue', RESCUE_EVERY_MS, async () => {
       const rescued = await sql<{ id: string }>(
         this.db.manager,

@@ -69,12 +69,12 @@ describe('embedded PostgreSQL across a crashed server', () => {
     output: () => string;
     exited: Promise<number | null>;
   }
-  async function spawnServer(): Promise<Server> {
+  async function spawnServer(postgresPort = pgPort): Promise<Server> {
     const port = await freePort();
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env))
       if (v !== undefined && !k.startsWith('OG_TEST_') && k !== 'NODE_OPTIONS' && k !== 'DATABASE_URL') env[k] = v;
-    Object.assign(env, { NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(pgPort), LOG_LEVEL: 'info' });
+    Object.assign(env, { NODE_ENV: 'test', PORT: String(port), DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), LOG_LEVEL: 'info' });
     const child = spawn(process.execPath, [path.join(build, 'src', 'main.js')], { cwd: build, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let out = '';
@@ -119,16 +119,24 @@ describe('embedded PostgreSQL across a crashed server', () => {
     // and the running server was left alone
     expect(await healthy(second)).toBe(true);
 
+    // a graceful stop stops its PostgreSQL too: nothing is left holding the port or the data directory
+    const running = postmasterPid()!;
     second.child.kill('SIGTERM');
-    await second.exited;
+    expect(await second.exited).toBe(0);
+    await until(() => !alive(running));
   }, 180_000);
 
   it('a port already taken: the error says so in one line', async () => {
     const net = await import('node:net');
     const blocker = net.createServer();
-    await new Promise<void>((r) => blocker.listen(pgPort, '127.0.0.1', () => r()));
+    // a port of its own: this test does not depend on how the one above ended
+    const takenPort = await freePort();
+    await new Promise<void>((resolve, reject) => {
+      blocker.once('error', reject);
+      blocker.listen(takenPort, '127.0.0.1', () => resolve());
+    });
     try {
-      const s = await spawnServer();
+      const s = await spawnServer(takenPort);
       const code = await s.exited;
       expect(code).not.toBe(0);
       expect(s.output()).toMatch(/OpenGuilds could not start: .*port .*in use/);

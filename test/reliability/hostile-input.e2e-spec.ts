@@ -10,6 +10,7 @@ import { waitForBackgroundIdle } from '../support/background';
 import { expectLedgerInvariant } from '../support/ledger';
 import { startTestServer, TestServer } from '../support/server';
 import { LEASE_SWEEP_TASK } from '../../src/work/lease-sweeper';
+import { RELEASE_DEAD_WORKERS_TASK } from '../../src/queue/queue.service';
 import { discoverRoutes } from './routes';
 import { writeFigures } from './figures';
 
@@ -151,7 +152,7 @@ const fresh = {
 
 const PARAMS = { q: 'x' };
 /** the queue's periodic tasks (queue.repeat): timer-driven, not written by a request */
-const PERIODIC = [LEASE_SWEEP_TASK, 'webhook-rescue'];
+const PERIODIC = [LEASE_SWEEP_TASK, 'webhook-rescue', RELEASE_DEAD_WORKERS_TASK];
 const TARGETS: Target[] = [
   {
     route: 'POST /api/register',
