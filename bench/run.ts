@@ -39,7 +39,7 @@ const CFG = {
   scaleSteps: QUICK ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
   exportAnswers: QUICK ? 100_000 : 1_000_000,
   sseStreams: 200,
-  ssePhases: QUICK ? 5 : 7,
+  ssePhases: QUICK ? 5 : 9,
   ssePhaseSeconds: QUICK ? 6 : 10,
 };
 const SERVER_ENTRY = process.env.BENCH_SERVER_ENTRY ?? 'dist/src/main.js';
@@ -788,11 +788,25 @@ async function main() {
 
       const without: LoadResult[] = [];
       const withStreams: LoadResult[] = [];
+      /** per phase: throughput and the CPU milliseconds the server process and PostgreSQL spent per pair */
+      const perPhase: Array<{ streams: boolean; rate: number; serverMs: number; pgMs: number }> = [];
+      const measured = async (streams: boolean): Promise<LoadResult> => {
+        const c0 = { server: app.cpuSeconds(), pg: pgCpu() ?? NaN };
+        const r = await load();
+        const ops = Math.max(1, r.operations);
+        perPhase.push({
+          streams,
+          rate: r.perSecond,
+          serverMs: ((app.cpuSeconds() - c0.server) * 1000) / ops,
+          pgMs: (((pgCpu() ?? NaN) - c0.pg) * 1000) / ops,
+        });
+        return r;
+      };
       let allStreams: Stream[] = [];
       let opening = 0;
       for (let p = 0; p < phases; p++) {
         if (p % 2 === 0) {
-          const r = await load();
+          const r = await measured(false);
           without.push(r);
           log(`  phase ${p + 1}/${phases}, no stream: ${r.perSecond} pairs/s (p50 ${r.p50Ms}, p99 ${r.p99Ms} ms); load average ${loadAverage()}`);
         } else {
@@ -800,7 +814,7 @@ async function main() {
           const streams = await openStreams();
           opening = Math.max(opening, (performance.now() - t) / 1000);
           const before = streams.reduce((n, st) => n + st.events, 0);
-          const r = await load();
+          const r = await measured(true);
           const events = streams.reduce((n, st) => n + st.events, 0) - before;
           for (const st of streams) st.controller.abort();
           withStreams.push(r);
@@ -812,21 +826,34 @@ async function main() {
           await new Promise((r2) => setTimeout(r2, 1000));
         }
       }
+      // each phase with streams against the mean of the two phases without around it (the box's
+      // load drifts over a minute; a pooled mean would compare different minutes)
+      const bracketed = perPhase.flatMap((ph, i) => (ph.streams ? [ph.rate / ((perPhase[i - 1].rate + perPhase[i + 1].rate) / 2)] : []));
+      const ratio = bracketed.reduce((a, b) => a + b, 0) / bracketed.length;
+      const cost = 1 - ratio;
       const rate = (rs: LoadResult[]) => rs.reduce((n, r) => n + r.operations, 0) / rs.reduce((n, r) => n + r.seconds, 0);
       const base = rate(without);
       const withRate = rate(withStreams);
-      const cost = 1 - withRate / base;
+      const cpuPerPair = (streams: boolean) => {
+        const ph = perPhase.filter((x) => x.streams === streams);
+        const mean = (f: (x: (typeof ph)[number]) => number) => round(ph.reduce((n, x) => n + f(x), 0) / ph.length, 1);
+        return `server ${mean((x) => x.serverMs)} ms, PostgreSQL ${mean((x) => x.pgMs)} ms`;
+      };
       const events = allStreams.reduce((n, st) => n + st.events, 0);
       const fast = allStreams.reduce((n, st) => n + st.fast, 0);
       const nonMonotone = allStreams.filter((st) => st.ids.some((id, i) => i > 0 && id <= st.ids[i - 1])).length;
       const list = (rs: LoadResult[]) => rs.map((r) => r.perSecond).join(' / ');
-      record('7 sse', `claim+submit, ${CFG.workers} workers, no stream (${without.length} phases of ${secs} s)`, `${round(base)} pairs/s (${list(without)})`);
+      record(
+        '7 sse',
+        `claim+submit, ${CFG.workers} workers, no stream (${without.length} phases of ${secs} s)`,
+        `${round(base)} pairs/s (${list(without)}); CPU per pair: ${cpuPerPair(false)}`,
+      );
       record(
         '7 sse',
         `same with ${CFG.sseStreams} open streams on the batch (${withStreams.length} phases, interleaved)`,
-        `${round(withRate)} pairs/s (${list(withStreams)}); ${events} events, ${fast} gaps < 0.9 s, ${nonMonotone} streams with a non-increasing id; opening ${CFG.sseStreams} streams took ≤ ${round(opening, 1)} s; load average ${loadAverage()}`,
-        `${round(base)}`,
-        `cost ${round(cost * 100)}%`,
+        `${round(withRate)} pairs/s (${list(withStreams)}); CPU per pair: ${cpuPerPair(true)}; ${events} events, ${fast} arrivals < 0.9 s after the previous one (client side), ${nonMonotone} streams with a non-increasing id; opening ${CFG.sseStreams} streams took ≤ ${round(opening, 1)} s; load average ${loadAverage()}`,
+        'the phases around each',
+        `${bracketed.map((b) => `${round(b * 100)}%`).join(', ')}: cost ${round(cost * 100)}%`,
         '≤ 10%',
         cost <= 0.1,
       );

@@ -136,9 +136,11 @@ const MAX_DEPTH = 8;
 
 /**
  * Rows out of the cursor are written in chunks of about this many characters: one HTTP chunk
- * (and one socket write) per ~64 KiB instead of one per row.
+ * (and one socket write) per ~16 KiB instead of one per row. Not more: rows held for a bigger
+ * chunk outlive V8's young-generation collections, and at 64 KiB the answers export of 1M rows
+ * peaked at 237 MiB RSS instead of 152 MiB (garbage promoted to the old generation).
  */
-const CHUNK_CHARS = 64 * 1024;
+const CHUNK_CHARS = 16 * 1024;
 
 /**
  * A transform from object rows to text that hands on about CHUNK_CHARS at a time (and the rest at
