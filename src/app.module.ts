@@ -10,6 +10,7 @@ import { PostgresThrottlerStorage, RateLimitStore } from './common/rate-limit-st
 import { DataSource } from 'typeorm';
 import { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { watchedClientClass } from './database/connection-errors';
 import { GuildsModule } from './guilds/guilds.module';
 import { HealthModule } from './health/health.module';
 import { QueueModule } from './queue/queue.module';
@@ -22,9 +23,9 @@ import { WorkModule } from './work/work.module';
 import { ResultsModule } from './results/results.module';
 import { LOGGER, Logger } from './logging/logger';
 import { MetricsModule } from './metrics/metrics.module';
-import { TransactionsModule } from './transactions/transactions.module';
+import { LedgerModule } from './ledger/ledger.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
-import { WorkerModule } from './worker/worker.module';
+import { PagesModule } from './pages/pages.module';
 
 /** Wires the modules. `config` is fully resolved by bootstrap (database URL, Stripe endpoint). */
 @Module({})
@@ -42,7 +43,10 @@ export class AppModule {
           migrationsRun: false,
           logging: false,
           // Fail fast while the database is down instead of queueing requests behind a dead pool.
-          extra: { max: config.databasePoolSize, connectionTimeoutMillis: 5000 },
+          // Every connection listens for its own death (a database outage must not end the process).
+          extra: { max: config.databasePoolSize, connectionTimeoutMillis: 5000, Client: watchedClientClass(logger, 'app') },
+          // an idle connection's death: already logged by the connection's own listener
+          poolErrorHandler: () => undefined,
           retryAttempts: 3,
           retryDelay: 500,
         }),
@@ -57,7 +61,7 @@ export class AppModule {
         MetricsModule,
         AuthModule,
         HealthModule,
-        TransactionsModule,
+        LedgerModule,
         QueueModule,
         GuildsModule,
         WorkspacesModule,
@@ -68,7 +72,7 @@ export class AppModule {
         BatchesModule,
         WorkModule,
         ResultsModule,
-        WorkerModule,
+        PagesModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

@@ -79,6 +79,9 @@ export async function startEmbeddedPostgres(opts: {
     throw startFailure(err, recent, opts.port, opts.dir);
   }
   const admin = new Client({ host: '127.0.0.1', port: opts.port, user: USER, password: PASSWORD, database: 'postgres' });
+  // short-lived and its errors reach the awaited queries; the listener keeps a stray one (the
+  // database stopping meanwhile) from ending the process (connection-errors.ts)
+  admin.on('error', () => undefined);
   await admin.connect();
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);

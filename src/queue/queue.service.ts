@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { Client, Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { watchConnection } from '../database/connection-errors';
 import { sql } from '../database/sql';
 import { LOGGER, Logger } from '../logging/logger';
 
@@ -39,10 +40,16 @@ const LIVENESS_LOCK_CLASS = 7301;
 /** How often one of the processes looks for dead processes' locked jobs (and once at every start). */
 export const RELEASE_DEAD_WORKERS_TASK = 'release-dead-workers';
 const RELEASE_EVERY_MS = 15_000;
+/** A stopped runner is started again after 1 s, then 2, 4, … at most 30 s apart while that fails. */
+const RESTART_FIRST_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
 
 /** The SQL that queues a job; also usable inside a composed statement or a trigger. */
 export const ADD_JOB_SQL = `SELECT (graphile_worker.add_job(identifier => $1, payload => $2::json, run_at => $3::timestamptz,
           max_attempts => $4::smallint, job_key => $5, job_key_mode => $6)).id::text AS id`;
+
+/** graphile-worker's info messages that are routine, logged at debug: a job completed. */
+const ROUTINE_INFO = /^Completed task /;
 
 /**
  * The one job queue of the application: graphile-worker on this Postgres database (why it and
@@ -67,14 +74,21 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   /** holds the advisory lock on `token` while this process lives (see holdLiveness) */
   private liveness: Client | undefined;
   private stopping = false;
-  /** the ids graphile-worker gave this process's workers (what force_unlock_workers takes) */
-  private readonly workerIds: string[] = [];
+  /** the ids graphile-worker gave the workers of this process's runner (what force_unlock_workers takes) */
+  private workerIds: string[] = [];
+  /** the workers of runners the library stopped (see `stopped`): their jobs are unlocked by releaseDeadWorkers */
+  private stoppedWorkerIds: string[] = [];
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restarting: Promise<void> | undefined;
+  private readonly log: Logger;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.log = logger.child({ component: 'queue' });
+  }
 
   define<P>(task: string, handler: JobHandler<P>): void {
     if (this.tasks.has(task)) throw new Error(`a handler for job "${task}" is already defined`);
@@ -112,32 +126,16 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const log = this.logger.child({ component: 'queue' });
     this.repeat(RELEASE_DEAD_WORKERS_TASK, RELEASE_EVERY_MS, () => this.releaseDeadWorkers());
     await this.holdLiveness();
-    const events: WorkerEvents = new EventEmitter();
-    events.on('worker:create', ({ worker }) => this.workerIds.push(worker.workerId));
     this.pool = new Pool({ connectionString: this.config.databaseUrl, max: 5, application_name: 'openguilds-queue' });
-    this.pool.on('error', (err) => log.warn({ err: err.message }, 'queue: an idle connection failed'));
-    this.runner = await run({
-      events,
-      // its own small pool: the LISTEN connection plus short get/complete statements
-      pgPool: this.pool,
-      concurrency: this.config.queueConcurrency,
-      pollInterval: this.config.queuePollIntervalMs,
-      noHandleSignals: true,
-      // a running job (a webhook attempt is bounded by its timeout) may finish before shutdown
-      gracefulShutdownAbortTimeout: this.config.webhookTimeoutMs + 5000,
-      taskList: Object.fromEntries(this.tasks),
-      logger: new WorkerLogger(() => (level, message, meta) => {
-        const fields = { ...meta };
-        if (level === 'error') log.error(fields, message);
-        else if (level === 'warning') log.warn(fields, message);
-        else if (level === 'info') log.info(fields, message);
-        else log.debug(fields, message);
-      }),
-    });
-    await sql(this.db.manager, `UPDATE queue_processes SET worker_ids = $2 WHERE token = $1`, [this.token, this.workerIds]);
+    // an idle connection failing (database restarting or stopping): pg-pool drops it, and its own
+    // listener below has logged it
+    this.pool.on('error', () => undefined);
+    // Every connection listens for its own death from its start, checked out or not (as
+    // graphile-worker asks of a pool it is given; its own listeners would log at error level).
+    this.pool.on('connect', (client) => watchConnection(client, this.log, 'queue'));
+    await this.start();
     // a process that died before this one started may hold jobs: release them now, not in a cycle
     await this.releaseDeadWorkers();
     for (const [task, everyMs] of this.repeats) {
@@ -146,8 +144,97 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** Starts a runner on the queue's pool and registers its workers in queue_processes. */
+  private async start(): Promise<void> {
+    const events: WorkerEvents = new EventEmitter();
+    const workerIds: string[] = [];
+    // The id a job is locked with: graphile-worker 0.17 takes jobs for the whole pool of workers
+    // (locked_by is the pool's id, not a worker's); the workers' ids are kept too, in case a
+    // later version locks per worker again.
+    events.on('pool:create', ({ workerPool }) => workerIds.push(workerPool.id));
+    events.on('worker:create', ({ worker }) => workerIds.push(worker.workerId));
+    const runner = await run({
+      events,
+      // its own small pool: the LISTEN connection plus short get/complete statements
+      pgPool: this.pool,
+      concurrency: this.config.queueConcurrency,
+      pollInterval: this.config.queuePollIntervalMs,
+      noHandleSignals: true,
+      // a running job (a webhook attempt is bounded by its timeout) may finish before shutdown
+      gracefulShutdownAbortTimeout: this.config.webhookTimeoutMs + 5000,
+      preset: {
+        worker: {
+          // Marking a job done or failed goes through the library's batcher (0 ms: nothing waits
+          // for a batch), which handles a failed write: it logs it and stops the runner, which
+          // `stopped` replaces. Unbatched (the default) the library does not await that write, and
+          // one made while the database was down rejected unhandled and ended the process
+          // (database-outage test). The job whose outcome was lost is unlocked by releaseDeadWorkers.
+          completeJobBatchDelay: 0,
+          failJobBatchDelay: 0,
+        },
+      },
+      taskList: Object.fromEntries(this.tasks),
+      logger: new WorkerLogger(() => (level, message, meta) => {
+        const fields = { ...meta };
+        if (level === 'error') this.log.error(fields, message);
+        else if (level === 'warning') this.log.warn(fields, message);
+        // a job completing is routine (the lease sweep completes every 10 s): debug; failures stay warn/error
+        else if (level === 'info' && !ROUTINE_INFO.test(message)) this.log.info(fields, message);
+        else this.log.debug(fields, message);
+      }),
+    });
+    try {
+      if (this.stopping) throw new Error('the queue is stopping');
+      await sql(this.db.manager, `UPDATE queue_processes SET worker_ids = $2 WHERE token = $1`, [this.token, [...workerIds, ...this.stoppedWorkerIds]]);
+    } catch (err) {
+      await runner.stop().catch(() => undefined);
+      throw err;
+    }
+    this.workerIds = workerIds;
+    this.runner = runner;
+    runner.promise.then(
+      () => this.stopped(runner),
+      (err) => this.stopped(runner, err),
+    );
+  }
+
+  /**
+   * The library stops its runner for good when it cannot record a job's outcome (the database
+   * went away). While the application runs, a stopped runner is replaced: started again once the
+   * database answers (a start checks the queue's schema), retried with a backoff until then. The
+   * stopped runner's workers are gone, so the job they held is unlocked (releaseDeadWorkers).
+   */
+  private stopped(runner: Runner, err?: unknown): void {
+    if (this.runner !== runner || this.stopping) return;
+    this.runner = undefined;
+    this.stoppedWorkerIds.push(...this.workerIds);
+    this.workerIds = [];
+    this.log.warn({ err }, 'queue runner stopped; starting it again');
+    this.restartAfter(RESTART_FIRST_MS);
+  }
+
+  private restartAfter(ms: number): void {
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      this.restarting = this.start().then(
+        async () => {
+          this.log.info('queue runner started again');
+          await this.releaseDeadWorkers().catch((err) => this.log.warn({ err }, "queue: releasing the stopped runner's jobs failed; retried every cycle"));
+        },
+        (err) => {
+          const next = Math.min(ms * 2, RESTART_MAX_MS);
+          this.log.warn({ err }, `queue runner could not start; trying again in ${next} ms`);
+          if (!this.stopping) this.restartAfter(next);
+        },
+      );
+    }, ms);
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.restarting;
     const runner = this.runner;
     this.runner = undefined;
     await runner?.stop();
@@ -196,6 +283,8 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
    * transaction lock, so it is not kept). Runs at every start and every RELEASE_EVERY_MS.
    */
   async releaseDeadWorkers(): Promise<void> {
+    // and the workers of this process's runners that the library stopped (see `stopped`)
+    const stopped = [...this.stoppedWorkerIds];
     await this.db.transaction(async (em) => {
       const dead = await sql<{ token: string; worker_ids: string[] }>(
         em,
@@ -203,10 +292,12 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
          RETURNING token, worker_ids`,
         [this.token, LIVENESS_LOCK_CLASS],
       );
-      const workerIds = dead.flatMap((d) => d.worker_ids);
+      const workerIds = [...dead.flatMap((d) => d.worker_ids), ...stopped];
       if (workerIds.length === 0) return;
       await sql(em, `SELECT graphile_worker.force_unlock_workers($1::text[])`, [workerIds]);
-      this.logger.warn({ processes: dead.length }, 'queue: released the jobs of a process that died');
+      if (dead.length) this.logger.warn({ processes: dead.length }, 'queue: released the jobs of a process that died');
+      if (stopped.length) this.log.warn({ workers: stopped.length }, 'queue: released the jobs of a runner stopped by a database outage');
     });
+    this.stoppedWorkerIds = this.stoppedWorkerIds.filter((id) => !stopped.includes(id));
   }
 }

@@ -198,6 +198,8 @@ export class ProcessServer {
   async sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]> {
     if (!this.pool) {
       this.pool = new Client({ connectionString: this.db.url });
+      // a test that stops the database must not crash the test process through this connection
+      this.pool.on('error', () => undefined);
       await this.pool.connect();
     }
     return (await this.pool.query(text, params)).rows as T[];
