@@ -6,6 +6,7 @@ import { Issue131732500100000 } from './1732500100000-Issue13';
 import { QueueOnGraphileWorker1732500300000 } from './1732500300000-QueueOnGraphileWorker';
 import { ResultsAndEvents1732500600000 } from './1732500600000-ResultsAndEvents';
 import { Quality1732500700000 } from './1732500700000-Quality';
+import { ResultAnswersStreaming1732500830000 } from './1732500830000-ResultAnswersStreaming';
 import { QueueProcesses1732500850000 } from './1732500850000-QueueProcesses';
 
 /**
@@ -21,5 +22,6 @@ export const ALL_MIGRATIONS = [
   SharedRateLimits1732500500000,
   ResultsAndEvents1732500600000,
   Quality1732500700000,
+  ResultAnswersStreaming1732500830000,
   QueueProcesses1732500850000,
 ];

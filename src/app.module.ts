@@ -23,9 +23,9 @@ import { WorkModule } from './work/work.module';
 import { ResultsModule } from './results/results.module';
 import { LOGGER, Logger } from './logging/logger';
 import { MetricsModule } from './metrics/metrics.module';
-import { TransactionsModule } from './transactions/transactions.module';
+import { LedgerModule } from './ledger/ledger.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
-import { WorkerModule } from './worker/worker.module';
+import { PagesModule } from './pages/pages.module';
 
 /** Wires the modules. `config` is fully resolved by bootstrap (database URL, Stripe endpoint). */
 @Module({})
@@ -61,7 +61,7 @@ export class AppModule {
         MetricsModule,
         AuthModule,
         HealthModule,
-        TransactionsModule,
+        LedgerModule,
         QueueModule,
         GuildsModule,
         WorkspacesModule,
@@ -72,7 +72,7 @@ export class AppModule {
         BatchesModule,
         WorkModule,
         ResultsModule,
-        WorkerModule,
+        PagesModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

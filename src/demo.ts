@@ -1,12 +1,12 @@
 import { startServer, startupFailureMessage } from './bootstrap';
 import { loadConfigOrExit } from './config/config';
 import { startupProblem } from './logging/startup-problems';
-import { setUpDemoMarketplace } from './worker/demo-setup';
+import { setUpDemoMarketplace } from './pages/demo-setup';
 
 /**
  * `npm run demo`: starts the server on the usual defaults (embedded PostgreSQL under ./.data,
  * test-mode payments against the local Stripe mock), fills it with a small working marketplace
- * through the API (see src/worker/demo-setup.ts) and prints what to open. It keeps serving until
+ * through the API (see src/pages/demo-setup.ts) and prints what to open. It keeps serving until
  * Ctrl-C; DEMO_EXIT=1 sets up, prints and stops (for a quick check).
  */
 async function main(): Promise<void> {

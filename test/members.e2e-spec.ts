@@ -27,7 +27,9 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
   let stranger: TestUser;
 
   beforeAll(async () => {
-    s = await startTestServer();
+    // no lease sweep runs (hourly): a lapsed claim stays as the lease left it, so the open work
+    // count is read on the state the test made, not on whatever a sweep did to it meanwhile
+    s = await startTestServer({ leaseSweepIntervalMs: 3_600_000 });
     owner = await registerUser(s.http);
     worker = await registerUser(s.http);
     stranger = await registerUser(s.http);
@@ -147,8 +149,8 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
     const got = await s.http.get(`/api/members/${m.id}`).set('Authorization', owner.auth);
     expect(got.status).toBe(200);
     expect(got.body).toEqual(expect.objectContaining({ id: m.id, email: w.email, credit_cents: earned, quality_score: 1 }));
-    await s.sql(`UPDATE members SET quality_score = 0.86 WHERE id = $1`, [m.id]);
-    expect((await s.http.get(`/api/guilds/${guild.id}/members/${m.id}`).set('Authorization', owner.auth)).body.quality_score).toBe(0.86);
+    // quality_score: 1 until the member has scored answers (nothing in this guild is scored)
+    expect((await s.http.get(`/api/guilds/${guild.id}/members/${m.id}`).set('Authorization', owner.auth)).body.quality_score).toBe(1);
     expect((await s.http.get(`/api/guild/${guild.id}/members/${m.id}`).set('Authorization', owner.auth)).status).toBe(200);
     expect((await s.http.get(`/api/members/${m.id}`).set('Authorization', w.auth)).status).toBe(200); // own membership
     const list = await s.http.get(`/api/guilds/${guild.id}/members`).set('Authorization', owner.auth);
@@ -194,54 +196,101 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
     expect(del2.body).toEqual({ object: 'Member', id: m.id, deleted: true });
   });
 
-  it('subscriptions: members only, idempotent, with open work counts', async () => {
+  it('subscriptions: members only, idempotent, with open work counts (every state made through the API)', async () => {
+    // P → A, and B on its own; w (whose counts are read) is subscribed to A and B, w2 does the work
     const { guild, tasks } = await createPipeline(s.http, owner, {
+      input_parameters: ['q'],
       tasks: [
-        { name: 'a', minimum_amount_cents: 100 },
+        { name: 'a', minimum_amount_cents: 100, lease_seconds: 3600 },
         { name: 'b', minimum_amount_cents: 1 },
+        { name: 'p', minimum_amount_cents: 1 },
       ],
+      connections: [[2, 0]],
     });
+    const [A, B, P] = tasks.map((t) => t.id as string);
     const w = await registerUser(s.http);
     await addMember(s.http, owner, guild.id, w);
-    expect((await s.http.post(`/api/tasks/${tasks[0].id}/subscriptions`).set('Authorization', owner.auth)).status).toBe(403);
-    expect((await s.http.post(`/api/tasks/${tasks[0].id}/subscriptions`).set('Authorization', stranger.auth)).status).toBe(404);
-    const sub = await s.http.post(`/api/tasks/${tasks[0].id}/subscriptions`).set('Authorization', w.auth);
+    expect((await s.http.post(`/api/tasks/${A}/subscriptions`).set('Authorization', owner.auth)).status).toBe(403);
+    expect((await s.http.post(`/api/tasks/${A}/subscriptions`).set('Authorization', stranger.auth)).status).toBe(404);
+    const sub = await s.http.post(`/api/tasks/${A}/subscriptions`).set('Authorization', w.auth);
     expect(sub.status).toBe(201);
-    expect(sub.body).toEqual({ object: 'Subscription', task_id: tasks[0].id, member_id: expect.any(String), created: expect.stringMatching(TIME) });
-    expect((await s.http.post(`/api/tasks/${tasks[0].id}/subscriptions`).set('Authorization', w.auth)).status).toBe(200);
-    await subscribe(s.http, w, tasks[1].id);
-    const [batch] = await s.sql<{ id: string }>(`INSERT INTO batches (guild_id, owner_id, status) VALUES ($1, $2, 'processing') RETURNING id`, [
-      guild.id,
-      owner.id,
+    expect(sub.body).toEqual({ object: 'Subscription', task_id: A, member_id: expect.any(String), created: expect.stringMatching(TIME) });
+    expect((await s.http.post(`/api/tasks/${A}/subscriptions`).set('Authorization', w.auth)).status).toBe(200);
+    await subscribe(s.http, w, B);
+    const w2 = await registerUser(s.http);
+    await addMember(s.http, owner, guild.id, w2);
+    await subscribe(s.http, w2, P);
+    await subscribe(s.http, w2, A);
+    expect((await s.http.post('/api/payment_methods').set('Authorization', owner.auth).send({ source: 'tok_visa' })).status).toBe(201);
+    const counts = async () =>
+      ((await s.http.get('/api/me/tasks').set('Authorization', w.auth)).body.data as Array<{ id: string; open_work_count: number }>).map((t) => [
+        t.id,
+        t.open_work_count,
+      ]);
+    const claim = async (task: string): Promise<string> => {
+      const res = await s.http.post(`/api/tasks/${task}/claims`).set('Authorization', w2.auth);
+      expect(res.status).toBe(201);
+      return res.body.id;
+    };
+    const submit = async (id: string) =>
+      expect(
+        (
+          await s.http
+            .post(`/api/assignments/${id}/submit`)
+            .set('Authorization', w2.auth)
+            .send({ parameters: { r: 'x' } })
+        ).status,
+      ).toBe(200);
+    const batch = async (n: number): Promise<string> => {
+      const res = await s.http
+        .post(`/api/guilds/${guild.id}/batches`)
+        .set('Authorization', owner.auth)
+        .send({ batch: { data: Array.from({ length: n }, (_x, i) => ({ q: String(i) })) } });
+      expect(res.status).toBe(201);
+      expect((await s.http.post(`/api/batches/${res.body.id}/debits`).set('Authorization', owner.auth)).status).toBe(201);
+      return res.body.id;
+    };
+    /** the clock stand-in (leases are decided by the database clock): the claim's lease is moved into the past */
+    const lapse = async (id: string) =>
+      expect(
+        await s.sql(
+          `WITH a AS (UPDATE assignments SET expires = now() - interval '1 minute' WHERE id = $1 AND status = 'claimed' RETURNING id)
+           UPDATE work_items SET lease_expires_at = now() - interval '1 minute' WHERE assignment_id IN (SELECT id FROM a) RETURNING id`,
+          [id],
+        ),
+      ).toHaveLength(1);
+
+    // a claim at A of a batch canceled while it was held, then lapsed: never handed out again
+    const canceled = await batch(1);
+    await submit(await claim(P));
+    const heldOnCanceled = await claim(A);
+    expect((await s.http.delete(`/api/batches/${canceled}`).set('Authorization', owner.auth)).status).toBe(200);
+    await lapse(heldOnCanceled);
+    // six data: five pass P (one stays waiting at A); at A one is done, one held, one lapsed, two open
+    await batch(6);
+    for (let i = 0; i < 5; i++) await submit(await claim(P));
+    await submit(await claim(A));
+    await claim(A); // held: a live lease
+    await lapse(await claim(A)); // lapsed: open again
+    expect(await counts()).toEqual([
+      [B, 6], // B starts a pipeline of its own: the six live data are open there; the canceled one is not
+      [A, 3], // two open + the lapsed one; not the held, done, waiting or canceled work
     ]);
-    const statuses: Array<[string, string | null, boolean]> = [
-      ['open', null, false],
-      ['open', null, false],
-      ['claimed', "now() - interval '1 minute'", false], // lapsed lease: open again
-      ['claimed', "now() - interval '1 minute'", true], // lapsed but canceled: never handed out again
-      ['claimed', "now() + interval '1 minute'", false],
-      ['waiting', null, false],
-      ['done', null, false],
-    ];
-    for (const [status, lease, canceled] of statuses) {
-      const [d] = await s.sql<{ id: string }>(`INSERT INTO data (batch_id) VALUES ($1) RETURNING id`, [batch.id]);
-      await s.sql(
-        `INSERT INTO work_items (batch_id, datum_id, task_id, status, reward_cents, lease_expires_at, canceled) VALUES ($1, $2, $3, $4, 100, ${lease ?? 'NULL'}, $5)`,
-        [batch.id, d.id, tasks[0].id, status, canceled],
-      );
-    }
-    const mine = await s.http.get('/api/me/tasks').set('Authorization', w.auth);
-    expect(mine.status).toBe(200);
-    expect(mine.body.url).toBe('/api/me/tasks');
-    expect(mine.body.data.map((t: { id: string; open_work_count: number }) => [t.id, t.open_work_count])).toEqual([
-      [tasks[1].id, 0],
-      [tasks[0].id, 3],
+    // what /api/me/tasks counts is what a claim can get: three claims, then none
+    const w3 = await registerUser(s.http);
+    await addMember(s.http, owner, guild.id, w3);
+    await subscribe(s.http, w3, A);
+    for (let i = 0; i < 3; i++) expect((await s.http.post(`/api/tasks/${A}/claims`).set('Authorization', w3.auth)).status).toBe(201);
+    expect((await s.http.post(`/api/tasks/${A}/claims`).set('Authorization', w3.auth)).status).toBe(204);
+    expect(await counts()).toEqual([
+      [B, 6],
+      [A, 0],
     ]);
-    const un = await s.http.delete(`/api/tasks/${tasks[0].id}/subscriptions`).set('Authorization', w.auth);
+    const un = await s.http.delete(`/api/tasks/${A}/subscriptions`).set('Authorization', w.auth);
     expect(un.status).toBe(200);
-    expect(un.body).toEqual(expect.objectContaining({ object: 'Subscription', task_id: tasks[0].id, deleted: true }));
-    expect((await s.http.delete(`/api/tasks/${tasks[0].id}/subscriptions`).set('Authorization', w.auth)).status).toBe(404);
-    expect((await s.http.get('/api/me/tasks').set('Authorization', w.auth)).body.data.map((t: { id: string }) => t.id)).toEqual([tasks[1].id]);
+    expect(un.body).toEqual(expect.objectContaining({ object: 'Subscription', task_id: A, deleted: true }));
+    expect((await s.http.delete(`/api/tasks/${A}/subscriptions`).set('Authorization', w.auth)).status).toBe(404);
+    expect((await s.http.get('/api/me/tasks').set('Authorization', w.auth)).body.data.map((t: { id: string }) => t.id)).toEqual([B]);
   });
 });
 

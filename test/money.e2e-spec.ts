@@ -4,9 +4,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { RunningServer, startServer } from '../src/bootstrap';
 import { conflict } from '../src/common/errors';
 import { inTransaction } from '../src/database/transaction';
-import { MoneyService } from '../src/transactions/money.service';
-import { createStripeClient } from '../src/transactions/stripe.provider';
-import { presentTransaction } from '../src/transactions/transaction.presenter';
+import { MoneyService } from '../src/ledger/money.service';
+import { createStripeClient } from '../src/ledger/stripe.provider';
+import { presentTransaction } from '../src/ledger/transaction.presenter';
 import { registerUser, TestUser } from './support/fixtures';
 import { expectLedgerInvariant } from './support/ledger';
 import { CapturedLogs, startTestServer, TestServer } from './support/server';
@@ -37,19 +37,21 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
   async function addCard(user: TestUser, source = 'tok_visa') {
     return s.http.post('/api/payment_methods').set('Authorization', user.auth).send({ source });
   }
-  /** The batch engineer's side, stood in by a test harness: lock the batch, check it is unpaid, mark it processing. */
-  function pay(user: TestUser, guildId: string, batchId: string, amountCents: number, fail?: () => void) {
-    return money().payForBatch({
-      payerUserId: user.id,
-      guildId,
-      amountCents,
-      purposeKey: `batch:${batchId}`,
-      apply: async (em: EntityManager) => {
-        const [b] = await em.query(`SELECT status FROM batches WHERE id = $1 FOR UPDATE`, [batchId]);
-        if (b.status !== 'unpaid') throw conflict(`Batch ${batchId} is already ${b.status}`);
-        await em.query(`UPDATE batches SET status = 'processing', cost_cents = $2, paid_at = now() WHERE id = $1`, [batchId, amountCents]);
-        fail?.();
-      },
+  /**
+   * The pay flow's money steps (batches/pay-batch.usecase.ts), with a stand-in for the batch:
+   * fund the wallet (charge a shortfall), then one transaction that locks the batch, checks it is
+   * unpaid, debits the wallet and marks the batch processing.
+   */
+  async function pay(user: TestUser, guildId: string, batchId: string, amountCents: number, fail?: () => void) {
+    const payment = { payerUserId: user.id, guildId, batchId, amountCents, purposeKey: `batch:${batchId}` };
+    const accounts = await money().fundPayment(payment);
+    return inTransaction(dataSource(), async (em: EntityManager) => {
+      const [b] = await em.query(`SELECT status FROM batches WHERE id = $1 FOR UPDATE`, [batchId]);
+      if (b.status !== 'unpaid') throw conflict(`Batch ${batchId} is already ${b.status}`);
+      const entry = await money().debitPayment(em, payment, accounts);
+      await em.query(`UPDATE batches SET status = 'processing', cost_cents = $2, paid_at = now() WHERE id = $1`, [batchId, amountCents]);
+      fail?.();
+      return entry;
     });
   }
   async function stripeChargesFor(purposePrefix: string): Promise<Stripe.Charge[]> {
@@ -172,7 +174,7 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
 
   // MoneyService.payForBatch's own contract, with a stand-in for the batch side (`pay` above);
   // paying a real batch through the route, concurrently, is the next describe.
-  describe('MoneyService.payForBatch (service level, stand-in apply)', () => {
+  describe('MoneyService.fundPayment + debitPayment (service level, stand-in batch)', () => {
     it('charges the shortfall, debits the wallet into escrow and returns the Guild Debit', async () => {
       const user = await registerUser(s.http);
       const g = await guildOf(user);
@@ -273,7 +275,7 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       await expectLedgerInvariant(s);
     });
 
-    it('a zero amount moves nothing and runs apply()', async () => {
+    it('a zero amount moves nothing and still marks the batch', async () => {
       const user = await registerUser(s.http);
       const g = await guildOf(user);
       const b = await batchIn(g, user);
@@ -289,7 +291,7 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       await expectLedgerInvariant(s);
     });
 
-    it('when apply() throws, the debit rolls back but the charged money stays in the wallet; a retry does not charge again', async () => {
+    it('when the batch step throws, the debit rolls back but the charged money stays in the wallet; a retry does not charge again', async () => {
       const user = await registerUser(s.http);
       const g = await guildOf(user);
       const b = await batchIn(g, user);
@@ -440,16 +442,8 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       const b = await batchIn(g, user);
       await addCard(user);
       const deadMoney = dead.app.get(MoneyService);
-      const attempt = () =>
-        deadMoney.payForBatch({
-          payerUserId: user.id,
-          guildId: g,
-          amountCents: 900,
-          purposeKey: `batch:${b}`,
-          apply: async () => {
-            throw new Error('apply must not run before the money is there');
-          },
-        });
+      // the money must be there before anything else happens: funding fails, nothing follows
+      const attempt = () => deadMoney.fundPayment({ payerUserId: user.id, guildId: g, batchId: b, amountCents: 900, purposeKey: `batch:${b}` });
       await expect(attempt()).rejects.toMatchObject({ status: 503, type: 'ServiceUnavailable' });
       await expect(attempt()).rejects.toMatchObject({ status: 503 });
       expect(await s.sql(`SELECT purpose_key, status, amount_cents FROM card_charges WHERE user_id = $1`, [user.id])).toEqual([

@@ -103,6 +103,8 @@ describe('webhooks survive a crash (SIGKILL) of the server process', () => {
     r = await startReceiver(() => (killed ? 200 : 'hang'));
     const { batchId, webhookId, submit } = await batchAboutToComplete();
     await submit();
+    // the ids the killed process locks jobs with (its registration in the queue)
+    const [{ ids: killedIds }] = await ps.sql<{ ids: string[] }>(`SELECT array_agg(id) AS ids FROM queue_processes, unnest(worker_ids) AS id`);
     killed = true;
     const exit = await ps.kill('SIGKILL');
     expect(exit.signal).toBe('SIGKILL');
@@ -110,7 +112,14 @@ describe('webhooks survive a crash (SIGKILL) of the server process', () => {
     const before = r.requests.length; // 0 or 1 (an attempt the kill cut short)
     expect(before).toBeLessThanOrEqual(1);
     await ps.start();
-    await r.waitFor(before + 1, 30_000);
+    await r.waitFor(before + 1, 30_000).catch(async (err: Error) => {
+      // what the queue and the outbox held, and what the processes said, to tell why
+      const jobs = await ps.sql(`SELECT task_identifier, run_at, locked_by, locked_at, attempts, key FROM graphile_worker.jobs`);
+      const deliveries = await ps.sql(`SELECT id, status, next_attempt_at, locked_until, attempt_count FROM webhook_deliveries`);
+      const processes = await ps.sql(`SELECT * FROM queue_processes`);
+      const said = ps.lines.filter((l) => !/lease-sweep|release-dead-workers|"GET |"POST /.test(l)).slice(-40);
+      throw new Error(`${err.message}\n${JSON.stringify({ jobs, deliveries, processes }, null, 1)}\n${said.join('\n')}`);
+    });
     const landed = r.requests[before];
     expectCompletedBatch(landed.body, batchId);
     const rows = await eventually(async () => {
@@ -120,6 +129,8 @@ describe('webhooks survive a crash (SIGKILL) of the server process', () => {
     expect(rows.filter((a) => a.succeeded)).toEqual([
       expect.objectContaining({ status_code: 200, delivery_status: 'succeeded', event_id: landed.headers['webhook-id'] }),
     ]);
+    // nothing stays locked by the killed process (the library alone would hold its jobs for hours)
+    expect(await ps.sql(`SELECT task_identifier FROM graphile_worker.jobs WHERE locked_by = ANY($1)`, [killedIds])).toEqual([]);
     // the success is the new process's: its log says so, not the killed one's
     expect(ps.lines.slice(linesBeforeRestart).join('\n')).toContain('webhook delivered');
   }, 90_000);

@@ -22,7 +22,13 @@ async function makeBatch(s: TestServer, owner: TestUser): Promise<string> {
   return String(b.id);
 }
 
-/** What the batches module does when the last datum completes: status + outbox, one transaction. */
+/**
+ * A STAND-IN for the batch's completion (status + the app's own WebhooksService outbox call, one
+ * transaction), so the delivery tests of this file (signing, retries, timeouts, redelivery, two
+ * senders) can make many events cheaply. They prove the outbox → delivery path only. That a real
+ * completion (the last submit) writes the outbox row in its transaction, and survives a SIGKILL,
+ * is proven through real submits in test/webhooks-crash.e2e-spec.ts and the multi-process load.
+ */
 async function completeBatch(
   s: TestServer,
   batchId: string,
@@ -219,19 +225,23 @@ describe('webhooks', () => {
   });
 
   describe('delivery', () => {
-    it('delivers a signed payload that standardwebhooks verifies, quickly after commit', async () => {
+    it('delivers a signed payload that standardwebhooks verifies, after commit, stamped with the time it was sent', async () => {
       const r = await receiver();
       const batchId = await makeBatch(s, owner);
       const w = await addWebhook(s, owner, batchId, r.url);
+      const notBefore = Math.floor(Date.now() / 1000);
       const payload = await completeBatch(s, batchId);
       await r.waitFor(1);
+      const notAfter = Math.ceil(Date.now() / 1000);
       const req = r.requests[0];
       expect(req.method).toBe('POST');
       expect(req.body).toBe(payload);
       expect(req.headers['content-type']).toBe('application/json');
       expect(req.headers['user-agent']).toMatch(/^OpenGuilds-Webhooks\/\d+\.\d+\.\d+$/);
       expect(req.headers['webhook-id']).toMatch(/^msg_[0-9a-f]{32}$/);
-      expect(Math.abs(Number(req.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(5);
+      // sent between the completion and its arrival: no bound on how long that took (a loaded CI box is slow)
+      expect(Number(req.headers['webhook-timestamp'])).toBeGreaterThanOrEqual(notBefore);
+      expect(Number(req.headers['webhook-timestamp'])).toBeLessThanOrEqual(notAfter);
       expect(new Webhook(w.secret, { format: 'raw' }).verify(req.body, req.headers)).toEqual(JSON.parse(payload));
       expect(() => new Webhook('not-the-secret', { format: 'raw' }).verify(req.body, req.headers)).toThrow();
 

@@ -3,6 +3,8 @@ import { registerUser, TestUser } from './support/fixtures';
 import { addMember, subscribe } from './support/guild-fixtures';
 import { escrowCents, giveCard, Pipeline, walletCents, setUpPipeline } from './support/work-fixtures';
 import { startTestServer, TestServer } from './support/server';
+import { eventually } from './support/webhook-receiver';
+import { LEASE_SWEEP_TASK } from '../src/work/lease-sweeper';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -11,7 +13,9 @@ describe('work: claim, submit, release, cancel, lapse', () => {
   let owner: TestUser;
 
   beforeAll(async () => {
-    s = await startTestServer();
+    // the lease sweep job only runs when a test brings it forward (sweepNow): nothing ends a claim
+    // behind a test's back, and a claim never races a sweep that holds its row
+    s = await startTestServer({ leaseSweepIntervalMs: 3_600_000 });
     owner = await registerUser(s.http);
     await giveCard(s, owner);
   });
@@ -35,6 +39,35 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     const memberId = (await (await addMember(s.http, owner, p.guildId, w)).id) as string;
     for (const i of taskIdx) await subscribe(s.http, w, p.taskIds[i]);
     return { ...w, memberId };
+  }
+  /**
+   * The clock stand-in: moves one claim's lease into the past, as waiting out the lease would
+   * (both copies of the expiry, in one statement), and nothing else. Leases are decided by the
+   * database clock, so a test never waits on the wall clock and a loaded machine cannot make a
+   * lease lapse early. What happens next is the app's own: a claim, a submit, the sweep job.
+   */
+  async function lapse(assignmentId: string): Promise<void> {
+    const moved = await s.sql<{ id: string }>(
+      `WITH a AS (UPDATE assignments SET expires = now() - interval '1 second' WHERE id = $1 AND status = 'claimed' RETURNING id)
+       UPDATE work_items SET lease_expires_at = now() - interval '1 second' WHERE assignment_id IN (SELECT id FROM a) RETURNING id`,
+      [assignmentId],
+    );
+    expect(moved).toHaveLength(1);
+  }
+  /**
+   * Runs the app's own lease sweep job now and resolves when it has finished: the series is one
+   * waiting job (hourly on this server); its time is brought forward, as the jobs test does for a
+   * retry, and a finished job leaves the table (having queued the next one, an hour later).
+   */
+  async function sweepNow(): Promise<void> {
+    const [j] = await s.sql<{ id: string }>(
+      `SELECT id::text AS id FROM graphile_worker.jobs WHERE task_identifier = $1 AND locked_at IS NULL ORDER BY id DESC LIMIT 1`,
+      [LEASE_SWEEP_TASK],
+    );
+    expect(j).toBeDefined();
+    await s.sql(`SELECT graphile_worker.reschedule_jobs(ARRAY[$1::bigint], run_at => now())`, [j.id]);
+    await s.sql(`NOTIFY "jobs:insert"`);
+    await eventually(async () => (await s.sql(`SELECT 1 FROM graphile_worker.jobs WHERE id = $1::bigint`, [j.id])).length === 0, 60_000);
   }
   const claim = (w: TestUser, taskId: string) => s.http.post(`/api/tasks/${taskId}/claims`).set('Authorization', w.auth);
   const submit = (w: TestUser, id: string, parameters: object) =>
@@ -185,14 +218,14 @@ describe('work: claim, submit, release, cancel, lapse', () => {
   });
 
   it('a lapsed lease: the work is claimable again, the old assignment expired, a late submit 410', async () => {
-    const p = await setUpPipeline(s, owner, { tasks: [{ name: 'Quick', minimum_amount_cents: 55, lease_seconds: 1 }] });
+    const p = await setUpPipeline(s, owner, { tasks: [{ name: 'Quick', minimum_amount_cents: 55, lease_seconds: 3600 }] });
     const batchId = await batchOf(p, [{ a: 1 }]);
     await pay(batchId);
     const slow = await worker(p);
     const fast = await worker(p);
     const first = (await claim(slow, p.taskIds[0])).body;
     expect((await claim(fast, p.taskIds[0])).status).toBe(204);
-    await sleep(1200);
+    await lapse(first.id);
     expect((await s.http.get(`/api/assignments/${first.id}`).set('Authorization', slow.auth)).body.status).toBe('expired');
     const second = await claim(fast, p.taskIds[0]);
     expect(second.status).toBe(201);
@@ -209,15 +242,31 @@ describe('work: claim, submit, release, cancel, lapse', () => {
   });
 
   it('a late submit of never re-claimed work is 410 too and reopens it', async () => {
-    const p = await setUpPipeline(s, owner, { tasks: [{ name: 'Quick', minimum_amount_cents: 55, lease_seconds: 1 }] });
+    const p = await setUpPipeline(s, owner, { tasks: [{ name: 'Quick', minimum_amount_cents: 55, lease_seconds: 3600 }] });
     await pay(await batchOf(p, [{ a: 1 }]));
     const w = await worker(p);
     const c = (await claim(w, p.taskIds[0])).body;
-    await sleep(1100);
+    expect((await claim(w, p.taskIds[0])).status).toBe(204); // held, not claimable before the lease lapses
+    await lapse(c.id);
     expect((await submit(w, c.id, { x: 1 })).status).toBe(410);
     const again = await claim(w, p.taskIds[0]);
     expect(again.status).toBe(201);
     expect(again.body.id).not.toBe(c.id);
+  });
+
+  it('the lease sweep job ends a lapsed claim: the assignment is stored expired and the work is open again', async () => {
+    const p = await setUpPipeline(s, owner, { tasks: [{ name: 'Quick', minimum_amount_cents: 55, lease_seconds: 3600 }] });
+    await pay(await batchOf(p, [{ a: 1 }]));
+    const w = await worker(p);
+    const c = (await claim(w, p.taskIds[0])).body;
+    await sweepNow(); // a live lease is left alone
+    expect(await s.sql(`SELECT status FROM assignments WHERE id = $1`, [c.id])).toEqual([{ status: 'claimed' }]);
+    await lapse(c.id);
+    await sweepNow();
+    expect(await s.sql(`SELECT status FROM assignments WHERE id = $1`, [c.id])).toEqual([{ status: 'expired' }]);
+    expect(await s.sql(`SELECT status, assignment_id FROM work_items WHERE datum_id = $1`, [c.datum.id])).toEqual([{ status: 'open', assignment_id: null }]);
+    expect((await submit(w, c.id, { x: 1 })).status).toBe(410);
+    expect((await claim(w, p.taskIds[0])).status).toBe(201);
   });
 
   it('release returns the work to the pool', async () => {
@@ -293,7 +342,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
   it('cancel while processing: unclaimed escrow refunded, claimed work still paid, a lapsed canceled claim refunded', async () => {
     const p = await setUpPipeline(s, owner, {
       tasks: [
-        { name: 'A', minimum_amount_cents: 100, lease_seconds: 1 },
+        { name: 'A', minimum_amount_cents: 100, lease_seconds: 3600 },
         { name: 'B', minimum_amount_cents: 10 },
       ],
       connections: [[0, 1]],
@@ -304,10 +353,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     const done = (await claim(w, p.taskIds[0])).body;
     expect((await submit(w, done.id, { r: 'x' })).status).toBe(200); // datum 1 at B opens
     const keep = (await claim(w, p.taskIds[0])).body; // will submit after cancel
-    const lapse = (await claim(w, p.taskIds[0])).body; // will lapse after cancel
-    // a fresh lease for `keep`, so only `lapse` lapses
-    await s.sql(`UPDATE assignments SET expires = now() + interval '1 hour' WHERE id = $1`, [keep.id]);
-    await s.sql(`UPDATE work_items SET lease_expires_at = now() + interval '1 hour' WHERE assignment_id = $1`, [keep.id]);
+    const lapsing = (await claim(w, p.taskIds[0])).body; // will lapse after cancel
     const ownerBefore = await walletCents(s, p.guildId, owner);
     // unclaimed now: A of datum 4 (100) + B of data 1..4 (4 × 10) = 140
     const res = await s.http.delete(`/api/batches/${batchId}`).set('Authorization', owner.auth);
@@ -326,11 +372,14 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     const d = (await s.http.get(`/api/data/${keep.datum.id}`).set('Authorization', owner.auth)).body;
     expect(d.parameters).toEqual({});
 
-    // the lapsed claim is refunded by the sweeper (every 500 ms in test mode)
-    await sleep(1000);
-    for (let i = 0; i < 40 && (await walletCents(s, p.guildId, owner)) !== ownerBefore + 240; i++) await sleep(100);
+    // nothing more is refunded while the canceled claim's lease runs: a sweep finds nothing to end
+    await sweepNow();
+    expect(await walletCents(s, p.guildId, owner)).toBe(ownerBefore + 140);
+    // the lease lapses (clock stand-in), and the app's own sweep job refunds the canceled claim
+    await lapse(lapsing.id);
+    await sweepNow();
     expect(await walletCents(s, p.guildId, owner)).toBe(ownerBefore + 240);
-    expect((await submit(w, lapse.id, { r: 'too late' })).status).toBe(410);
+    expect((await submit(w, lapsing.id, { r: 'too late' })).status).toBe(410);
     expect(await escrowCents(s, p.guildId)).toBe(0);
     const refunds = await s.sql<{ business_key: string }>(`SELECT business_key FROM ledger_transactions WHERE batch_id = $1 AND kind = 'refund' ORDER BY id`, [
       batchId,
@@ -377,5 +426,5 @@ describe('work: claim, submit, release, cancel, lapse', () => {
     const b = (await s.http.get(`/api/batches/${batchId}`).set('Authorization', owner.auth)).body;
     expect(b).toEqual(expect.objectContaining({ status: 'completed', data_completed_count: 1000, progress: 100 }));
     await expectLedgerInvariant(s);
-  }, 120_000);
+  }, 600_000); // a hang guard only: on a loaded 2-core CI box the race legitimately takes minutes
 });

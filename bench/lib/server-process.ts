@@ -14,9 +14,42 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // fields 14 and 15 of proc(5) (utime, stime), in clock ticks (100 per second on Linux)
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds used so far by a PostgreSQL cluster: its postmaster (first line of
+ * `postmaster.pid` in the data directory) and every process it started (backends, checkpointer,
+ * WAL writer, autovacuum). A backend that ended meanwhile is not counted.
+ */
+export function clusterCpuSeconds(pgDataDir: string): number {
+  const postmaster = Number(fs.readFileSync(path.join(pgDataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let total = cpuSecondsOf(postmaster);
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const f = fs.readFileSync(`/proc/${e}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (Number(f[1]) === postmaster) total += (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return total;
+}
+
 export interface ServerProcess {
   url: string;
   pid: number;
+  /** CPU seconds (user + system) used so far */
+  cpuSeconds(): number;
   /** peak resident set size so far, in MiB (VmHWM) */
   peakRssMiB(): number;
   stop(): Promise<void>;
@@ -41,6 +74,8 @@ export async function startServerProcess(entry: string, env: Record<string, stri
       WEBHOOK_ALLOW_PRIVATE: 'true',
       ...env,
       PORT: String(port),
+      // required in production (submit_to links, file URLs)
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -60,6 +95,7 @@ export async function startServerProcess(entry: string, env: Record<string, stri
   return {
     url,
     pid: child.pid!,
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
     peakRssMiB: () => {
       const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);

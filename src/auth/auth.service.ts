@@ -8,6 +8,7 @@ import { inTransaction } from '../database/transaction';
 import { ApiKeyEntity, UserEntity } from './auth.entities';
 import { Caller } from './caller';
 import { generateSecret, hashPassword, sha256 } from './credentials';
+import { isUniqueViolation } from '../database/pg-errors';
 
 /** Live API keys one user may hold (API.md §1.3). */
 export const MAX_API_KEYS = 50;
@@ -27,7 +28,7 @@ export class AuthService {
         return { user, apiKey: secret };
       });
     } catch (err) {
-      if ((err as { driverError?: { constraint?: string } }).driverError?.constraint === 'users_email_key') {
+      if (isUniqueViolation(err, 'users_email_key')) {
         throw invalid('email has already been taken', [{ field: 'email', message: 'has already been taken' }]);
       }
       throw err;

@@ -6,19 +6,25 @@ import { IdParam } from '../common/ids';
 import { CursorPageQuery, toCursorPage, toPage } from '../common/pagination';
 import type { ApiVersion } from '../common/wire';
 import { Idempotent } from '../common/idempotency';
-import { presentTransaction } from '../transactions/transaction.presenter';
+import { presentTransaction } from '../ledger/transaction.presenter';
 import { BatchesService } from './batches.service';
+import { CancelBatch } from './cancel-batch.usecase';
+import { PayBatch } from './pay-batch.usecase';
 import { BatchListQuery, DataListQuery } from './dto/batch-queries';
 import { ApiBody, ApiExtraModels, getSchemaPath } from '@nestjs/swagger';
 import { ApiDoc } from '../common/openapi/api-doc.decorator';
-import { Transaction } from '../transactions/dto/money.response';
+import { Transaction } from '../ledger/dto/money.response';
 import { AddDataBody, CreateBatchBody } from './dto/batch.request';
 import { Batch, BatchList, CanceledBatch, Datum, DatumHistory, DatumList, DeletedDatum } from './dto/batch.response';
 
 @ApiTags('Batches')
 @Controller('api')
 export class BatchesController {
-  constructor(private readonly batches: BatchesService) {}
+  constructor(
+    private readonly batches: BatchesService,
+    private readonly payBatch: PayBatch,
+    private readonly cancelBatch: CancelBatch,
+  ) {}
 
   /** Body: {batch: {data: [...], webhooks: [...]}} or the Rails nested-attributes form (checked by hand: up to 100,000 data). */
   @ApiDoc({
@@ -74,7 +80,7 @@ export class BatchesController {
   @Delete('batches/:id')
   @HttpCode(200)
   cancel(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string) {
-    return this.batches.cancel(caller, id);
+    return this.cancelBatch.run(caller, id);
   }
 
   @ApiDoc({
@@ -89,7 +95,7 @@ export class BatchesController {
   @Post('batches/:id/debits')
   @Idempotent()
   async pay(@CurrentCaller() caller: Caller, @Param('id', IdParam) id: string) {
-    return presentTransaction(await this.batches.pay(caller, id));
+    return presentTransaction(await this.payBatch.run(caller, id));
   }
 
   @ApiDoc({

@@ -4,18 +4,20 @@ import multer from 'multer';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { GuildsModule } from '../guilds/guilds.module';
 import { TasksModule } from '../tasks/tasks.module';
-import { TransactionsModule } from '../transactions/transactions.module';
+import { LedgerModule } from '../ledger/ledger.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { ClaimEndingsModule } from '../work/claim-endings';
 import { BatchesController } from './batches.controller';
 import { BatchesService } from './batches.service';
+import { CancelBatch } from './cancel-batch.usecase';
+import { PayBatch } from './pay-batch.usecase';
 import { createFileStorage, FILE_STORAGE } from './file-storage';
 import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
 
 @Module({
   imports: [
-    TransactionsModule,
+    LedgerModule,
     GuildsModule,
     TasksModule,
     WebhooksModule,
@@ -29,6 +31,8 @@ import { FilesService } from './files.service';
   controllers: [BatchesController, FilesController],
   providers: [
     BatchesService,
+    PayBatch,
+    CancelBatch,
     FilesService,
     { provide: FILE_STORAGE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createFileStorage(config.fileStorage) },
   ],

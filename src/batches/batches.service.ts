@@ -12,7 +12,6 @@ import { preparedRows } from '../database/prepared';
 import { inTransaction } from '../database/transaction';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { PipelineService } from '../tasks/pipeline.service';
-import { LedgerEntryView, MoneyService } from '../transactions/money.service';
 import { WebhookEntity } from '../webhooks/webhook.entities';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { BatchView, presentBatch } from './batch.presenter';
@@ -20,7 +19,7 @@ import { normalizeData, Params } from './datum-input';
 import { presentDatum, presentSubmission } from './datum.presenter';
 import { BatchRow, BatchStatus, DatumRow, DatumStatus, SubmissionRow } from './rows';
 import { sql, sqlOne } from '../database/sql';
-import { ClaimEndings } from '../work/claim-endings';
+import { lockOwnedBatch } from './batches.repository';
 
 /** How many data GET /api/batches/:id embeds (API.md §5.1). */
 export const EMBEDDED_DATA = 100;
@@ -59,9 +58,7 @@ export class BatchesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly guilds: GuildAccess,
     private readonly pipeline: PipelineService,
-    private readonly money: MoneyService,
     private readonly webhooks: WebhooksService,
-    private readonly claims: ClaimEndings,
   ) {}
 
   // ------------------------------------------------------------------ create and add data
@@ -159,7 +156,7 @@ export class BatchesService {
 
   /** Lock order: the batch row first, then its data / work items, then ledger accounts. */
   async lockBatch(em: EntityManager, caller: Caller, id: string): Promise<BatchRow> {
-    const b = await sqlOne<BatchRow>(em, 'SELECT * FROM batches WHERE id = $1 AND owner_id = $2 FOR UPDATE', [id, caller.userId]);
+    const b = await lockOwnedBatch(em, id, caller.userId);
     if (!b) throw notFound('Batch', id);
     return b;
   }
@@ -302,114 +299,5 @@ export class BatchesService {
       [datumId, page.limit + 1, page.offset, page.after ?? null],
     );
     return pageOf(`/api/data/${datumId}/history`, page, rows, presentSubmission);
-  }
-
-  // ------------------------------------------------------------------ pay
-
-  /**
-   * Moves cost_cents into escrow and opens the work, all inside MoneyService's transaction:
-   * lock the batch, check it is still unpaid and its price unchanged, then bulk SQL for data and
-   * work items (one INSERT … SELECT of data × tasks).
-   */
-  async pay(caller: Caller, batchId: string): Promise<LedgerEntryView> {
-    const b = await this.ownedBatch(caller, batchId);
-    if (b.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${b.status}; only an unpaid batch can be paid`);
-    if (b.data_count === 0) throw invalidField('batch.data', 'is empty; add data before paying');
-    const tasks = await this.pipeline.tasks(b.guild_id);
-    if (tasks.length === 0) throw invalidField('guild', `has no task; add a task to guild ${b.guild_id} before paying`);
-    const price = await this.pipeline.pricePerDatumCents(b.guild_id);
-    const amountCents = checkedCost(b.data_count, price, 'batch.data');
-
-    return this.money.payForBatch({
-      payerUserId: caller.userId,
-      guildId: b.guild_id,
-      amountCents,
-      purposeKey: `batch:${batchId}`,
-      apply: async (em) => {
-        const locked = await this.lockBatch(em, caller, batchId);
-        if (locked.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${locked.status}; only an unpaid batch can be paid`);
-        const nowTasks = await this.pipeline.tasks(locked.guild_id, em);
-        const nowPrice = await this.pipeline.pricePerDatumCents(locked.guild_id, em);
-        if (locked.data_count * nowPrice !== amountCents) throw conflict(`Batch ${batchId} or its guild's pipeline changed while paying; retry`);
-        const conns = await this.pipeline.connections(locked.guild_id, em);
-        const taskIds = new Set(nowTasks.map((t) => t.id));
-        const live = conns.filter((c) => taskIds.has(String(c.sourceTaskId)) && taskIds.has(String(c.targetTaskId)));
-        await sql(em, `UPDATE batches SET status = 'processing', cost_cents = $2, paid_at = now(), updated = now() WHERE id = $1`, [batchId, amountCents]);
-        if (live.length) {
-          await sql(
-            em,
-            'INSERT INTO batch_connections (batch_id, source_task_id, target_task_id) SELECT $1, s, t FROM unnest($2::bigint[], $3::bigint[]) AS c(s, t) ON CONFLICT DO NOTHING',
-            [batchId, live.map((c) => c.sourceTaskId), live.map((c) => c.targetTaskId)],
-          );
-        }
-        const inbound = new Map<string, number>();
-        for (const c of live) inbound.set(String(c.targetTaskId), (inbound.get(String(c.targetTaskId)) ?? 0) + 1);
-        await sql(em, `UPDATE data SET status = 'processing', open_work_count = $2, updated = now() WHERE batch_id = $1`, [batchId, nowTasks.length]);
-        await sql(
-          em,
-          `INSERT INTO work_items (batch_id, datum_id, task_id, status, waiting_for, reward_cents)
-           SELECT d.batch_id, d.id, t.id, CASE WHEN t.w = 0 THEN 'open' ELSE 'waiting' END, t.w, t.r
-             FROM data d CROSS JOIN unnest($2::bigint[], $3::int[], $4::bigint[]) AS t(id, w, r)
-            WHERE d.batch_id = $1
-            ORDER BY d.id, t.id`,
-          [batchId, nowTasks.map((t) => t.id), nowTasks.map((t) => inbound.get(String(t.id)) ?? 0), nowTasks.map((t) => t.minimumAmountCents)],
-        );
-      },
-    });
-  }
-
-  // ------------------------------------------------------------------ cancel
-
-  /**
-   * API.md §5.6. In one transaction, batch row first: unclaimed work (open, waiting) is canceled
-   * and its escrow refunded; claims are marked canceled — a live one stays submittable and paid,
-   * a lapsed one ends now, and any later end (lapse, release, member removed) goes through
-   * ClaimEndings, which refunds it.
-   */
-  async cancel(caller: Caller, batchId: string) {
-    await inTransaction(this.ds, async (em) => {
-      const b = await this.lockBatch(em, caller, batchId);
-      if (b.status === 'completed') throw conflict(`Batch ${batchId} is completed and cannot be canceled`);
-      if (b.status === 'canceled') throw conflict(`Batch ${batchId} is already canceled`);
-      if (b.status === 'processing') {
-        const unclaimed = await sql<{ reward_cents: string }>(
-          em,
-          `UPDATE work_items SET status = 'canceled', updated = now() WHERE batch_id = $1 AND status IN ('open', 'waiting') RETURNING reward_cents`,
-          [batchId],
-        );
-        // every claim is marked: a live one may still be submitted (and is paid); however it ends
-        // otherwise, ClaimEndings refunds it. Claims whose lease already lapsed end now.
-        const claimed = await sql<{ assignment_id: string; lapsed: boolean }>(
-          em,
-          `UPDATE work_items SET canceled = true, updated = now() WHERE batch_id = $1 AND status = 'claimed'
-           RETURNING assignment_id, (lease_expires_at <= now()) AS lapsed`,
-          [batchId],
-        );
-        await this.claims.endMany(
-          em,
-          claimed.filter((c) => c.lapsed).map((c) => String(c.assignment_id)),
-          'expired',
-        );
-        const refund = unclaimed.reduce((s, w) => s + toCents(w.reward_cents), 0);
-        if (refund > 0) {
-          await this.money.refund(em, {
-            guildId: b.guild_id,
-            requesterUserId: b.owner_id,
-            amountCents: refund,
-            businessKey: `batch:${batchId}:cancel-refund`,
-            batchId,
-          });
-        }
-        await sql(em, `UPDATE submissions SET parameters = '{}' WHERE datum_id IN (SELECT id FROM data WHERE batch_id = $1)`, [batchId]);
-        await sql(
-          em,
-          `UPDATE assignments SET parameters_seen = NULL WHERE datum_id IN (SELECT id FROM data WHERE batch_id = $1) AND parameters_seen IS NOT NULL`,
-          [batchId],
-        );
-      }
-      await sql(em, `UPDATE data SET parameters = '{}', status = 'canceled', updated = now() WHERE batch_id = $1`, [batchId]);
-      await sql(em, `UPDATE batches SET status = 'canceled', canceled_at = now(), updated = now() WHERE id = $1`, [batchId]);
-    });
-    return { object: 'Batch' as const, id: String(batchId), canceled: true };
   }
 }

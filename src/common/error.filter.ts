@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, NotFoundException
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { apiErrorOf, isDatabaseUnavailable } from '../database/pg-errors';
 import { ApiError, ErrorType } from './errors';
 
 const STATUS_TYPES: Record<number, ErrorType> = {
@@ -22,23 +23,6 @@ const STATUS_TYPES: Record<number, ErrorType> = {
   502: 'BadGateway',
   503: 'ServiceUnavailable',
 };
-
-const DB_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
-
-/** True when the error means "the database cannot be reached right now", which is a 503, not a bug. */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string }; message?: string; name?: string };
-  // TypeORM releases a transaction's query runner when its connection dies; the transaction's
-  // next query then throws this instead of the connection error (seen with the database stopped
-  // under load). Our code never uses an EntityManager after its transaction has ended.
-  if (e?.name === 'QueryRunnerAlreadyReleasedError') return true;
-  const code = e?.driverError?.code ?? e?.code;
-  if (code && DB_UNAVAILABLE_CODES.has(code)) return true;
-  const msg = e?.message ?? '';
-  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|the database system is (starting up|shutting down)|Client has encountered a connection error/i.test(
-    msg,
-  );
-}
 
 /**
  * Finds the methods a path answers to, so a known path with the wrong method is a 405 rather
@@ -112,9 +96,12 @@ export class ApiErrorFilter implements ExceptionFilter {
       sendError(res, status, type, status >= 500 ? 'Internal server error' : exception.message);
       return;
     }
-    if (isDatabaseUnavailable(exception)) {
-      this.logger.warn({ err: exception, reqId: req.id }, 'database unavailable');
-      sendError(res, 503, 'ServiceUnavailable', 'The service is temporarily unavailable; retry shortly', { headers: { 'Retry-After': '5' } });
+    // a database error no code handled (src/database/pg-errors.ts): unavailable, too contended, a
+    // unique or foreign key race, a value out of range; anything else is a bug (500)
+    const db = apiErrorOf(exception);
+    if (db) {
+      this.logger.warn({ err: exception, reqId: req.id }, isDatabaseUnavailable(exception) ? 'database unavailable' : 'database refused the request');
+      sendError(res, db.getStatus(), db.type, db.message, { details: db.details, headers: db.headers });
       return;
     }
     this.logger.error({ err: exception, reqId: req.id }, 'unhandled error');

@@ -1,6 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-
-const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
+import { isRetryable } from './pg-errors';
 
 /**
  * Runs `work` in one database transaction, retrying it from the start when Postgres aborts it
@@ -24,8 +23,7 @@ export async function inTransaction<T>(
       if (!opts.isolation || opts.isolation === 'READ COMMITTED') return await dataSource.transaction(work);
       return await dataSource.transaction(opts.isolation, work);
     } catch (err) {
-      const code = (err as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (err as { code?: string }).code;
-      if (attempt >= attempts || !code || !RETRYABLE.has(code)) throw err;
+      if (attempt >= attempts || !isRetryable(err)) throw err;
       await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
     }
   }

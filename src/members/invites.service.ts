@@ -14,6 +14,7 @@ import { InviteEntity } from './invite.entity';
 import { MemberView } from './members.presenter';
 import { MembersService } from './members.service';
 import { sql } from '../database/sql';
+import { isUniqueViolation } from '../database/pg-errors';
 
 export const INVITE_MAIL_TASK = 'invite-mail';
 
@@ -61,7 +62,7 @@ export class InvitesService implements OnModuleInit {
         return invite;
       });
     } catch (err) {
-      if ((err as { driverError?: { constraint?: string } }).driverError?.constraint === 'invites_pending_key') {
+      if (isUniqueViolation(err, 'invites_pending_key')) {
         throw conflict(`${email} already has a pending invite to this guild`);
       }
       throw err;

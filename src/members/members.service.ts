@@ -9,7 +9,6 @@ import { inTransaction } from '../database/transaction';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { MemberEntity } from './member.entity';
 import { MemberView } from './members.presenter';
-import { sql } from '../database/sql';
 import { ClaimEndings } from '../work/claim-endings';
 
 const VIEW_SQL = `
@@ -110,12 +109,7 @@ export class MembersService {
       }
       await em.query(`UPDATE members SET status = 'removed', removed_at = now(), updated = now() WHERE id = $1`, [member.id]);
       // every live claim ends the one way claims end (ClaimEndings): reopened, or refunded when its batch was canceled
-      const live = await sql<{ id: string }>(em, `SELECT id FROM assignments WHERE member_id = $1 AND status = 'claimed'`, [member.id]);
-      await this.claims.endMany(
-        em,
-        live.map((r) => r.id),
-        'member_removed',
-      );
+      await this.claims.endClaimsOfMember(em, member.id);
       await em.query(`DELETE FROM subscriptions WHERE member_id = $1`, [member.id]);
       return member;
     });

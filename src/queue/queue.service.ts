@@ -48,6 +48,9 @@ const RESTART_MAX_MS = 30_000;
 export const ADD_JOB_SQL = `SELECT (graphile_worker.add_job(identifier => $1, payload => $2::json, run_at => $3::timestamptz,
           max_attempts => $4::smallint, job_key => $5, job_key_mode => $6)).id::text AS id`;
 
+/** graphile-worker's info messages that are routine, logged at debug: a job completed. */
+const ROUTINE_INFO = /^Completed task /;
+
 /**
  * The one job queue of the application: graphile-worker on this Postgres database (why it and
  * not pg-boss: docs/architecture.md). Every server process runs one runner; a job runs in one
@@ -145,6 +148,10 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
   private async start(): Promise<void> {
     const events: WorkerEvents = new EventEmitter();
     const workerIds: string[] = [];
+    // The id a job is locked with: graphile-worker 0.17 takes jobs for the whole pool of workers
+    // (locked_by is the pool's id, not a worker's); the workers' ids are kept too, in case a
+    // later version locks per worker again.
+    events.on('pool:create', ({ workerPool }) => workerIds.push(workerPool.id));
     events.on('worker:create', ({ worker }) => workerIds.push(worker.workerId));
     const runner = await run({
       events,
@@ -171,7 +178,8 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
         const fields = { ...meta };
         if (level === 'error') this.log.error(fields, message);
         else if (level === 'warning') this.log.warn(fields, message);
-        else if (level === 'info') this.log.info(fields, message);
+        // a job completing is routine (the lease sweep completes every 10 s): debug; failures stay warn/error
+        else if (level === 'info' && !ROUTINE_INFO.test(message)) this.log.info(fields, message);
         else this.log.debug(fields, message);
       }),
     });

@@ -13,36 +13,60 @@ const ANSWERS_JSON = `
               FROM result_answers ra WHERE ra.datum_id = r.datum_id AND ra.task_id = r.task_id), '[]'::json)`;
 
 /**
+ * The datum's parameters of result `r`. A scalar subquery on purpose: it is a SubPlan (one
+ * `data_pkey` probe per result, evaluated as the row is produced), never a join the planner
+ * could turn into a hash join over the whole batch followed by a sort — which would read and
+ * sort every row before the first one streams (docs/results.md, "How an export runs").
+ */
+const PARAMETERS = `(SELECT d.parameters FROM data d WHERE d.id = r.datum_id)`;
+
+/**
  * A page of a batch's results, ascending ids: $1 batch, $2 cursor (NULL: none), $3 limit, $4 offset.
  * `batch_id >= $1 AND batch_id <= $1 … ORDER BY batch_id, id` so work_items_batch_id_idx serves
  * the order directly (the same planner trick as the batch's data, docs/batches.md).
  */
 export const RESULTS_PAGE_SQL = `
-  SELECT r.id, r.datum_id, r.task_id, r.answer, r.confidence, r.method, d.parameters, ${ANSWERS_JSON} AS answers
-    FROM results r JOIN data d ON d.id = r.datum_id
+  SELECT r.id, r.datum_id, r.task_id, r.answer, r.confidence, r.method, ${PARAMETERS} AS parameters, ${ANSWERS_JSON} AS answers
+    FROM results r
    WHERE r.batch_id >= $1::bigint AND r.batch_id <= $1::bigint AND ($2::bigint IS NULL OR r.id > $2::bigint)
    ORDER BY r.batch_id, r.id
    LIMIT $3 OFFSET $4`;
 
+/**
+ * The exports below are each one streaming plan: an index scan of work_items_batch_id_idx in
+ * result order, and per result a few index probes (SubPlans, or a LATERAL that cannot be
+ * flattened) — no hash, no full sort, so the first row leaves at once, memory is constant on both
+ * sides, and a closed cursor stops the work. `EXPLAIN ANALYZE` of each at 1,000,000 answers is in
+ * BENCHMARKS.md. The leading comment names the statement in pg_stat_activity.
+ */
+
 /** Every result of the batch with its answers (JSON Lines export): $1 batch. */
-export const RESULTS_STREAM_SQL = `
-  SELECT r.id, r.datum_id, r.task_id, r.answer, r.confidence, r.method, d.parameters, ${ANSWERS_JSON} AS answers
-    FROM results r JOIN data d ON d.id = r.datum_id
+export const RESULTS_STREAM_SQL = `/* results export: jsonl */
+  SELECT r.id, r.datum_id, r.task_id, r.answer, r.confidence, r.method, ${PARAMETERS} AS parameters, ${ANSWERS_JSON} AS answers
+    FROM results r
    WHERE r.batch_id >= $1::bigint AND r.batch_id <= $1::bigint
    ORDER BY r.batch_id, r.id`;
 
 /** Every result of the batch with the count of its approved answers (CSV export): $1 batch. */
-export const RESULTS_CSV_SQL = `
-  SELECT r.id, r.task_id, r.answer, r.confidence, d.parameters,
+export const RESULTS_CSV_SQL = `/* results export: csv */
+  SELECT r.id, r.task_id, r.answer, r.confidence, ${PARAMETERS} AS parameters,
          (SELECT count(*) FROM result_answers ra WHERE ra.datum_id = r.datum_id AND ra.task_id = r.task_id AND ra.status = 'approved')::int AS answers_count
-    FROM results r JOIN data d ON d.id = r.datum_id
+    FROM results r
    WHERE r.batch_id >= $1::bigint AND r.batch_id <= $1::bigint
    ORDER BY r.batch_id, r.id`;
 
-/** One row per answer (answers=true), in result order then answer order: $1 batch. */
-export const ANSWERS_STREAM_SQL = `
+/**
+ * One row per answer (answers=true), in result order then answer order: $1 batch. `OFFSET 0`
+ * keeps the LATERAL subquery from being flattened into a plain join (which the planner may run as
+ * a hash join and a full sort); as written it is a nested loop, and the answer order within one
+ * result is an incremental sort of that result's few rows.
+ */
+export const ANSWERS_STREAM_SQL = `/* results export: answers */
   SELECT r.id AS result_id, r.datum_id, r.task_id, ra.submission_id, ra.member_id, ra.value, ra.status, ra.seconds
-    FROM results r JOIN result_answers ra ON ra.datum_id = r.datum_id AND ra.task_id = r.task_id
+    FROM results r
+   CROSS JOIN LATERAL (SELECT a.submission_id, a.member_id, a.value, a.status, a.seconds
+                         FROM result_answers a WHERE a.datum_id = r.datum_id AND a.task_id = r.task_id
+                       OFFSET 0) ra
    WHERE r.batch_id >= $1::bigint AND r.batch_id <= $1::bigint
    ORDER BY r.batch_id, r.id, ra.submission_id`;
 

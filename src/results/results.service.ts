@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { stringify } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 import type { Response } from 'express';
 import type { Pool, PoolClient } from 'pg';
 import QueryStream from 'pg-query-stream';
@@ -83,21 +83,18 @@ export class ResultsService {
     const batch = await this.ownedBatch(caller, batchId);
     let text: string;
     let transform: Transform;
-    let header: string[] = [];
     if (answers) {
       text = ANSWERS_STREAM_SQL;
-      header = [...ANSWER_COLUMNS];
       transform =
         format === 'csv'
-          ? rowsTo((a: AnswerRow) => [a.datum_id, a.task_id, a.member_id, cellOf(a.value), a.status, cellOf(a.seconds)])
+          ? csvRows([...ANSWER_COLUMNS], (a: AnswerRow) => [a.datum_id, a.task_id, a.member_id, cellOf(a.value), a.status, cellOf(a.seconds)])
           : jsonLines(presentAnswer);
     } else if (format === 'csv') {
       text = RESULTS_CSV_SQL;
       // first pass: the set of parameter keys, aggregated in PostgreSQL (flat memory)
       const [g] = await sql<{ input_parameters: string[] }>(this.ds.manager, 'SELECT input_parameters FROM guilds WHERE id = $1', [batch.guild_id]);
       const columns = parameterColumns(g?.input_parameters ?? [], await this.parameterPaths(batchId));
-      header = headerOf(columns);
-      transform = rowsTo((r: CsvRow) => [
+      transform = csvRows(headerOf(columns), (r: CsvRow) => [
         ...parameterCells(columns, r.parameters),
         String(r.task_id),
         cellOf(r.answer),
@@ -108,8 +105,6 @@ export class ResultsService {
       text = RESULTS_STREAM_SQL;
       transform = jsonLines(presentResult);
     }
-    const stages: NodeJS.ReadWriteStream[] = [transform];
-    if (format === 'csv') stages.push(stringify({ header: true, columns: header, eof: true }));
 
     const name = `batch-${batchId}-${answers ? 'answers' : 'results'}.${format}`;
     res.status(200);
@@ -122,7 +117,7 @@ export class ResultsService {
     const rows = new QueryStream(text, [batchId], { batchSize: FETCH_ROWS, highWaterMark: FETCH_ROWS });
     let failed: Error | undefined;
     try {
-      await pipeline([client.query(rows), ...stages, res] as ReadonlyArray<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream>);
+      await pipeline(client.query(rows), transform, res);
     } catch (err) {
       failed = err as Error;
       // the client went away (or the database failed)
@@ -139,23 +134,80 @@ export class ResultsService {
 /** The most levels of nested parameter objects walked for CSV columns; deeper objects become JSON text. */
 const MAX_DEPTH = 8;
 
-/** Object rows → arrays of cells (the CSV writer then quotes them). */
-function rowsTo<R>(cells: (row: R) => string[]): Transform {
+/**
+ * Rows out of the cursor are written in chunks of about this many characters: one HTTP chunk
+ * (and one socket write) per ~16 KiB instead of one per row. Not more: rows held for a bigger
+ * chunk outlive V8's young-generation collections, and at 64 KiB the answers export of 1M rows
+ * peaked at 237 MiB RSS instead of 152 MiB (garbage promoted to the old generation).
+ */
+const CHUNK_CHARS = 16 * 1024;
+
+/**
+ * A transform from object rows to text that hands on about CHUNK_CHARS at a time (and the rest at
+ * the end): `prepare` turns a row into an item and its size in characters (near enough), `render`
+ * the items collected so far into their text. Memory: one chunk in the making, one waiting.
+ */
+function chunked<R, I>(
+  prepare: (row: R) => { item: I; size: number },
+  render: (items: I[], first: boolean) => string,
+  last?: (wroteAny: boolean) => string,
+): Transform {
+  let items: I[] = [];
+  let size = 0;
+  let first = true;
+  const out = (t: Transform) => {
+    if (!items.length) return;
+    t.push(render(items, first));
+    first = false;
+    items = [];
+    size = 0;
+  };
   return new Transform({
-    objectMode: true,
+    writableObjectMode: true,
+    readableObjectMode: false,
+    // one chunk of text waiting is enough: the cursor is not read ahead of the client
+    readableHighWaterMark: CHUNK_CHARS,
     transform(row: R, _enc, done) {
-      done(null, cells(row));
+      const p = prepare(row);
+      items.push(p.item);
+      size += p.size;
+      if (size >= CHUNK_CHARS) out(this);
+      done();
+    },
+    flush(done) {
+      out(this);
+      const tail = last?.(!first);
+      if (tail) this.push(tail);
+      done();
     },
   });
 }
 
+/**
+ * Object rows → CSV, quoted by csv-stringify (the maintained writer; its sync API on each chunk
+ * of rows gives the same text as its stream, without a stream stage per row). The header row
+ * comes first, also when there is no row.
+ */
+function csvRows<R>(header: string[], cells: (row: R) => string[]): Transform {
+  return chunked<R, string[]>(
+    (row) => {
+      const item = cells(row);
+      let size = item.length;
+      for (const c of item) size += c.length;
+      return { item, size };
+    },
+    (rows, first) => stringify(rows, { header: first, columns: header, eof: true }),
+    (wroteAny) => (wroteAny ? '' : stringify([], { header: true, columns: header, eof: true })),
+  );
+}
+
 /** Object rows → one JSON document per line. */
 function jsonLines<R>(present: (row: R) => unknown): Transform {
-  return new Transform({
-    writableObjectMode: true,
-    readableObjectMode: false,
-    transform(row: R, _enc, done) {
-      done(null, `${JSON.stringify(present(row))}\n`);
+  return chunked<R, string>(
+    (row) => {
+      const item = `${JSON.stringify(present(row))}\n`;
+      return { item, size: item.length };
     },
-  });
+    (lines) => lines.join(''),
+  );
 }

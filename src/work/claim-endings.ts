@@ -2,9 +2,10 @@ import { Injectable, Module } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { toCents } from '../common/money';
 import { sql, sqlOne } from '../database/sql';
-import { MoneyService } from '../transactions/money.service';
-import { TransactionsModule } from '../transactions/transactions.module';
+import { MoneyService } from '../ledger/money.service';
+import { LedgerModule } from '../ledger/ledger.module';
 import { AssignmentRow, WorkItemRow } from './rows';
+import { liveAssignmentIdsOfMember } from './work.repository';
 
 /**
  * How a claim ends without a submit:
@@ -59,6 +60,11 @@ export class ClaimEndings {
     }
   }
 
+  /** Ends every live claim of the member (their membership ends), as endMany does. Returns how many it ended. */
+  async endClaimsOfMember(em: EntityManager, memberId: string): Promise<number> {
+    return this.endMany(em, await liveAssignmentIdsOfMember(em, memberId), 'member_removed');
+  }
+
   /**
    * Ends every live (status `claimed`) assignment among `assignmentIds`, locking each pair in the
    * module's order (work items by id, then assignments) and rechecking it under the lock.
@@ -82,7 +88,7 @@ export class ClaimEndings {
 
 /** Imported by the modules that end claims (work, members, batches); depends on money only. */
 @Module({
-  imports: [TransactionsModule],
+  imports: [LedgerModule],
   providers: [ClaimEndings],
   exports: [ClaimEndings],
 })

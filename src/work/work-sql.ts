@@ -1,3 +1,6 @@
+import { answerDatumSql, countCompletedDatumSql } from '../batches/batches.repository';
+import { guildMovementCtes } from '../ledger/ledger-sql';
+
 /**
  * The SQL of the claim/submit hot path (docs/batches.md "Work: the SQL"), in one place so the
  * benchmark's pgbench baseline (bench/run.ts) runs exactly these statements. Each is one round
@@ -85,7 +88,8 @@ export const SUBMIT_LOCK_ASSIGNMENT_PARAMS = ['assignment_id'] as const;
 /**
  * Submit, step 3 — the whole state change of a live (not canceled) claim in one statement, in the
  * module's lock order: work item done, assignment submitted, submission row, successors along
- * the batch's connections, datum merged, batch counted if the datum completed, and the reward
+ * the batch's connections, datum merged and batch counted if the datum completed (fragments of
+ * batches.repository.ts, the owner of data and batches), and the reward (ledger-sql.ts)
  * (escrow → wallet, business key work:<id>:reward; the entries in account-id order, so their
  * balance triggers lock the accounts in that order, after the batch). A reused business key
  * moves nothing; a zero reward makes no ledger transaction (like MoneyService.reward).
@@ -109,27 +113,10 @@ export const SUBMIT_SQL = `
      WHERE bc.batch_id = $7::bigint AND bc.source_task_id = $4::bigint
        AND s.datum_id = $3::bigint AND s.task_id = bc.target_task_id AND s.status = 'waiting'),
   d AS (
-    UPDATE data SET parameters = parameters || $6::jsonb,
-           open_work_count = open_work_count - 1,
-           status = CASE WHEN open_work_count = 1 THEN 'completed' ELSE status END,
-           updated = now()
-     WHERE id = $3 RETURNING status, parameters, created, updated),
+    ${answerDatumSql({ datumId: '$3', answer: '$6' })}),
   b AS (
-    UPDATE batches SET data_completed_count = data_completed_count + 1,
-           status = CASE WHEN status = 'processing' AND data_completed_count + 1 >= data_count THEN 'completed' ELSE status END,
-           completed_at = CASE WHEN status = 'processing' AND data_completed_count + 1 >= data_count THEN now() ELSE completed_at END,
-           updated = now()
-     WHERE id = $7 AND (SELECT status FROM d) = 'completed'
-     RETURNING status, (completed_at = now()) AS just_completed),
-  tx AS (
-    INSERT INTO ledger_transactions (kind, business_key, batch_id)
-    SELECT 'reward', $8::text, $7::bigint WHERE $9::bigint > 0
-    ON CONFLICT (business_key) DO NOTHING RETURNING id),
-  entries AS (
-    INSERT INTO ledger_entries (ledger_transaction_id, account_id, amount_cents, type)
-    SELECT tx.id, e.account_id, e.amount_cents, e.type
-      FROM tx CROSS JOIN (VALUES ($10::bigint, -$9::bigint, 'Guild Debit'), ($11::bigint, $9::bigint, 'Guild Credit')) AS e(account_id, amount_cents, type)
-     ORDER BY e.account_id)
+    ${countCompletedDatumSql({ batchId: '$7', datumCompleted: "(SELECT status FROM d) = 'completed'" })}),
+  ${guildMovementCtes('reward', { kind: 'reward', businessKey: '$8', batchId: '$7', amount: '$9', from: '$10', to: '$11' })}
   SELECT asg.*, d.parameters, b.status AS batch_status, coalesce(b.just_completed, false) AS just_completed,
          sub.id AS submission_id, sub.created AS submission_created,
          d.status AS datum_status, d.created AS datum_created, d.updated AS datum_updated,

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BatchesModule } from '../batches/batches.module';
 import { GuildsModule } from '../guilds/guilds.module';
-import { TransactionsModule } from '../transactions/transactions.module';
+import { LedgerModule } from '../ledger/ledger.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { ResultsModule } from '../results/results.module';
 import { ClaimEndingsModule } from './claim-endings';
@@ -10,10 +10,10 @@ import { WorkController } from './work.controller';
 import { WorkService } from './work.service';
 
 @Module({
-  imports: [BatchesModule, TransactionsModule, GuildsModule, WebhooksModule, ClaimEndingsModule, ResultsModule],
+  imports: [BatchesModule, LedgerModule, GuildsModule, WebhooksModule, ClaimEndingsModule, ResultsModule],
   controllers: [WorkController],
   providers: [WorkService, LeaseSweeper],
-  // the worker pages' "claim next" (src/worker) claims through the same code
+  // the worker pages' "claim next" (src/pages) claims through the same code
   exports: [WorkService],
 })
 export class WorkModule {}

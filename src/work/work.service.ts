@@ -12,14 +12,15 @@ import { BatchesService } from '../batches/batches.service';
 import { Params } from '../batches/datum-input';
 import { sql, sqlOne } from '../database/sql';
 import { GuildAccess } from '../guilds/guild-access.service';
-import { MoneyService } from '../transactions/money.service';
+import { MoneyService } from '../ledger/money.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { BatchEventsService } from '../results/batch-events.service';
-import { ensureEscrow, ensureWallet } from '../transactions/ledger';
+import { ensureEscrow, ensureWallet } from '../ledger/ledger';
 import { presentAssignment } from './assignment.presenter';
 import { ClaimEndings } from './claim-endings';
 import { VISIBLE_PARAMETERS_SQL, CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
 import { AssignmentRow, AssignmentView, WorkItemRow } from './rows';
+import { submitCanceledWork } from './work.repository';
 import { Metrics } from '../metrics/metrics.service';
 
 /** The assignment as the submit locks it (SUBMIT_LOCK_ASSIGNMENT_SQL). */
@@ -198,14 +199,7 @@ export class WorkService {
         return { view: { ...r!, preview: a.preview, lapsed: false } as unknown as AssignmentView };
       }
       // the batch was canceled while this was claimed: the work is paid, but its data are gone
-      await sql(em, `UPDATE work_items SET status = 'done', updated = now() WHERE id = $1`, [w.id]);
-      await sql(em, `UPDATE assignments SET status = 'submitted', submitted_at = now(), updated = now() WHERE id = $1`, [a.id]);
-      await sql(em, `INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($1, $2, $3, $4, '{}')`, [
-        a.id,
-        w.datum_id,
-        w.task_id,
-        a.member_id,
-      ]);
+      await submitCanceledWork(em, w, a);
       await this.money.reward(em, {
         guildId: a.guild_id,
         memberUserId: a.user_id,

@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DemoMarketplace, setUpDemoMarketplace } from '../../src/worker/demo-setup';
+import { DemoMarketplace, setUpDemoMarketplace } from '../../src/pages/demo-setup';
 import { startTestServer, TestServer } from '../support/server';
 import { describeInBrowser, launchChromium, screenshotPath } from './chromium';
 

@@ -3,21 +3,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
-import { RunningServer, startServer } from '../../src/bootstrap';
-import { loadConfig } from '../../src/config/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { registerUser, uniqueEmail } from '../support/fixtures';
 import { createGuild } from '../support/guild-fixtures';
-import { CapturedLogs } from '../support/server';
+import { freePort, ProcessServer } from '../support/process-server';
 import { writeFigures } from './figures';
-import { freePort } from '../support/process-server';
 
+/**
+ * The server runs as its own process (as in production), on a PostgreSQL of this test's that is
+ * stopped and started under it: an error the process does not handle ends it, and the test sees that.
+ */
 describe('database outage', () => {
   let dir: string;
   let port: number;
   let db: EmbeddedDatabase | undefined;
-  let server: RunningServer;
-  const logs = new CapturedLogs();
+  let server: ProcessServer;
+  const logs = { text: () => server.logs(), lines: () => server.lines };
 
   const startDb = async () => {
     db = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port, database: 'outage', persistent: true });
@@ -29,11 +30,15 @@ describe('database outage', () => {
     fs.chmodSync(dir, 0o755);
     port = await freePort();
     const { url } = await startDb();
-    const config = { ...loadConfig({ NODE_ENV: 'test', PORT: '0', DATA_DIR: dir, LOG_LEVEL: 'debug' }), databaseUrl: url, databasePoolSize: 5 };
-    server = await startServer(config, { logStream: logs });
-  }, 60_000);
+    const database = { url, name: 'outage', drop: async () => undefined };
+    server = new ProcessServer(database, false, { env: { DATABASE_POOL_SIZE: '5' } }, await freePort());
+    await server.start();
+  }, 300_000); // the first build of the app (tsc) on a loaded box
 
   afterAll(async () => {
+    // still running: no error of the outage ended the process
+    expect({ running: server?.running, lastLines: server?.running ? [] : server?.lines.slice(-25) }).toEqual({ running: true, lastLines: [] });
+    await server?.stop();
     await server?.close();
     await db?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -134,7 +139,13 @@ describe('database outage', () => {
     await new Promise((r) => setTimeout(r, 1500));
     stop = true;
     await clients;
-    if (bad.length) bad.push(...logs.lines.filter((l) => /unhandled/.test(l)).map((l) => l.slice(0, 700)));
+    if (bad.length)
+      bad.push(
+        ...logs
+          .lines()
+          .filter((l) => /unhandled/.test(l))
+          .map((l) => l.slice(0, 700)),
+      );
     expect(bad).toEqual([]);
     expect(statuses['503']).toBeGreaterThan(0);
     expect((statuses['200'] ?? 0) + (statuses['201'] ?? 0)).toBeGreaterThan(0);

@@ -1,16 +1,12 @@
 // Promise: hostile input to every write endpoint (POST/PATCH/DELETE) never causes a 5xx, is always answered in the error shape, and a rejected request changes no stored state (no row of any table, no file, also after the response).
-import { createHash, randomInt } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
 import { registerUser, TestUser, uniqueEmail } from '../support/fixtures';
 import { addMember, connectTasks, createGuild, createTask, createWorkspace, subscribe } from '../support/guild-fixtures';
-import { waitForBackgroundIdle } from '../support/background';
 import { expectLedgerInvariant } from '../support/ledger';
 import { startTestServer, TestServer } from '../support/server';
-import { LEASE_SWEEP_TASK } from '../../src/work/lease-sweeper';
-import { RELEASE_DEAD_WORKERS_TASK } from '../../src/queue/queue.service';
+import { watchWrites, WriteWatch } from '../support/write-watch';
 import { discoverRoutes } from './routes';
 import { writeFigures } from './figures';
 
@@ -151,8 +147,6 @@ const fresh = {
 };
 
 const PARAMS = { q: 'x' };
-/** the queue's periodic tasks (queue.repeat): timer-driven, not written by a request */
-const PERIODIC = [LEASE_SWEEP_TASK, 'webhook-rescue', RELEASE_DEAD_WORKERS_TASK];
 const TARGETS: Target[] = [
   {
     route: 'POST /api/register',
@@ -470,21 +464,6 @@ const weirdId = fc.constantFrom(
 );
 const maybeBadId = fc.oneof({ arbitrary: fc.constant(null), weight: 9 }, { arbitrary: weirdId, weight: 1 });
 
-/** every file under `dir` with its size and SHA-256, as one comparable text */
-function fileStore(dir: string): string {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    if (!fs.existsSync(d)) return;
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else out.push(`${path.relative(dir, full)} ${createHash('sha256').update(fs.readFileSync(full)).digest('hex')}`);
-    }
-  };
-  walk(dir);
-  return out.join('\n');
-}
-
 describe('hostile input to every write endpoint', () => {
   let cases = 0;
   let rejected = 0;
@@ -493,6 +472,7 @@ describe('hostile input to every write endpoint', () => {
   /** statuses of the cases that aimed at a real record (no hostile path id) */
   const realByStatus: Record<number, number> = {};
   let tables: string[] = [];
+  let watch: WriteWatch;
 
   beforeAll(async () => {
     // no webhook retries: a failed attempt is final, so background work ends (waitForBackgroundIdle)
@@ -545,28 +525,9 @@ describe('hostile input to every write endpoint', () => {
     for (const [k, v] of Object.entries(ids)) if (k !== 'submittedToken') expect({ [k]: v }).toEqual({ [k]: expect.stringMatching(/^\d+$/) });
 
     // Every committed row change is counted, per table, in the transaction that makes it: a
-    // rejected request must leave the counts as they were. (Rolled-back writes count nothing.)
-    // The tables come from the database: every table of every schema the migrations made.
-    await s.sql(`CREATE TABLE fuzz_writes (tbl text PRIMARY KEY, n bigint NOT NULL DEFAULT 0)`);
-    await s.sql(`CREATE FUNCTION fuzz_count() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        k text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME || ':' || TG_OP;
-        tid integer;
-      BEGIN
-        -- the queue's jobs are counted per task, so the periodic series can be told apart
-        IF TG_TABLE_SCHEMA = 'graphile_worker' AND TG_TABLE_NAME = '_private_jobs' THEN
-          IF TG_OP = 'DELETE' THEN tid := OLD.task_id; ELSE tid := NEW.task_id; END IF;
-          k := k || ':' || coalesce((SELECT identifier FROM graphile_worker._private_tasks WHERE id = tid), '?');
-        END IF;
-        INSERT INTO public.fuzz_writes (tbl, n) VALUES (k, 1) ON CONFLICT (tbl) DO UPDATE SET n = fuzz_writes.n + 1;
-        RETURN NULL;
-      END $$`);
-    const rows = await s.sql<{ t: string }>(
-      `SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables
-        WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND NOT (schemaname = 'public' AND tablename = 'fuzz_writes') ORDER BY 1`,
-    );
-    tables = rows.map((r) => r.t);
-    for (const t of tables) await s.sql(`CREATE TRIGGER fuzz_count AFTER INSERT OR UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION fuzz_count()`);
+    // rejected request must leave the counts as they were (test/support/write-watch.ts).
+    watch = await watchWrites(s);
+    tables = watch.tables;
   }, 180_000);
 
   afterAll(async () => {
@@ -583,23 +544,15 @@ describe('hostile input to every write endpoint', () => {
       tablesWatched: tables.length,
       casesWithHostileId: badIds,
       byStatus,
+      // the share of each 4xx among the rejected cases (docs/reliability.md quotes it)
+      rejectedByStatus: share(Object.fromEntries(Object.entries(byStatus).filter(([k]) => Number(k) >= 400))),
       byStatusRealRecord: share(realByStatus),
     });
     await s?.close();
   });
 
   /** Committed row changes so far by table:op, and the file store: compared around a rejected request. */
-  async function state(): Promise<string> {
-    await waitForBackgroundIdle(s); // writes made after the response count too
-    // The queue's periodic series (the lease sweep, the webhook rescue) re-queue themselves on a
-    // timer, whatever the requests: their job rows are not a request's writes. Everything else counts.
-    // The shared rate-limit counters count every request by design (accepted or not): they are the
-    // limiter's state, not a record a request writes.
-    const rows = await s.sql<{ tbl: string; n: string }>(`SELECT tbl, n FROM fuzz_writes WHERE tbl NOT LIKE ALL ($1) ORDER BY tbl`, [
-      [...PERIODIC.map((t) => `%:${t}`), 'public.rate_limit_counters:%'],
-    ]);
-    return JSON.stringify(Object.fromEntries(rows.map((r) => [r.tbl, Number(r.n)]))) + '\n' + fileStore(s.config.dataDir);
-  }
+  const state = () => watch.state();
 
   it('watches every table the migrations made (listed from the database) and the file store', async () => {
     expect(tables.length).toBeGreaterThanOrEqual(20);

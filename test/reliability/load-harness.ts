@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { checkLedgerInvariant } from '../../src/transactions/ledger-invariant';
+import { checkLedgerInvariant } from '../../src/ledger/ledger-invariant';
 import { registerUser, TestUser } from '../support/fixtures';
 import { addMember, connectTasks, createGuild, createTask, subscribe } from '../support/guild-fixtures';
 import { ProcessServer, startProcessServer } from '../support/process-server';

@@ -10,7 +10,7 @@ describe('slow clients', () => {
   });
   afterAll(() => s.close());
 
-  it('serves others promptly while 50 connections trickle their headers', async () => {
+  it('serves others while 50 connections trickle their headers (all still open when the answers arrive)', async () => {
     const { port } = new URL(s.url);
     const sockets = await Promise.all(
       Array.from(

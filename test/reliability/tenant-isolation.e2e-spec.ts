@@ -1,4 +1,4 @@
-// Promise: every route of the API, discovered from the running app's router, answers each of {anonymous, stranger, worker of another guild, member, owner} as expected and never leaks another tenant's data.
+// Promise: every route of the API, discovered from the running app's router, answers each of {anonymous, stranger, worker of another guild, owner of another guild, member, owner} as expected, never leaks another tenant's data, and a refused request writes nothing.
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { registerUser, TestUser, uniqueEmail } from '../support/fixtures';
@@ -6,9 +6,13 @@ import { addMember, connectTasks, createGuild, createTask, subscribe } from '../
 import { startTestServer, TestServer } from '../support/server';
 import { writeFigures } from './figures';
 import { discoverRoutes } from './routes';
+import { describeChange, watchWrites, WriteWatch } from '../support/write-watch';
 
-type Who = 'anon' | 'stranger' | 'outsider' | 'member' | 'owner';
-const WHO: Who[] = ['anon', 'stranger', 'outsider', 'member', 'owner'];
+/** the server's public URL (set once it runs), for the workspace links the rows build */
+let PUBLIC_URL: () => string = () => '';
+
+type Who = 'anon' | 'stranger' | 'outsider' | 'otherOwner' | 'member' | 'owner';
+const WHO: Who[] = ['anon', 'stranger', 'outsider', 'otherOwner', 'member', 'owner'];
 type Wire = Record<string, any>;
 
 /** One tenant's world (guild A of `owner`, with `member` and `member2` working in it). Every string in it carries `tag`. */
@@ -43,8 +47,11 @@ interface World {
 interface Row {
   /** 'METHOD /path' exactly as the router has it */
   route: string;
-  path: (w: World) => string;
-  body?: (w: World) => object;
+  /** told apart in the test's name when a route has more than one row */
+  note?: string;
+  /** `t`: the assignment token this caller holds for the worker pages (another tenant's valid one for the workers of tenant B) */
+  path: (w: World, t: string) => string;
+  body?: (w: World, t: string) => object;
   /** multipart upload instead of JSON */
   upload?: boolean;
   /** a never-ending response (text/event-stream): read the first chunk, then hang up */
@@ -54,10 +61,12 @@ interface Row {
   expect: Record<Who, number>;
 }
 
-const E = (anon: number, stranger: number, outsider: number, member: number, owner: number): Record<Who, number> => ({
+/** The owner of another tenant's guild gets what the stranger gets unless told otherwise. */
+const E = (anon: number, stranger: number, outsider: number, member: number, owner: number, otherOwner = stranger): Record<Who, number> => ({
   anon,
   stranger,
   outsider,
+  otherOwner,
   member,
   owner,
 });
@@ -82,11 +91,19 @@ const ROWS: Row[] = [
   { route: 'GET /work/assets/worker.css', path: () => '/work/assets/worker.css', expect: EVERYONE },
   { route: 'GET /workspaces/demo', path: () => '/workspaces/demo', expect: EVERYONE },
   { route: 'GET /workspaces/demo/images/:name', path: () => '/workspaces/demo/images/1.svg', expect: EVERYONE },
-  { route: 'GET /work/after-submit', path: (w) => `/work/after-submit?assignmentId=${w.assignment}&token=wrong`, expect: E(404, 404, 404, 404, 404) },
+  // tenant A's live assignment with the token each caller holds: tenant B's workers use B's valid one
+  {
+    route: 'GET /workspaces/demo',
+    note: "(a workspace link to tenant A's assignment)",
+    path: (w, t) =>
+      `/workspaces/demo?workerId=1&assignmentId=${w.assignment}&submitTo=${encodeURIComponent(`${PUBLIC_URL()}/api/assignments/${w.assignment}/submit?token=${t}`)}`,
+    expect: E(404, 404, 404, 404, 404),
+  },
+  { route: 'GET /work/after-submit', path: (w, t) => `/work/after-submit?assignmentId=${w.assignment}&token=${t}`, expect: E(404, 404, 404, 404, 404) },
   {
     route: 'POST /work/claim-next',
     path: () => '/work/claim-next',
-    body: (w) => ({ assignmentId: w.assignment, token: 'wrong' }),
+    body: (w, t) => ({ assignmentId: w.assignment, token: t }),
     expect: E(404, 404, 404, 404, 404),
   },
   {
@@ -302,6 +319,11 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
   let outsider: TestUser; // a worker, but of another tenant's guild
   let otherOwner: TestUser;
   let requests = 0;
+  let watch: WriteWatch;
+  /** the outsider's live claim at tenant B: a valid assignment token of another tenant */
+  let bToken: string;
+  /** refused requests whose stored state was compared before and after */
+  let refusedChecked = 0;
 
   beforeAll(async () => {
     s = await startTestServer({ rateLimitPerMinute: 1_000_000 });
@@ -324,7 +346,14 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
       .set('Authorization', otherOwner.auth)
       .send({ batch: { data: [{ q: 'b1' }, { q: 'b2' }] } });
     expect((await s.http.post(`/api/batches/${bb.body.id}/debits`).set('Authorization', otherOwner.auth)).status).toBe(201);
-    expect((await s.http.post(`/api/tasks/${tb.id}/claims`).set('Authorization', outsider.auth)).status).toBe(201);
+    const bClaim = await s.http.post(`/api/tasks/${tb.id}/claims`).set('Authorization', outsider.auth);
+    expect(bClaim.status).toBe(201);
+    bToken = new URL(bClaim.body.submit_to).searchParams.get('token')!;
+    PUBLIC_URL = () => s.config.publicUrl;
+    // tenant B's token is live: on B's own assignment it opens the page (so the 404s below are about the tenant)
+    expect((await s.http.get(`/work/after-submit?assignmentId=${bClaim.body.id}&token=${bToken}`)).status).toBe(200);
+    // from here on every committed row change and the file store are watched (test/support/write-watch.ts)
+    watch = await watchWrites(s);
   }, 120_000);
   afterAll(() => s.close());
 
@@ -482,21 +511,35 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
     writeFigures('tenant isolation matrix', { routes: discovered.length, rows: ROWS.length, callers: WHO.length, cells: ROWS.length * WHO.length });
   });
 
-  it.each(ROWS.map((r) => [r.route, r] as const))('%s', async (_name, row) => {
+  it.each(ROWS.map((r) => [r.note ? `${r.route} ${r.note}` : r.route, r] as const))('%s', async (_name, row) => {
     const w = await world();
-    const users: Record<Exclude<Who, 'anon'>, TestUser> = { stranger, outsider, member, owner };
+    const users: Record<Exclude<Who, 'anon'>, TestUser> = { stranger, outsider, otherOwner, member, owner };
+    // the workers and owner of tenant B try B's valid assignment token; the others a made-up one
+    const tokenOf = (who: Who) => (who === 'outsider' || who === 'otherOwner' ? bToken : 'ogs_wrong');
     const got: Record<string, number> = {};
     const leaks: string[] = [];
+    const wrote: string[] = [];
+    let known: string | undefined; // the state after the last refused call, while nothing was accepted since
     for (const who of WHO) {
       const [method, pattern] = row.route.split(' ');
-      let req = (s.http as unknown as Record<string, (p: string) => request.Test>)[method.toLowerCase()](row.path(w));
+      const t = tokenOf(who);
+      let req = (s.http as unknown as Record<string, (p: string) => request.Test>)[method.toLowerCase()](row.path(w, t));
       if (who !== 'anon') req = req.set('Authorization', users[who].auth);
       if (row.stream) req = req.buffer(true).parse(firstChunk as never);
       if (row.upload) req = req.attach('file', Buffer.from('x'), 'up.txt');
-      else if (row.body) req = req.send(row.body(w));
+      else if (row.body) req = req.send(row.body(w, t));
+      const before = known ?? (await watch.state());
+      known = undefined;
       const res = await req;
       requests++;
       got[who] = res.status;
+      // a refused request (any 4xx, reads too) writes nothing: no row of any table, no file, also after the response
+      if (res.status >= 400) {
+        const after = await watch.state();
+        refusedChecked++;
+        if (after !== before) wrote.push(`${row.route} as ${who} (${res.status}) wrote: ${describeChange(before, after)}`);
+        known = after;
+      }
       const text = res.text ?? (Buffer.isBuffer(res.body) ? res.body.toString() : JSON.stringify(res.body ?? ''));
       for (const m of forbiddenMarkers(w, who)) if (text.includes(m)) leaks.push(`${row.route} as ${who}: body contains ${m}`);
       // API errors are in the error shape; the worker's HTML pages answer with an HTML page
@@ -506,7 +549,7 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
       if (res.status === 401) expect(res.headers['www-authenticate']).toBe('Basic realm="OpenGuilds"');
       void pattern;
     }
-    expect({ got, leaks }).toEqual({ got: row.expect, leaks: [] });
+    expect({ got, leaks, wrote }).toEqual({ got: row.expect, leaks: [], wrote: [] });
   });
 
   it('the owner may see their own records (the markers are live: a check that cannot fail proves nothing)', async () => {
@@ -515,6 +558,6 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
     expect(res.text).toContain(`secret-datum-${w.tag}`);
     expect(res.text).toContain(w.webhookDestination);
     expect(res.text).not.toContain(w.webhookSecret);
-    writeFigures('tenant isolation requests', { requests });
+    writeFigures('tenant isolation requests', { requests, refusedChecked, tablesWatched: watch.tables.length });
   });
 });

@@ -269,7 +269,7 @@ describe('results (API.md §13.1, §13.2) and cursors (§1.1)', () => {
     await s.sql('ANALYZE data; ANALYZE work_items');
     const exportRunning = () =>
       s.sql<{ pid: number; state: string }>(
-        `SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%FROM results r JOIN data d%' AND pid <> pg_backend_pid() AND state <> 'idle'`,
+        `SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '/* results export: csv */%' AND pid <> pg_backend_pid() AND state <> 'idle'`,
       );
     // a client that reads one chunk, then stalls: the server stops fetching (backpressure) with the query open
     const url = new URL(`${s.url}/api/batches/${big}/results?format=csv`);

@@ -1,4 +1,4 @@
-import { checkLedgerInvariant } from '../../src/transactions/ledger-invariant';
+import { checkLedgerInvariant } from '../../src/ledger/ledger-invariant';
 import type { TestServer } from './server';
 
 /** Every e2e test that moves money ends with this: the ledger's invariants hold. */

@@ -9,11 +9,11 @@ import { WalletsService } from './wallets.service';
 
 /**
  * Money: the double-entry ledger, wallets, cards and Stripe charges, payouts. Other modules use
- * MoneyService (payForBatch, reward, refund), presentTransaction and the @Idempotent() decorator.
+ * MoneyService (fundPayment + debitPayment, reward, refund), presentTransaction and the @Idempotent() decorator.
  */
 @Module({
   controllers: [WalletsController],
   providers: [stripeProvider, CardService, MoneyService, WalletsService, PayoutsService, IdempotencyInterceptor],
   exports: [MoneyService, IdempotencyInterceptor],
 })
-export class TransactionsModule {}
+export class LedgerModule {}

@@ -11,4 +11,4 @@ import { WorkNextClaimer } from './work-next-claimer';
   controllers: [WorkerPagesController],
   providers: [WorkerPagesService, { provide: NextClaimer, useClass: WorkNextClaimer }],
 })
-export class WorkerModule {}
+export class PagesModule {}

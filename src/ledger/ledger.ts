@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { toCents } from '../common/money';
+import { isCheckViolation } from '../database/pg-errors';
 
 /**
  * The ledger's primitives. Every movement is one ledger_transactions row (unique business_key)
@@ -45,9 +46,7 @@ export function entryView(r: EntryRow): LedgerEntryView {
 
 /** The Postgres error of the non-negative CHECK: a wallet or escrow would go below zero. */
 export function isInsufficientFunds(err: unknown): boolean {
-  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-  const d = e?.driverError ?? e;
-  return d?.code === '23514' && d?.constraint === 'ledger_accounts_non_negative';
+  return isCheckViolation(err, 'ledger_accounts_non_negative');
 }
 
 /** The user's wallet in the guild, created on first use (safe under concurrency). */

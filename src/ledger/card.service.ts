@@ -10,6 +10,7 @@ import { LOGGER, Logger } from '../logging/logger';
 import { ensureWallet, post, worldAccount } from './ledger';
 import { STRIPE } from './stripe.provider';
 import { sql } from '../database/sql';
+import { billingOf, storeStripeCustomer } from '../auth/users.repository';
 
 /** Stripe's smallest USD charge (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts). */
 export const STRIPE_MINIMUM_CHARGE_CENTS = 50;
@@ -66,27 +67,19 @@ export class CardService {
    * stored only where none is stored yet.
    */
   async customerFor(userId: string): Promise<string> {
-    const rows: Array<{ email: string; stripe_customer_id: string | null; created: Date }> = await this.db.query(
-      `SELECT email, stripe_customer_id, created FROM users WHERE id = $1`,
-      [userId],
-    );
-    if (rows.length === 0) throw notFound('User', userId);
-    if (rows[0].stripe_customer_id) return rows[0].stripe_customer_id;
+    const user = await billingOf(this.db.manager, userId);
+    if (!user) throw notFound('User', userId);
+    if (user.stripe_customer_id) return user.stripe_customer_id;
     let customer: Stripe.Customer;
     try {
       customer = await this.stripe.customers.create(
-        { email: rows[0].email, metadata: { openguilds_user_id: String(userId) } },
-        { idempotencyKey: `openguilds:customer:${userId}:${rows[0].created.getTime()}` },
+        { email: user.email, metadata: { openguilds_user_id: String(userId) } },
+        { idempotencyKey: `openguilds:customer:${userId}:${user.created.getTime()}` },
       );
     } catch (err) {
       throw this.mapStripeError(err, 'customer');
     }
-    const stored = await sql<{ stripe_customer_id: string }>(
-      this.db.manager,
-      `UPDATE users SET stripe_customer_id = coalesce(stripe_customer_id, $2), updated = now() WHERE id = $1 RETURNING stripe_customer_id`,
-      [userId, customer.id],
-    );
-    return stored[0].stripe_customer_id;
+    return storeStripeCustomer(this.db.manager, userId, customer.id);
   }
 
   async attachCard(userId: string, source: string): Promise<PaymentMethodRow> {

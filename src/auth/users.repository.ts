@@ -1,0 +1,27 @@
+import { EntityManager } from 'typeorm';
+import { sqlOne } from '../database/sql';
+
+/**
+ * SQL of the users table that other modules need (the auth module owns `users`; docs/architecture.md,
+ * "Who owns which table"). The ledger's card code stores the Stripe customer through here.
+ */
+
+export interface UserBillingRow {
+  email: string;
+  stripe_customer_id: string | null;
+  created: Date;
+}
+
+export function billingOf(em: EntityManager, userId: string): Promise<UserBillingRow | undefined> {
+  return sqlOne<UserBillingRow>(em, `SELECT email, stripe_customer_id, created FROM users WHERE id = $1`, [userId]);
+}
+
+/** Stores the user's Stripe customer unless one is stored already; returns the stored one. */
+export async function storeStripeCustomer(em: EntityManager, userId: string, customerId: string): Promise<string> {
+  const row = await sqlOne<{ stripe_customer_id: string }>(
+    em,
+    `UPDATE users SET stripe_customer_id = coalesce(stripe_customer_id, $2), updated = now() WHERE id = $1 RETURNING stripe_customer_id`,
+    [userId, customerId],
+  );
+  return row!.stripe_customer_id;
+}

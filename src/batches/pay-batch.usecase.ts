@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Caller } from '../auth/caller';
+import { conflict, invalidField, notFound } from '../common/errors';
+import { checkedCost } from '../common/money';
+import { inTransaction } from '../database/transaction';
+import { PipelineService } from '../tasks/pipeline.service';
+import { BatchPayment, isInsufficientFunds, LedgerEntryView, MoneyService, PAY_ATTEMPTS, walletDrained } from '../ledger/money.service';
+import { openWork } from '../work/work.repository';
+import { BatchesService } from './batches.service';
+import { lockOwnedBatch, startProcessing } from './batches.repository';
+
+/**
+ * POST /api/batches/:id/debits (API.md §5.5): the batch's cost moves from the owner's wallet in
+ * the guild into the guild's escrow — the card is charged first for any shortfall — and the work
+ * opens, the debit and the opening in one transaction.
+ */
+@Injectable()
+export class PayBatch {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly batches: BatchesService,
+    private readonly pipeline: PipelineService,
+    private readonly money: MoneyService,
+  ) {}
+
+  async run(caller: Caller, batchId: string): Promise<LedgerEntryView> {
+    // what is paid for, checked before any money moves
+    const b = await this.batches.ownedBatch(caller, batchId);
+    if (b.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${b.status}; only an unpaid batch can be paid`);
+    if (b.data_count === 0) throw invalidField('batch.data', 'is empty; add data before paying');
+    const tasks = await this.pipeline.tasks(b.guild_id);
+    if (tasks.length === 0) throw invalidField('guild', `has no task; add a task to guild ${b.guild_id} before paying`);
+    const amountCents = checkedCost(b.data_count, await this.pipeline.pricePerDatumCents(b.guild_id), 'batch.data');
+    const payment: BatchPayment = { payerUserId: caller.userId, guildId: b.guild_id, batchId, amountCents, purposeKey: `batch:${batchId}` };
+
+    for (let attempt = 1; ; attempt++) {
+      // the wallet holds the amount: the card is charged for a shortfall (its own committed transactions)
+      const accounts = await this.money.fundPayment(payment);
+      try {
+        return await inTransaction(this.ds, async (em) => {
+          // lock order: the batch, then (new) work items, then the ledger accounts
+          const locked = await lockOwnedBatch(em, batchId, caller.userId);
+          if (!locked) throw notFound('Batch', batchId);
+          if (locked.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${locked.status}; only an unpaid batch can be paid`);
+          const nowTasks = await this.pipeline.tasks(locked.guild_id, em);
+          const nowPrice = await this.pipeline.pricePerDatumCents(locked.guild_id, em);
+          if (locked.data_count * nowPrice !== amountCents) throw conflict(`Batch ${batchId} or its guild's pipeline changed while paying; retry`);
+
+          // the batch keeps the connections between the tasks it runs through
+          const taskIds = new Set(nowTasks.map((t) => String(t.id)));
+          const connections = (await this.pipeline.connections(locked.guild_id, em)).filter((c) => taskIds.has(c.sourceTaskId) && taskIds.has(c.targetTaskId));
+          const inbound = new Map<string, number>();
+          for (const c of connections) inbound.set(c.targetTaskId, (inbound.get(c.targetTaskId) ?? 0) + 1);
+
+          await startProcessing(em, batchId, amountCents, connections, nowTasks.length);
+          await openWork(
+            em,
+            batchId,
+            nowTasks.map((t) => ({ id: String(t.id), waitingFor: inbound.get(String(t.id)) ?? 0, rewardCents: t.minimumAmountCents })),
+          );
+          return await this.money.debitPayment(em, payment, accounts);
+        });
+      } catch (err) {
+        // the wallet was drained between the charge and the debit: start over (a new, numbered charge)
+        if (!isInsufficientFunds(err)) throw err;
+        if (attempt >= PAY_ATTEMPTS) throw walletDrained();
+      }
+    }
+  }
+}
