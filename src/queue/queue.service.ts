@@ -274,8 +274,9 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
       if (this.stopping) return;
       try {
         await this.holdLiveness();
-        // the row may have been swept while we were away: register our workers again
-        await sql(this.db.manager, `UPDATE queue_processes SET worker_ids = $2 WHERE token = $1`, [this.token, this.workerIds]);
+        // the row may have been swept while we were away: register our workers again, with those of
+        // runners the library stopped whose jobs are not released yet (as start() does)
+        await sql(this.db.manager, `UPDATE queue_processes SET worker_ids = $2 WHERE token = $1`, [this.token, [...this.workerIds, ...this.stoppedWorkerIds]]);
       } catch (err) {
         this.logger.debug({ err }, 'queue: database not back yet');
       }
