@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { sql, sqlOne } from '../database/sql';
+import { sqlOne } from '../database/sql';
 import { ConnectionEntity } from './connection.entity';
 import { TaskEntity } from './task.entity';
 
