@@ -129,7 +129,7 @@ function tablesWrittenBy(text: string, entityTable: Map<string, string>, tables:
   // em.save(em.create(XEntity, …)) and repository.save(entity) of a created entity
   if (/\.save\(/.test(text)) for (const m of text.matchAll(/\.create\(\s*(\w+)\b/g)) addEntity(m[1]);
   // em.save(guild), manager.remove(x), repo.update(…): a write whatever the entity (Map.delete and hash.update are not managers)
-  if (new RegExp(`\\b(?:em|manager|\\w*[rR]epo(?:sitory)?)\\.(?:${verbs})\\(`).test(text)) out.add(UNNAMED_ORM_WRITE);
+  if (new RegExp(`\\b(?:em|\\w*[mM]anager|\\w*[rR]epo(?:sitory)?)\\.(?:${verbs})\\(`).test(text)) out.add(UNNAMED_ORM_WRITE);
   return out;
 }
 
@@ -215,6 +215,7 @@ describe('every table has one owner', () => {
   it('fails when a service spells a write, even of its own module (the check can fail)', () => {
     const planted: Source[] = [
       { module: 'guilds', file: 'guilds/guilds.service.ts', text: 'await em.save(guild)' },
+      { module: 'tasks', file: 'tasks/tasks.service.ts', text: 'await this.db.manager.remove(connection)' },
       { module: 'members', file: 'members/members.service.ts', text: "await sql(em, 'DELETE FROM subscriptions WHERE member_id = $1', [id])" },
       { module: 'auth', file: 'auth/auth.service.ts', text: 'await em.save(em.create(ApiKeyEntity, { userId }))' },
       { module: 'webhooks', file: 'webhooks/webhooks.repository.ts', text: "await sql(em, 'UPDATE webhooks SET events = $2', [])" },
@@ -223,6 +224,7 @@ describe('every table has one owner', () => {
     ];
     expect(writesOutsideRepositories(tables, [...srcSources(), ...planted])).toEqual({
       'guilds/guilds.service.ts': [UNNAMED_ORM_WRITE],
+      'tasks/tasks.service.ts': [UNNAMED_ORM_WRITE],
       'members/members.service.ts': ['subscriptions'],
       'auth/auth.service.ts': [UNNAMED_ORM_WRITE, 'api_keys'],
     });
