@@ -11,17 +11,20 @@ export interface CounterRow {
   ms_left: number;
 }
 
-/** One atomic hit: a new window of `windowMs` at a key's first hit (or after its window ended), else +1. */
-export async function hitCounter(em: EntityManager, key: string, windowMs: number): Promise<CounterRow> {
+/**
+ * Adds `hits` to the key's window atomically: a new window of `windowMs` at a key's first hit (or
+ * after its window ended), else added to the count. Returns the count after it.
+ */
+export async function hitCounter(em: EntityManager, key: string, windowMs: number, hits = 1): Promise<CounterRow> {
   const row = await sqlOne<CounterRow>(
     em,
     `INSERT INTO rate_limit_counters AS c (key, hits, window_ends)
-          VALUES ($1, 1, clock_timestamp() + make_interval(secs => $2::float8 / 1000))
+          VALUES ($1, $3, clock_timestamp() + make_interval(secs => $2::float8 / 1000))
      ON CONFLICT (key) DO UPDATE
-           SET hits = CASE WHEN c.window_ends <= clock_timestamp() THEN 1 ELSE c.hits + 1 END,
+           SET hits = CASE WHEN c.window_ends <= clock_timestamp() THEN EXCLUDED.hits ELSE c.hits + EXCLUDED.hits END,
                window_ends = CASE WHEN c.window_ends <= clock_timestamp() THEN EXCLUDED.window_ends ELSE c.window_ends END
      RETURNING hits, greatest(0, extract(epoch FROM window_ends - clock_timestamp()) * 1000)::float8 AS ms_left`,
-    [key, windowMs],
+    [key, windowMs, hits],
   );
   return row!;
 }
