@@ -14,6 +14,14 @@
   /** bumped on every navigation: a slow answer for a view already left is dropped */
   var generation = 0;
   var guildNames = {};
+  /** what the next view says once shown (the outcome of the action that led to it) */
+  var announce = null;
+
+  function navigate(hash, message) {
+    announce = message;
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  }
 
   function SignedOut(message) {
     this.message = message;
@@ -187,8 +195,7 @@
     OG.api('POST', '/api/guilds', { name: $('guild-name').value, description: $('guild-description').value, input_parameters: params }).then(function (r) {
       if (r.status !== 201) return OG.showError(r, form);
       form.reset();
-      OG.status('Guild “' + r.body.name + '” created.');
-      location.hash = '#/guilds/' + r.body.id;
+      navigate('#/guilds/' + r.body.id, 'Guild “' + r.body.name + '” created.');
     }, failed);
   }
 
@@ -298,8 +305,7 @@
     OG.api('POST', '/api/guilds/' + form.getAttribute('data-guild') + '/batches', { batch: { data: data } }).then(function (r) {
       if (r.status !== 201) return OG.showError(r, form);
       form.reset();
-      OG.status('Batch ' + r.body.id + ' created: ' + r.body.data_count + ' data, ' + r.body.cost + '.');
-      location.hash = '#/batches/' + r.body.id;
+      navigate('#/batches/' + r.body.id, 'Batch ' + r.body.id + ' created: ' + r.body.data_count + ' data, ' + r.body.cost + '.');
     }, failed);
   }
 
@@ -494,10 +500,7 @@
         $('task-h').textContent = 'Task: ' + r.body.name;
         renderTaskSections(r.body);
         OG.status(done);
-      } else {
-        location.hash = '#/tasks/' + r.body.id;
-        OG.status(done);
-      }
+      } else navigate('#/tasks/' + r.body.id, done);
     }, failed);
   }
 
@@ -922,6 +925,8 @@
   function route() {
     leaveView();
     OG.clearError();
+    OG.status(announce || '');
+    announce = null;
     if (!OG.key()) return showSignIn();
     var h = location.hash.replace(/^#/, '');
     var m;
@@ -951,7 +956,7 @@
       OG.status('Signing in…');
       signIn().then(function (ok) {
         if (!ok) return;
-        OG.status('Signed in.');
+        announce = 'Signed in.';
         route();
       });
     });
