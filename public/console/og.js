@@ -15,7 +15,7 @@
   function key() {
     try {
       return sessionStorage.getItem(STORE);
-    } catch (e) {
+    } catch {
       return null;
     }
   }
@@ -25,7 +25,7 @@
       if (value) sessionStorage.setItem(STORE, value);
       else sessionStorage.removeItem(STORE);
       return true;
-    } catch (e) {
+    } catch {
       return false;
     }
   }
