@@ -21,11 +21,31 @@
     $('invite-auth').hidden = false;
   }
 
+  /** The guild's name, when the invite is addressed to this account's email (GET /api/me/invites). */
+  function nameTheGuild() {
+    return OG.api('GET', '/api/me/invites?limit=100').then(
+      function (r) {
+        var mine =
+          r.status === 200
+            ? r.body.data.filter(function (i) {
+                return i.id === inviteId;
+              })[0]
+            : null;
+        if (mine && mine.guild_name) $('invite-h').textContent = 'You are invited to ' + mine.guild_name;
+      },
+      function () {
+        return null; // only a nicer heading: accepting does not depend on it
+      },
+    );
+  }
+
+  /** Shows who is signed in; resolves once the heading names the guild (when it can). */
   function showSignedIn(email) {
     $('invite-who').textContent = email;
     $('invite-auth').hidden = true;
     $('invite-done').hidden = true;
     $('invite-signed-in').hidden = false;
+    return nameTheGuild();
   }
 
   function accept(newKey) {
@@ -67,8 +87,9 @@
         showAuth();
         return OG.showError(r, null, r.status === 401 ? 'That API key was not accepted.' : undefined);
       }
-      showSignedIn(r.body.email);
-      return accept(shown);
+      return showSignedIn(r.body.email).then(function () {
+        return accept(shown);
+      });
     }, netError);
   }
 

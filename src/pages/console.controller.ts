@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/caller';
+import { sendError } from '../common/error.filter';
 import { IdParam, isId } from '../common/ids';
 import { consolePage, invitePage } from './console-page';
 import { messagePage, sendHtml } from './html';
@@ -43,12 +44,16 @@ export class ConsoleController {
 
   /**
    * The mailed invite link is `/api/invites/:id/accept?token=…` (API.md §6): an API client POSTs
-   * it, a person's browser GETs it. The GET sends the browser to the page that signs in or signs
-   * up and then POSTs the same link, instead of a JSON 405.
+   * it, a person's browser GETs it. A GET asking for HTML (every browser's navigation does) is sent
+   * to the page that signs in or signs up and then POSTs the same link; any other GET (curl without
+   * -X POST) keeps the JSON 405 naming POST.
    */
   @Public()
   @Get('api/invites/:id/accept')
-  inviteLink(@Param('id', IdParam) id: string, @Query('token') token: unknown, @Res() res: Response): void {
+  inviteLink(@Param('id', IdParam) id: string, @Query('token') token: unknown, @Req() req: Request, @Res() res: Response): void {
+    if (!/\btext\/html\b/i.test(req.headers.accept ?? '')) {
+      return sendError(res, 405, 'MethodNotAllowed', `${req.method} is not allowed on ${req.path}`, { headers: { Allow: 'POST' } });
+    }
     const t = typeof token === 'string' && token !== '' ? `?token=${encodeURIComponent(token)}` : '';
     res.redirect(303, `/invites/${encodeURIComponent(id)}${t}`);
   }

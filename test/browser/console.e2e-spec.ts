@@ -112,6 +112,9 @@ describeInBrowser('requester console and invite page in a real browser', () => {
     const link = await s.http.get('/api/invites/42/accept?token=inv_x%2By').set('Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8');
     expect(link.status).toBe(303);
     expect(link.headers.location).toBe('/invites/42?token=inv_x%2By');
+    // curl's GET of the link (no -X POST) is still the JSON 405 naming POST
+    const curl = await s.http.get('/api/invites/42/accept?token=inv_x').set('Accept', '*/*');
+    expect([curl.status, curl.headers.allow, curl.body.type]).toEqual([405, 'POST', 'MethodNotAllowed']);
     // API clients keep POSTing the same link
     expect((await s.http.post('/api/invites/42/accept?token=inv_x').set('Authorization', as(requester))).status).toBe(404);
   });
@@ -217,6 +220,8 @@ describeInBrowser('requester console and invite page in a real browser', () => {
     await knownPage.getByRole('button', { name: 'Sign in and accept' }).click();
     await knownPage.getByRole('heading', { name: 'Welcome' }).waitFor();
     expect(await text(knownPage, '#invite-done-text')).toContain('You are now a member of this guild');
+    // once signed in as the invited email, the page could name the guild (GET /api/me/invites)
+    expect(await text(knownPage, 'h1')).toBe('You are invited to Pets');
     await shoot(knownPage, 'invite-accepted');
     // the page accepted through the API: the worker is a member, the invite is accepted
     expect((await api(known, 'get', '/api/guilds?role=member')).body.data.map((g: { id: string }) => g.id)).toEqual([guildId]);
