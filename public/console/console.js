@@ -679,7 +679,15 @@
         $('batch-h').textContent = 'Batch ' + batch.id;
         $('batch-guild-link').href = '#/guilds/' + batch.guild_id;
         $('batch-guild-link').textContent = guildLabel(batch.guild_id);
-        $('batch-cost').textContent = batch.cost;
+        // spent / refunded / gold (§11.1) once the quality integration adds them to the Batch
+        var more = ['spent', 'refunded', 'gold']
+          .filter(function (k) {
+            return typeof batch[k] === 'string';
+          })
+          .map(function (k) {
+            return k + ' ' + batch[k];
+          });
+        $('batch-cost').textContent = batch.cost + (more.length ? ' (' + more.join(', ') + ')' : '');
         setBatchStatus(batch.status);
         setProgress(batch);
         var pay = $('batch-pay-button');
