@@ -17,21 +17,29 @@ import * as W from '../src/work/work-sql';
 import { ANSWERS_STREAM_SQL, RESULTS_CSV_SQL } from '../src/results/result-sql';
 import { fillCompletedBatch } from './lib/export-fill';
 import { expect, request } from './lib/http';
+import { checkIntegrity } from './lib/integrity';
+import { measureQueueLimit, QUEUE_LIMIT_SCRIPT } from './lib/queue-limit';
 import { clusterCpuSeconds, freePort, ServerProcess, startServerProcess } from './lib/server-process';
 import { closedLoop, LoadResult, percentile, round } from './lib/stats';
 
 const run = promisify(execFile);
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
+/** `issue15` stands for the sections issue 15's "Done when" names (see bench/README.md). */
+const ISSUE15 = ['limit', 'claim', 'pipeline', 'overlap', 'read', 'scale', 'ingest'];
 const ONLY = [...args]
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
-  .split(',');
+  .split(',')
+  .flatMap((s) => (s === 'issue15' ? ISSUE15 : [s]));
 const want = (section: string) => !ONLY || ONLY.includes(section);
 
 const CFG = {
   workers: 50,
   loadSeconds: QUICK ? 8 : 20,
+  /** queue-limit.sh's clients and seconds: issue 15's baseline is `queue-limit.sh PROJECT_DIR 50 20` */
+  limitClients: 50,
+  limitSeconds: QUICK ? 10 : 20,
   scaleSeconds: QUICK ? 5 : 10,
   ingestData: 100_000,
   webhookBatches: QUICK ? 200 : 1000,
@@ -42,6 +50,8 @@ const CFG = {
   ssePhases: QUICK ? 5 : 9,
   ssePhaseSeconds: QUICK ? 6 : 10,
 };
+/** the checkout whose node_modules hold the embedded PostgreSQL binaries queue-limit.sh runs (dist/bench/run.js → ../..) */
+const PROJECT_DIR = path.resolve(__dirname, '..', '..');
 const SERVER_ENTRY = process.env.BENCH_SERVER_ENTRY ?? 'dist/src/main.js';
 const PGBENCH = process.env.PGBENCH ?? '/usr/bin/pgbench';
 
@@ -113,11 +123,11 @@ async function guildWithTask(url: string, owner: User, name: string): Promise<Gu
   return { id: g.id, taskId: t.id };
 }
 
-async function join(url: string, owner: User, guild: Guild, workers: User[]): Promise<void> {
+async function join(url: string, owner: User, guild: Guild, workers: User[], taskIds: string[] = [guild.taskId]): Promise<void> {
   await inParallel(workers, 8, async (w) => {
     const inv = await expect(request('POST', `${url}/api/guilds/${guild.id}/invites`, { auth: owner.key, body: { email: w.email } }), 201, 'invite');
     await expect(request('POST', `${url}/api/invites/${inv.id}/accept`, { auth: w.key }), 200, 'accept');
-    await expect(request('POST', `${url}/api/tasks/${guild.taskId}/subscriptions`, { auth: w.key }), [200, 201], 'subscribe');
+    for (const t of taskIds) await expect(request('POST', `${url}/api/tasks/${t}/subscriptions`, { auth: w.key }), [200, 201], 'subscribe');
     await expect(request('GET', `${url}/api/wallets`, { auth: w.key }), 200, 'wallets'); // creates the wallet (as on first read)
   });
 }
@@ -142,13 +152,26 @@ async function fundWallet(url: string, owner: User, guildId: string, cents: numb
   await expect(request('DELETE', `${url}/api/batches/${b.id}`, { auth: owner.key }), 200, 'cancel');
 }
 
-async function claimAndSubmit(url: string, w: User, taskId: string): Promise<boolean> {
+async function claimAndSubmit(url: string, w: User, taskId: string, parameters: Record<string, unknown> = { answer: 'a cat' }): Promise<boolean> {
   const c = await request('POST', `${url}/api/tasks/${taskId}/claims`, { auth: w.key });
   if (c.status === 204) return false;
   if (c.status !== 201) throw new Error(`claim: HTTP ${c.status} ${c.text.slice(0, 200)}`);
-  const s = await request('POST', `${url}/api/assignments/${c.body.id}/submit`, { auth: w.key, body: { parameters: { answer: 'a cat' } } });
+  const s = await request('POST', `${url}/api/assignments/${c.body.id}/submit`, { auth: w.key, body: { parameters } });
   if (s.status !== 200) throw new Error(`submit: HTTP ${s.status} ${s.text.slice(0, 200)}`);
   return true;
+}
+
+/**
+ * One claim+submit at any task of a pipeline: the worker stays at the task it last worked at and
+ * moves on to the next one (cyclically) when a claim there is a 204; false once every task is empty.
+ * The 204s are part of the pair's cost, as they are for a real worker client.
+ */
+async function claimAndSubmitAnywhere(url: string, w: User, taskIds: string[], at: { task: number }): Promise<boolean> {
+  for (let tried = 0; tried < taskIds.length; tried++) {
+    if (await claimAndSubmit(url, w, taskIds[at.task])) return true;
+    at.task = (at.task + 1) % taskIds.length;
+  }
+  return false;
 }
 
 // ------------------------------------------------------------------ pgbench baseline
@@ -287,6 +310,7 @@ async function main() {
   console.log('Machine:', JSON.stringify(machine, null, 2));
 
   const servers: ServerProcess[] = [];
+  let integrityFailed = false;
   const startApp = async (extra: Record<string, string> = {}) => {
     const s = await startServerProcess(SERVER_ENTRY, { DATABASE_URL: dbUrl!, DATA_DIR: path.join(tmp, 'data'), ...extra });
     servers.push(s);
@@ -318,12 +342,49 @@ async function main() {
       }
       await q('ANALYZE');
     }
+    // ---------------------------------------------------------------- 0. the machine's limit (issue 15)
+    // queue-limit.sh: a minimal durable claim+submit with no hot row, in pgbench on its own
+    // PostgreSQL, measured in this run right before the loads that are compared with it
+    let limit = NaN;
+    if (want('limit') || want('claim') || want('pipeline') || want('overlap')) {
+      log(`the limit: ${QUEUE_LIMIT_SCRIPT} PROJECT_DIR ${CFG.limitClients} ${CFG.limitSeconds} (load average ${loadAverage()})`);
+      const L = await measureQueueLimit(PROJECT_DIR, CFG.limitClients, CFG.limitSeconds);
+      limit = L.pairsPerSecond;
+      log(`  ${L.output.replace(/\n/g, '\n  ')}\n  (took ${round(L.seconds)} s)`);
+      record(
+        '0 limit',
+        `queue-limit.sh, ${CFG.limitClients} clients, ${CFG.limitSeconds} s (durable commits, no hot row)`,
+        `${limit} pairs/s; load average ${loadAverage()}`,
+      );
+    }
+    /** A load's figure against the limit, with issue 15's target (a share of the limit). */
+    const vsLimit = (section: string, metric: string, r: LoadResult, share: number) => {
+      const ratio = r.perSecond / limit;
+      record(
+        section,
+        metric,
+        `${r.perSecond} pairs/s; p50 ${r.p50Ms} / p99 ${r.p99Ms} ms${r.errors ? `; ${r.errors} errors` : ''}`,
+        `limit ${limit}`,
+        `${round(ratio * 100)}%`,
+        `≥ ${share * 100}% of the limit`,
+        ratio >= share,
+      );
+    };
+    /** The integrity checks (bench/lib/integrity.ts) after a load, as a row with its verdict; a failure fails the run at the end. */
+    const integrity = async (section: string) => {
+      const c = await checkIntegrity(q);
+      log(`  integrity: ${c.summary}`);
+      for (const p of c.problems) console.error(`  INTEGRITY: ${p}`);
+      if (!c.ok) integrityFailed = true;
+      record(section, 'integrity after the load', c.ok ? c.summary : c.problems.join('; '), '', '', 'no violation', c.ok);
+    };
+
     if (want('claim')) {
       await q(`CREATE TABLE IF NOT EXISTS bench_clients (client_id int PRIMARY KEY, key_hash bytea NOT NULL, task_id bigint NOT NULL)`);
       await q('TRUNCATE bench_clients');
       for (const [i, w] of workers.entries())
         await q('INSERT INTO bench_clients VALUES ($1, $2, $3)', [i, createHash('sha256').update(w.key).digest(), workGuild.taskId]);
-      log(`pgbench baseline: the same SQL, -c ${CFG.workers} -j 2 -T ${CFG.loadSeconds}`);
+      log(`pgbench of the server's own SQL: -c ${CFG.workers} -j 2 -T ${CFG.loadSeconds}`);
       const pb = await pgbench(dbUrl, tmp, CFG.loadSeconds);
       log(`pgbench: ${pb.perSecond} pairs/s, p50 ${pb.p50Ms} ms, p99 ${pb.p99Ms} ms (${pb.operations} pairs, ${pb.errors} failed)`);
 
@@ -339,40 +400,130 @@ async function main() {
       log(`  ${two.perSecond} pairs/s, p50 ${two.p50Ms} ms, p99 ${two.p99Ms} ms, ${two.errors} errors`);
       await stopApp(second);
 
-      const dup = await q<{ n: string }>(
-        `SELECT count(*) AS n FROM (SELECT work_item_id FROM assignments WHERE status = 'submitted' GROUP BY work_item_id HAVING count(*) > 1) x`,
+      // the figure issue 15 started from, kept as an extra row: the server's SQL without HTTP
+      record(
+        '1 claim+submit',
+        'pgbench, the server\'s own SQL (-c 50 -j 2)',
+        `${pb.perSecond} pairs/s; p50 ${pb.p50Ms} / p99 ${pb.p99Ms} ms`,
+        `limit ${limit}`,
+        `${round((pb.perSecond / limit) * 100)}%`,
       );
-      const dupPay = await q<{ n: string }>(
-        `SELECT count(*) AS n FROM (SELECT business_key FROM ledger_transactions GROUP BY business_key HAVING count(*) > 1) x`,
+      vsLimit('1 claim+submit', 'HTTP, 1 process, 50 workers, one batch of one guild', one, 0.5);
+      record(
+        '1 claim+submit',
+        'HTTP, 2 processes, 50 workers, same batch',
+        `${two.perSecond} pairs/s; p50 ${two.p50Ms} / p99 ${two.p99Ms} ms${two.errors ? `; ${two.errors} errors` : ''}`,
+        `1 process ${one.perSecond}`,
+        `${round((two.perSecond / one.perSecond) * 100)}%`,
+        '≥ 1 process',
+        two.perSecond >= one.perSecond,
       );
-      const rewards = await q<{ n: string; s: string }>(`SELECT count(*) AS n FROM ledger_transactions WHERE kind = 'reward'`);
-      const submitted = await q<{ n: string }>(`SELECT count(*) AS n FROM assignments WHERE status = 'submitted'`);
-      log(
-        `  correctness: ${submitted[0].n} submitted, ${rewards[0].n} rewards, ${dup[0].n} double-submitted work items, ${dupPay[0].n} duplicate business keys`,
-      );
-      if (dup[0].n !== '0' || dupPay[0].n !== '0' || submitted[0].n !== rewards[0].n) throw new Error('correctness check failed');
+      await integrity('1 claim+submit');
+    }
 
-      const r1 = one.perSecond / pb.perSecond;
-      const r2 = two.perSecond / pb.perSecond;
-      record('1 claim+submit', 'pgbench, same SQL (-c 50 -j 2)', `${pb.perSecond} pairs/s; p50 ${pb.p50Ms} / p99 ${pb.p99Ms} ms`);
-      record(
-        '1 claim+submit',
-        'HTTP, 1 process, 50 workers',
-        `${one.perSecond} pairs/s; p50 ${one.p50Ms} / p99 ${one.p99Ms} ms`,
-        `${pb.perSecond}`,
-        `${round(r1 * 100)}%`,
-        '≥ 35%',
-        r1 >= 0.35,
+    // ---------------------------------------------------------------- 1b. a 3-task pipeline (issue 15)
+    if (want('pipeline')) {
+      const pipeGuild = await guildWithTask(app.url, owner, 'Bench pipeline');
+      const second = await expect(
+        request('POST', `${app.url}/api/guilds/${pipeGuild.id}/tasks`, { auth: owner.key, body: { name: 'Bench pipeline task 2', minimum_amount_cents: 1 } }),
+        201,
+        'task 2',
       );
-      record(
-        '1 claim+submit',
-        'HTTP, 2 processes, 50 workers',
-        `${two.perSecond} pairs/s; p50 ${two.p50Ms} / p99 ${two.p99Ms} ms`,
-        `${pb.perSecond}`,
-        `${round(r2 * 100)}%`,
-        '≥ 35%',
-        r2 >= 0.35,
+      const third = await expect(
+        request('POST', `${app.url}/api/guilds/${pipeGuild.id}/tasks`, { auth: owner.key, body: { name: 'Bench pipeline task 3', minimum_amount_cents: 1 } }),
+        201,
+        'task 3',
       );
+      const taskIds = [pipeGuild.taskId, second.id, third.id];
+      for (const [source, target] of [
+        [taskIds[0], taskIds[1]],
+        [taskIds[1], taskIds[2]],
+      ])
+        await expect(request('POST', `${app.url}/api/guilds/${pipeGuild.id}/connections`, { auth: owner.key, body: { source, target } }), 201, 'connection');
+      await join(app.url, owner, pipeGuild, workers, taskIds);
+      // every datum passes all three tasks: 3 pairs per datum; enough for 1,500 pairs/s
+      const n = Math.round((CFG.loadSeconds * 1500) / 3) + 1000;
+      log(`pipeline: one batch of ${n} data through 3 chained tasks (through the API); ${CFG.workers} workers, ${CFG.loadSeconds} s`);
+      const batch = await createBatch(app.url, owner, pipeGuild.id, n);
+      await pay(app.url, owner, batch.id);
+      await q('ANALYZE');
+      // workers start spread over the three tasks; each moves on when its task has nothing open
+      const at = workers.map((_, i) => ({ task: i % 3 }));
+      const r = await closedLoop(CFG.workers, CFG.loadSeconds, (i) => claimAndSubmitAnywhere(app.url, workers[i], taskIds, at[i]));
+      log(`  ${r.perSecond} pairs/s (any task), p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors`);
+      // every datum through all three: one submitted answer per task of each datum, the completed ones at all three
+      const [flow] = await q<{ t1: string; t2: string; t3: string; completed: string; incomplete_done: string; over: string }>(
+        `WITH per AS (SELECT a.datum_id, count(*) FILTER (WHERE a.task_id = $2) AS t1, count(*) FILTER (WHERE a.task_id = $3) AS t2,
+                             count(*) FILTER (WHERE a.task_id = $4) AS t3
+                        FROM assignments a JOIN data d ON d.id = a.datum_id WHERE d.batch_id = $1 AND a.status = 'submitted' GROUP BY a.datum_id)
+         SELECT (SELECT coalesce(sum(t1), 0) FROM per) AS t1, (SELECT coalesce(sum(t2), 0) FROM per) AS t2, (SELECT coalesce(sum(t3), 0) FROM per) AS t3,
+                (SELECT count(*) FROM data WHERE batch_id = $1 AND status = 'completed') AS completed,
+                (SELECT count(*) FROM data d JOIN per ON per.datum_id = d.id WHERE d.batch_id = $1 AND d.status = 'completed' AND (t1, t2, t3) <> (1, 1, 1)) AS incomplete_done,
+                (SELECT count(*) FROM per WHERE t1 > 1 OR t2 > 1 OR t3 > 1 OR t2 > t1 OR t3 > t2) AS over`,
+        [batch.id, ...taskIds],
+      );
+      const flowOk = flow.incomplete_done === '0' && flow.over === '0';
+      const flowText = `submitted at task 1/2/3: ${flow.t1}/${flow.t2}/${flow.t3}; ${flow.completed} data completed, ${flow.incomplete_done} of them without one answer at each task, ${flow.over} data out of order or answered twice at a task`;
+      log(`  ${flowText}`);
+      vsLimit('1b pipeline', `3-task pipeline, 1 process, 50 workers (a pair = claim+submit at any task)`, r, 0.35);
+      record('1b pipeline', 'every datum through all three tasks', flowText, '', '', 'in order, once per task', flowOk);
+      if (!flowOk) integrityFailed = true;
+      await integrity('1b pipeline');
+    }
+
+    // ---------------------------------------------------------------- 1c. fixed overlap 3 (issue 15 with issue 16)
+    if (want('overlap')) {
+      const quality = { answer: 'label', labels: ['a', 'b'], overlap: { min: 3, max: 3 } };
+      const g = await expect(
+        request('POST', `${app.url}/api/guilds`, { auth: owner.key, body: { name: 'Bench overlap', description: 'benchmark guild' } }),
+        201,
+        'guild',
+      );
+      const t = await request('POST', `${app.url}/api/guilds/${g.id}/tasks`, {
+        auth: owner.key,
+        body: { name: 'Bench overlap task', minimum_amount_cents: 1, quality },
+      });
+      // a batch at an overlap-3 task reserves 3 answers per datum (API.md §11.1): a server that
+      // takes the quality object but prices 1 answer does not do overlap yet
+      let unavailable = t.status === 422 ? `task with quality.overlap: HTTP 422 ${t.text.slice(0, 200)}` : '';
+      if (!unavailable && t.status !== 201) throw new Error(`overlap task: HTTP ${t.status} ${t.text.slice(0, 300)}`);
+      const n = Math.round((CFG.loadSeconds * 1500) / 3) + 1000;
+      let batchId = '';
+      let ovGuild: Guild | undefined;
+      if (!unavailable) {
+        ovGuild = { id: g.id, taskId: t.body.id };
+        await join(app.url, owner, ovGuild, workers);
+        const batch = await createBatch(app.url, owner, g.id, n);
+        batchId = batch.id;
+        if (batch.cost_cents !== n * 3) unavailable = `a batch of ${n} data at 1¢ with overlap 3 costs ${batch.cost_cents}¢, not ${n * 3}¢ (no reservation of 3 answers)`;
+      }
+      if (unavailable) {
+        log(`overlap: not available on this server (${unavailable})`);
+        record('1c overlap', 'fixed overlap 3 on one task, 1 process, 50 workers', 'not available', '', '', '≥ 35% of the limit', undefined);
+        record('1c overlap', 'why not available', unavailable);
+      } else {
+        log(`overlap: one batch of ${n} data at one task with fixed overlap 3 (3 distinct members per datum); ${CFG.workers} workers, ${CFG.loadSeconds} s`);
+        await pay(app.url, owner, batchId);
+        await q('ANALYZE');
+        const r = await closedLoop(CFG.workers, CFG.loadSeconds, (i) => claimAndSubmit(app.url, workers[i], ovGuild!.taskId, { label: 'a' }));
+        log(`  ${r.perSecond} pairs/s (answers), p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors`);
+        const [o] = await q<{ answers: string; completed: string; wrong: string; over: string }>(
+          `WITH per AS (SELECT a.datum_id, count(*) AS n, count(DISTINCT a.member_id) AS members
+                          FROM assignments a JOIN data d ON d.id = a.datum_id WHERE d.batch_id = $1 AND a.task_id = $2 AND a.status = 'submitted' GROUP BY a.datum_id)
+           SELECT (SELECT coalesce(sum(n), 0) FROM per) AS answers,
+                  (SELECT count(*) FROM data WHERE batch_id = $1 AND status = 'completed') AS completed,
+                  (SELECT count(*) FROM data d LEFT JOIN per ON per.datum_id = d.id WHERE d.batch_id = $1 AND d.status = 'completed' AND coalesce(per.members, 0) <> 3) AS wrong,
+                  (SELECT count(*) FROM per WHERE n > 3 OR members <> n) AS over`,
+          [batchId, ovGuild!.taskId],
+        );
+        const ok = o.wrong === '0' && o.over === '0';
+        const text = `${o.answers} answers, ${o.completed} data completed, ${o.wrong} completed without exactly 3 distinct members, ${o.over} data with more than 3 answers or a member twice`;
+        log(`  ${text}`);
+        vsLimit('1c overlap', 'fixed overlap 3 on one task, 1 process, 50 workers (a pair = one answer)', r, 0.35);
+        record('1c overlap', 'each datum: 3 answers from 3 distinct members', text, '', '', 'no violation', ok);
+        if (!ok) integrityFailed = true;
+        await integrity('1c overlap');
+      }
     }
 
     // ---------------------------------------------------------------- 2. batch ingest
@@ -618,16 +769,18 @@ async function main() {
           `claim+submit ${r.claim.perSecond} pairs/s (p50 ${r.claim.p50Ms} / p99 ${r.claim.p99Ms} ms); GET batch p50 ${r.read.p50} / p99 ${r.read.p99} ms (${r.read.rps} req/s)`,
         );
       }
-      const first = results[0].claim.perSecond;
-      const lastR = results[results.length - 1].claim.perSecond;
+      // issue 15: flat from the 100k step to the 1M step (the quick run's last step is 100k: its first then)
+      const baseStep = results[CFG.scaleSteps.indexOf(100_000)] && CFG.scaleSteps.indexOf(100_000) < results.length - 1 ? results[CFG.scaleSteps.indexOf(100_000)] : results[0];
+      const lastStep = results[results.length - 1];
+      const flat = lastStep.claim.perSecond / baseStep.claim.perSecond;
       record(
         '5 scaling',
-        `claim+submit at ${results[results.length - 1].open.toLocaleString('en')} vs ${results[0].open.toLocaleString('en')}`,
-        `${round((lastR / first) * 100)}%`,
-        '',
-        '',
-        'flat (≥ 80%)',
-        lastR / first >= 0.8,
+        `claim+submit at ${lastStep.open.toLocaleString('en')} vs ${baseStep.open.toLocaleString('en')} open work items`,
+        `${lastStep.claim.perSecond} pairs/s`,
+        `${baseStep.claim.perSecond} pairs/s`,
+        `${round(flat * 100)}%`,
+        'flat (≥ 90%)',
+        flat >= 0.9,
       );
       for (const [label, where] of [
         [
@@ -876,6 +1029,10 @@ async function main() {
   console.log('| section | measurement | value | baseline | ratio | target | verdict |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.section} | ${r.metric} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.verdict} |`);
+  if (integrityFailed) {
+    console.error('\nINTEGRITY CHECK FAILED (see the rows above)');
+    process.exitCode = 1;
+  }
 }
 
 if (require.main === module) {
