@@ -26,7 +26,9 @@ export async function checkIntegrity(q: Query): Promise<Integrity> {
        GROUP BY work_item_id HAVING count(*) > 1) x`,
   );
   const doubleSlot = hasSlots
-    ? await count(`SELECT count(*) AS n FROM (SELECT slot_id FROM assignments WHERE status = 'submitted' AND slot_id IS NOT NULL GROUP BY slot_id HAVING count(*) > 1) x`)
+    ? await count(
+        `SELECT count(*) AS n FROM (SELECT slot_id FROM assignments WHERE status = 'submitted' AND slot_id IS NOT NULL GROUP BY slot_id HAVING count(*) > 1) x`,
+      )
     : 0;
   const doubleMember = await count(
     `SELECT count(*) AS n FROM (SELECT datum_id, task_id, member_id FROM assignments WHERE status = 'submitted'
