@@ -85,7 +85,13 @@ export async function startServerProcess(entry: string, env: Record<string, stri
     if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
     try {
       const res = await fetch(`${url}/health`);
-      if (res.ok) break;
+      // on a shared box another session's server can take the port between freePort() and our
+      // listen: then ours exits, and the health check must not have been answered by the other one
+      if (res.ok) {
+        await new Promise((r) => setTimeout(r, 300));
+        if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode} (port ${port} taken by another process?)`);
+        break;
+      }
     } catch {
       // not listening yet
     }
