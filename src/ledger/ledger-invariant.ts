@@ -57,7 +57,7 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
     q,
     `SELECT a.id, a.balance_cents::text, coalesce(sum(e.amount_cents), 0)::text AS entries
        FROM ledger_accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
-      GROUP BY a.id HAVING a.balance_cents <> coalesce(sum(e.amount_cents), 0)`,
+      GROUP BY a.id, a.balance_cents HAVING a.balance_cents <> coalesce(sum(e.amount_cents), 0)`,
   )) {
     out.push(`account ${r.id} balance ${r.balance_cents} differs from the sum of its entries ${r.entries}`);
   }
