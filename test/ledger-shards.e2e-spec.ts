@@ -59,7 +59,7 @@ describe('ledger: balances as sums of shards', () => {
         if (c.status === 204) return;
         expect(c.status).toBe(201);
         const sub = await s.http.post(`/api/assignments/${c.body.id}/submit`).set('Authorization', w.auth).send({ parameters: { ok: 'yes' } });
-        expect(sub.status).toBe(201);
+        expect(sub.status).toBe(200);
       }
     };
     await Promise.all([work(), work(), work()]);
@@ -125,11 +125,12 @@ describe('ledger: balances as sums of shards', () => {
   });
 
   it('a checked debit waits for the head-row lock, then sees the debit committed before it', async () => {
-    // the requester's wallet: fund it with a card charge through a payment, then race a raw
-    // locked debit against a payout approval of the whole balance
+    // the requester's wallet holds 25¢: a one-datum batch (25¢) is paid with Stripe's 50¢ minimum charge
+    const small = await s.http.post(`/api/guilds/${p.guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ n: 'x' }] } });
+    expect((await s.http.post(`/api/batches/${small.body.id}/debits`).set('Authorization', owner.auth)).status).toBe(201);
     const requester = await walletOf(owner);
     const before = Number(requester.balance_cents);
-    expect(before).toBeGreaterThan(0);
+    expect(before).toBe(50 - REWARD);
     const payout = await s.http.post(`/api/wallets/${requester.id}/payouts`).set('Authorization', owner.auth).send({ amount_cents: before });
     expect(payout.status).toBe(201);
 
@@ -147,12 +148,21 @@ describe('ledger: balances as sums of shards', () => {
         before,
       ]);
       const approval = s.http.post(`/api/payouts/${payout.body.id}/approve`).set('Authorization', owner.auth).then((r) => r);
-      await new Promise((r) => setTimeout(r, 300));
+      // the approval is waiting for the head row we hold (it does not read the balance before the lock)
+      for (let i = 0; ; i++) {
+        const waiting = await s.sql(
+          `SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE NOT l.granted AND c.relname = 'ledger_account_heads'
+           UNION ALL SELECT 1 FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'`,
+        );
+        if (waiting.length > 0) break;
+        if (i > 200) throw new Error('the payout approval never waited for the wallet lock');
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await c.query('COMMIT');
       const res = await approval;
       // it waited, read Σ shards after our commit (0) and refused: 409, the payout stays requested
       expect(res.status).toBe(409);
-      expect(res.body.message).toMatch(/balance is less than the payout/);
+      expect(res.body.error).toMatch(/balance is less than the payout/);
     } finally {
       await c.end();
     }
