@@ -59,7 +59,9 @@ describe('API key cache across two processes', () => {
     const firstRefusal = seen.findIndex((x) => x.status === 401);
     expect(seen.slice(firstRefusal).every((x) => x.status === 401)).toBe(true);
     expect(seen[firstRefusal].at).toBeLessThanOrEqual(TTL_MS);
-    console.log(`B refused the deleted key from ${seen[firstRefusal].at} ms after the DELETE answered (bound ${TTL_MS} ms); answers: ${seen.map((x) => x.status).join(',')}`);
+    console.log(
+      `B refused the deleted key from ${seen[firstRefusal].at} ms after the DELETE answered (bound ${TTL_MS} ms); answers: ${seen.map((x) => x.status).join(',')}`,
+    );
 
     // the user's other key was never affected
     expect((await b.http.get('/api/me').set('Authorization', user.auth)).status).toBe(200);

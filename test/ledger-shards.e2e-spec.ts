@@ -38,8 +38,11 @@ describe('ledger: balances as sums of shards', () => {
     return list.body.data.find((w: { guild_id: string }) => String(w.guild_id) === String(p.guildId));
   };
   const shardSum = async (accountId: string) =>
-    Number((await s.sql<{ b: string }>(`SELECT coalesce(sum(balance_cents), 0)::text AS b FROM ledger_account_shards WHERE account_id = $1`, [accountId]))[0].b);
-  const escrowId = async () => String((await s.sql<{ id: string }>(`SELECT id FROM ledger_account_heads WHERE kind = 'escrow' AND guild_id = $1`, [p.guildId]))[0].id);
+    Number(
+      (await s.sql<{ b: string }>(`SELECT coalesce(sum(balance_cents), 0)::text AS b FROM ledger_account_shards WHERE account_id = $1`, [accountId]))[0].b,
+    );
+  const escrowId = async () =>
+    String((await s.sql<{ id: string }>(`SELECT id FROM ledger_account_heads WHERE kind = 'escrow' AND guild_id = $1`, [p.guildId]))[0].id);
 
   it('pays and rewards through HTTP: the escrow is spread over shards, every balance read is Σ shards', async () => {
     const batch = await s.http
@@ -58,14 +61,19 @@ describe('ledger: balances as sums of shards', () => {
         const c = await s.http.post(`/api/tasks/${p.taskIds[0]}/claims`).set('Authorization', w.auth);
         if (c.status === 204) return;
         expect(c.status).toBe(201);
-        const sub = await s.http.post(`/api/assignments/${c.body.id}/submit`).set('Authorization', w.auth).send({ parameters: { ok: 'yes' } });
+        const sub = await s.http
+          .post(`/api/assignments/${c.body.id}/submit`)
+          .set('Authorization', w.auth)
+          .send({ parameters: { ok: 'yes' } });
         expect(sub.status).toBe(200);
       }
     };
     await Promise.all([work(), work(), work()]);
 
     const escrow = await escrowId();
-    const shards = await s.sql<{ shard: number; balance_cents: string }>(`SELECT shard, balance_cents::text FROM ledger_account_shards WHERE account_id = $1`, [escrow]);
+    const shards = await s.sql<{ shard: number; balance_cents: string }>(`SELECT shard, balance_cents::text FROM ledger_account_shards WHERE account_id = $1`, [
+      escrow,
+    ]);
     // one payment and DATA rewards, consecutive ledger transaction ids: more than one shard row
     expect(shards.length).toBeGreaterThan(1);
     expect(await shardSum(escrow)).toBe(0);
@@ -81,10 +89,12 @@ describe('ledger: balances as sums of shards', () => {
   });
 
   it('the deferred check refuses at commit a debit that skipped the lock and overdraws; a debit that fits commits', async () => {
-    const worker = (await s.sql<{ id: string; balance_cents: string }>(
-      `SELECT a.id, a.balance_cents::text FROM ledger_accounts a WHERE a.kind = 'wallet' AND a.guild_id = $1 AND a.balance_cents > 0 ORDER BY a.id LIMIT 1`,
-      [p.guildId],
-    ))[0];
+    const worker = (
+      await s.sql<{ id: string; balance_cents: string }>(
+        `SELECT a.id, a.balance_cents::text FROM ledger_accounts a WHERE a.kind = 'wallet' AND a.guild_id = $1 AND a.balance_cents > 0 ORDER BY a.id LIMIT 1`,
+        [p.guildId],
+      )
+    )[0];
     const balance = Number(worker.balance_cents);
     expect(balance).toBeGreaterThan(0);
     const escrow = await escrowId();
@@ -92,13 +102,10 @@ describe('ledger: balances as sums of shards', () => {
     const debit = async (key: string, amount: number) => {
       await c.query('BEGIN');
       const [tx] = (await c.query(`INSERT INTO ledger_transactions (kind, business_key) VALUES ('batch_payment', $1) RETURNING id`, [key])).rows;
-      await c.query(`INSERT INTO ledger_entries (ledger_transaction_id, account_id, amount_cents, type) VALUES ($1, $2, $3, 'Guild Debit'), ($1, $4, $5, 'Guild Credit')`, [
-        tx.id,
-        worker.id,
-        -amount,
-        escrow,
-        amount,
-      ]);
+      await c.query(
+        `INSERT INTO ledger_entries (ledger_transaction_id, account_id, amount_cents, type) VALUES ($1, $2, $3, 'Guild Debit'), ($1, $4, $5, 'Guild Credit')`,
+        [tx.id, worker.id, -amount, escrow, amount],
+      );
       // inside the transaction nothing stops it (no CHECK on a row any more): the statement passes
       return c.query('COMMIT');
     };
@@ -126,7 +133,10 @@ describe('ledger: balances as sums of shards', () => {
 
   it('a checked debit waits for the head-row lock, then sees the debit committed before it', async () => {
     // the requester's wallet holds 25¢: a one-datum batch (25¢) is paid with Stripe's 50¢ minimum charge
-    const small = await s.http.post(`/api/guilds/${p.guildId}/batches`).set('Authorization', owner.auth).send({ batch: { data: [{ n: 'x' }] } });
+    const small = await s.http
+      .post(`/api/guilds/${p.guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{ n: 'x' }] } });
     expect((await s.http.post(`/api/batches/${small.body.id}/debits`).set('Authorization', owner.auth)).status).toBe(201);
     const requester = await walletOf(owner);
     const before = Number(requester.balance_cents);
@@ -140,14 +150,14 @@ describe('ledger: balances as sums of shards', () => {
       await c.query('BEGIN');
       await c.query(`SELECT 1 FROM ledger_account_heads WHERE id = $1 FOR UPDATE`, [requester.id]);
       const [tx] = (await c.query(`INSERT INTO ledger_transactions (kind, business_key) VALUES ('batch_payment', 'test:locked') RETURNING id`)).rows;
-      await c.query(`INSERT INTO ledger_entries (ledger_transaction_id, account_id, amount_cents, type) VALUES ($1, $2, $3, 'Guild Debit'), ($1, $4, $5, 'Guild Credit')`, [
-        tx.id,
-        requester.id,
-        -before,
-        await escrowId(),
-        before,
-      ]);
-      const approval = s.http.post(`/api/payouts/${payout.body.id}/approve`).set('Authorization', owner.auth).then((r) => r);
+      await c.query(
+        `INSERT INTO ledger_entries (ledger_transaction_id, account_id, amount_cents, type) VALUES ($1, $2, $3, 'Guild Debit'), ($1, $4, $5, 'Guild Credit')`,
+        [tx.id, requester.id, -before, await escrowId(), before],
+      );
+      const approval = s.http
+        .post(`/api/payouts/${payout.body.id}/approve`)
+        .set('Authorization', owner.auth)
+        .then((r) => r);
       // the approval is waiting for the head row we hold (it does not read the balance before the lock)
       for (let i = 0; ; i++) {
         const waiting = await s.sql(

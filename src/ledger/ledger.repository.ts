@@ -171,7 +171,11 @@ export async function balanceOf(em: EntityManager, accountId: string): Promise<n
  * read with a snapshot taken after the lock is granted, so it includes the debit of the
  * transaction that held the lock before. Undefined when there is no such account.
  */
-export async function lockedBalance(em: EntityManager, accountId: string, where: { kind?: 'wallet' | 'escrow'; userId?: string } = {}): Promise<number | undefined> {
+export async function lockedBalance(
+  em: EntityManager,
+  accountId: string,
+  where: { kind?: 'wallet' | 'escrow'; userId?: string } = {},
+): Promise<number | undefined> {
   const head: unknown[] = await em.query(
     `SELECT 1 FROM ledger_account_heads WHERE id = $1 AND ($2::text IS NULL OR kind = $2) AND ($3::bigint IS NULL OR user_id = $3) FOR UPDATE`,
     [accountId, where.kind ?? null, where.userId ?? null],

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { conflict, paymentRequired } from '../common/errors';
-import { toCents } from '../common/money';
 import { inTransaction } from '../database/transaction';
 import { CardChargeRow, CardService } from './card.service';
 import { balanceOf, ensureEscrow, ensureWallet, LedgerEntryView, lockForDebit, post } from './ledger.repository';
