@@ -1,5 +1,6 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
+import { deleteEndedCounters, hitCounter, liveCounter } from './rate-limit.repository';
 
 export interface WindowCount {
   /** hits in the current window, this one included */
@@ -48,15 +49,7 @@ export class RateLimitStore {
     this.inFlight.add(key);
     const n = q.waiters.length;
     try {
-      const [row]: Array<{ hits: number; ms_left: number }> = await this.ds.query(
-        `INSERT INTO rate_limit_counters AS c (key, hits, window_ends)
-              VALUES ($1, $3, clock_timestamp() + make_interval(secs => $2::float8 / 1000))
-         ON CONFLICT (key) DO UPDATE
-               SET hits = CASE WHEN c.window_ends <= clock_timestamp() THEN EXCLUDED.hits ELSE c.hits + EXCLUDED.hits END,
-                   window_ends = CASE WHEN c.window_ends <= clock_timestamp() THEN EXCLUDED.window_ends ELSE c.window_ends END
-         RETURNING hits, greatest(0, extract(epoch FROM window_ends - clock_timestamp()) * 1000)::float8 AS ms_left`,
-        [key, q.windowMs, n],
-      );
+      const row = await hitCounter(this.ds.manager, key, q.windowMs, n);
       this.maybeSweep();
       const msLeft = Math.ceil(row.ms_left);
       q.waiters.forEach((resolve, i) => resolve({ hits: row.hits - n + 1 + i, msLeft }));
@@ -71,11 +64,7 @@ export class RateLimitStore {
   /** The count of the key's current window without adding to it (0 when none). */
   async peek(key: string): Promise<WindowCount> {
     try {
-      const [row]: Array<{ hits: number; ms_left: number }> = await this.ds.query(
-        `SELECT hits, greatest(0, extract(epoch FROM window_ends - clock_timestamp()) * 1000)::float8 AS ms_left
-           FROM rate_limit_counters WHERE key = $1 AND window_ends > clock_timestamp()`,
-        [key],
-      );
+      const row = await liveCounter(this.ds.manager, key);
       return row ? { hits: row.hits, msLeft: Math.ceil(row.ms_left) } : { hits: 0, msLeft: 0 };
     } catch {
       return { hits: 0, msLeft: 0 };
@@ -85,7 +74,7 @@ export class RateLimitStore {
   private maybeSweep(): void {
     if (++this.sinceSweep < SWEEP_EVERY) return;
     this.sinceSweep = 0;
-    void this.ds.query('DELETE FROM rate_limit_counters WHERE window_ends < clock_timestamp()').catch(() => undefined);
+    void deleteEndedCounters(this.ds.manager).catch(() => undefined);
   }
 }
 
