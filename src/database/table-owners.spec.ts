@@ -173,7 +173,6 @@ export function trespassers(tables: string[], sources: Source[] = srcSources()):
 export const REPOSITORY_RULE_PENDING: Record<string, string> = {
   work: 'claim/submit SQL and claim-endings.ts are being rewritten by the quality work (issue 14 follow-up)',
   batches: 'pay-batch.usecase.ts and the batch/file services are being rewritten by the quality work',
-  ledger: 'the ledger (ledger.ts, card/payouts/wallets services) is being rewritten by the scale work',
   quality: 'gold and aggregation are being rewritten by the quality work',
 };
 
