@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { conflict, invalid, notFound } from '../common/errors';
@@ -9,15 +9,31 @@ import { ApiKeyEntity, UserEntity } from './auth.entities';
 import { Caller } from './caller';
 import { generateSecret, hashPassword, sha256 } from './credentials';
 import { isUniqueViolation } from '../database/pg-errors';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { insertApiKey, liveKeyCount, markApiKeyDeleted } from './api-keys.repository';
 import { insertUser, lockUser } from './users.repository';
 
 /** Live API keys one user may hold (API.md §1.3). */
 export const MAX_API_KEYS = 50;
 
+/** Most keys one process remembers (oldest lookups go first); a few MB at most. */
+const KEY_CACHE_MAX = 50_000;
+
 @Injectable()
 export class AuthService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  /**
+   * Recent key lookups (sha256 → caller, valid until), so a busy key costs one query per
+   * apiKeyCacheTtlMs instead of one per request. Only hits are kept: a key created a moment ago
+   * in another process works at once. Revocation: deleteKey() evicts here at once; every other
+   * process drops the entry by its expiry, which is at most apiKeyCacheTtlMs after the read it
+   * came from, and that read happened before the DELETE committed (docs/operations.md).
+   */
+  private readonly keyCache = new Map<string, { caller: Caller; until: number }>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Creates the user and their first API key; the key is returned once and stored only hashed. */
   async register(email: string, password: string, confirmation: string): Promise<{ user: UserEntity; apiKey: string }> {
@@ -39,17 +55,33 @@ export class AuthService {
 
   async callerForKey(key: string): Promise<Caller | undefined> {
     if (!key || key.length > 200) return undefined;
-    // every authenticated request runs this: a prepared statement, no ORM query runner
+    const digest = sha256(key.trim());
+    const ttl = this.config.apiKeyCacheTtlMs;
+    const id = digest.toString('base64url');
+    const started = Date.now();
+    if (ttl > 0) {
+      const hit = this.keyCache.get(id);
+      if (hit && hit.until > started) return hit.caller;
+      if (hit) this.keyCache.delete(id);
+    }
+    // every authenticated request without a cached lookup runs this: a prepared statement, no ORM query runner
     const rows = await preparedRows<{ key_id: string; user_id: string; email: string }>(
       this.db,
       'og_caller_for_key',
       `SELECT k.id AS key_id, u.id AS user_id, u.email
          FROM api_keys k JOIN users u ON u.id = k.user_id
         WHERE k.key_hash = $1 AND k.deleted_at IS NULL`,
-      [sha256(key.trim())],
+      [digest],
     );
     const row = rows[0];
-    return row ? { userId: row.user_id, email: row.email, apiKeyId: row.key_id } : undefined;
+    if (!row) return undefined;
+    const caller: Caller = { userId: String(row.user_id), email: row.email, apiKeyId: String(row.key_id) };
+    if (ttl > 0) {
+      if (this.keyCache.size >= KEY_CACHE_MAX) this.keyCache.delete(this.keyCache.keys().next().value as string);
+      // counted from before the read: the entry never outlives the bound by the query's own time
+      this.keyCache.set(id, { caller, until: started + ttl });
+    }
+    return caller;
   }
 
   async user(caller: Caller): Promise<UserEntity> {
@@ -91,7 +123,10 @@ export class AuthService {
   async deleteKey(caller: Caller, id: string): Promise<ApiKeyEntity> {
     const key = await this.db.manager.findOneBy(ApiKeyEntity, { id, userId: caller.userId, deletedAt: IsNull() });
     if (!key) throw notFound('ApiKey', id);
-    return markApiKeyDeleted(this.db.manager, key);
+    const saved = await markApiKeyDeleted(this.db.manager, key);
+    // this process refuses the key at once; the others within apiKeyCacheTtlMs
+    for (const [digest, entry] of this.keyCache) if (entry.caller.apiKeyId === String(id)) this.keyCache.delete(digest);
+    return saved;
   }
 
   private async issueKey(em: EntityManager, userId: string, name: string | null) {

@@ -52,6 +52,12 @@ export interface AppConfig {
   sseHeartbeatSeconds: number;
   /** least milliseconds between two progress events of one stream (API.md §13.3: at most one a second) */
   sseMinIntervalMs: number;
+  /**
+   * how long a process reuses an API key lookup without asking the database again; a key deleted
+   * through another process is refused here at most this long after its DELETE answered (the
+   * process that deleted it refuses it at once). 0 → no cache.
+   */
+  apiKeyCacheTtlMs: number;
 }
 
 export type FileStorageConfig =
@@ -160,6 +166,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sseMaxStreamsPerKey: int(env, 'SSE_MAX_STREAMS_PER_KEY', 20, 1, 100_000),
     sseHeartbeatSeconds: int(env, 'SSE_HEARTBEAT_SECONDS', 15, 1, 3600),
     sseMinIntervalMs: 1000,
+    apiKeyCacheTtlMs: int(env, 'API_KEY_CACHE_TTL_MS', mode === 'test' ? 500 : 5000, 0, 60_000),
   };
 }
 

@@ -52,7 +52,14 @@ export async function startEmbeddedPostgres(opts: {
     persistent: opts.persistent ?? true,
     createPostgresUser: true,
     // fsync off only for throwaway clusters (tests); a persistent one keeps durability.
-    postgresFlags: opts.persistent === false ? ['-c', 'fsync=off', '-c', 'max_connections=400'] : ['-c', 'max_connections=200'],
+    // Only the address we connect to: with the default 'localhost', a machine whose localhost is
+    // also ::1 starts Postgres on ::1 alone when 127.0.0.1:port is taken, and our client then
+    // talks to whatever holds 127.0.0.1:port (a hang, seen in CI) instead of failing "port in use".
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      ...(opts.persistent === false ? ['-c', 'fsync=off', '-c', 'max_connections=400'] : ['-c', 'max_connections=200']),
+    ],
     onLog: remember,
     onError: remember,
   });
@@ -78,7 +85,7 @@ export async function startEmbeddedPostgres(opts: {
   } catch (err) {
     throw startFailure(err, recent, opts.port, opts.dir);
   }
-  const admin = new Client({ host: '127.0.0.1', port: opts.port, user: USER, password: PASSWORD, database: 'postgres' });
+  const admin = new Client({ host: '127.0.0.1', port: opts.port, user: USER, password: PASSWORD, database: 'postgres', connectionTimeoutMillis: 30_000 });
   // short-lived and its errors reach the awaited queries; the listener keeps a stray one (the
   // database stopping meanwhile) from ending the process (connection-errors.ts)
   admin.on('error', () => undefined);

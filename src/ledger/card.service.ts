@@ -7,9 +7,8 @@ import { toCents } from '../common/money';
 import { Page } from '../common/pagination';
 import { inTransaction } from '../database/transaction';
 import { LOGGER, Logger } from '../logging/logger';
-import { ensureWallet, post, worldAccount } from './ledger';
+import { ensureWallet, failCharge, insertPaymentMethod, insertPendingCharge, linkChargeToLedger, post, succeedCharge, worldAccount } from './ledger.repository';
 import { STRIPE } from './stripe.provider';
-import { sql } from '../database/sql';
 import { billingOf, storeStripeCustomer } from '../auth/users.repository';
 
 /** Stripe's smallest USD charge (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts). */
@@ -93,12 +92,14 @@ export class CardService {
     const c = card as Stripe.Card;
     // a source Stripe accepted but that is no card (or a lax mock's empty answer) cannot be charged
     if (!c?.id) throw invalidField('source', 'is not a usable card token');
-    const rows: PaymentMethodRow[] = await this.db.query(
-      `INSERT INTO payment_methods (user_id, stripe_source_id, brand, last4, exp_month, exp_year)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [userId, c.id, c.brand ?? null, c.last4 ?? null, c.exp_month ?? null, c.exp_year ?? null],
-    );
-    return rows[0];
+    return insertPaymentMethod(this.db.manager, {
+      userId,
+      sourceId: c.id,
+      brand: c.brand ?? null,
+      last4: c.last4 ?? null,
+      expMonth: c.exp_month ?? null,
+      expYear: c.exp_year ?? null,
+    });
   }
 
   listCards(userId: string, page: Page): Promise<PaymentMethodRow[]> {
@@ -128,12 +129,8 @@ export class CardService {
       const key = `${p.purposeKey}:charge:${p.charges.length + 1}`;
       // Stripe refuses USD charges under its minimum; charge the minimum and the rest stays in the wallet.
       const amountCents = Math.max(p.shortfallCents, STRIPE_MINIMUM_CHARGE_CENTS);
-      const inserted: CardChargeRow[] = await this.db.query(
-        `INSERT INTO card_charges (user_id, purpose_key, amount_cents, status, payment_method_id)
-         VALUES ($1, $2, $3, 'pending', $4) ON CONFLICT (purpose_key) DO NOTHING RETURNING *`,
-        [p.userId, key, amountCents, card[0].id],
-      );
-      if (inserted.length > 0) row = inserted[0];
+      const inserted = await insertPendingCharge(this.db.manager, { userId: p.userId, purposeKey: key, amountCents, paymentMethodId: String(card[0].id) });
+      if (inserted) row = inserted;
       else {
         const existing: CardChargeRow[] = await this.db.query(`SELECT * FROM card_charges WHERE purpose_key = $1`, [key]);
         row = existing[0];
@@ -167,10 +164,7 @@ export class CardService {
       const type = stripeErrorType(err);
       if (type === 'StripeCardError') {
         const e = err as { code?: string; decline_code?: string; message?: string };
-        await this.db.query(`UPDATE card_charges SET status = 'failed', decline_code = $2, updated = now() WHERE id = $1 AND status = 'pending'`, [
-          row.id,
-          e.decline_code ?? e.code ?? 'card_declined',
-        ]);
+        await failCharge(this.db.manager, row.id, e.decline_code ?? e.code ?? 'card_declined');
         this.logger.info({ cardChargeId: row.id, code: e.code, declineCode: e.decline_code }, 'card charge declined');
         throw paymentRequired(e.message ?? 'The card was declined', { code: e.code ?? 'card_declined', decline_code: e.decline_code ?? null });
       }
@@ -178,28 +172,18 @@ export class CardService {
       // a refusal that is not "unreachable" or "in progress" ends this charge row, so the next
       // attempt (with another card, say) starts a new one instead of resuming this one forever
       if (mapped instanceof ApiError && mapped.getStatus() !== 503 && mapped.getStatus() !== 409) {
-        await this.db.query(`UPDATE card_charges SET status = 'failed', decline_code = $2, updated = now() WHERE id = $1 AND status = 'pending'`, [
-          row.id,
-          (err as { code?: string }).code ?? 'refused',
-        ]);
+        await failCharge(this.db.manager, row.id, (err as { code?: string }).code ?? 'refused');
       }
       throw mapped;
     }
     if (charge.status !== 'succeeded' && charge.paid !== true) {
-      await this.db.query(`UPDATE card_charges SET status = 'failed', decline_code = $2, updated = now() WHERE id = $1 AND status = 'pending'`, [
-        row.id,
-        charge.failure_code ?? 'charge_failed',
-      ]);
+      await failCharge(this.db.manager, row.id, charge.failure_code ?? 'charge_failed');
       throw paymentRequired('The card charge failed', { code: charge.failure_code ?? 'charge_failed', decline_code: charge.outcome?.reason ?? null });
     }
     // Book the money in its own committed transaction: from here on it is in the wallet.
     await inTransaction(this.db, async (em) => {
-      const updated = await sql<CardChargeRow>(
-        em,
-        `UPDATE card_charges SET status = 'succeeded', stripe_charge_id = $2, updated = now() WHERE id = $1 AND status = 'pending' RETURNING *`,
-        [row.id, charge.id],
-      );
-      if (updated.length === 0) return; // a concurrent resume booked it already
+      const updated = await succeedCharge(em, row.id, charge.id);
+      if (!updated) return; // a concurrent resume booked it already
       const wallet = await ensureWallet(em, guildId, row.user_id);
       const posted = await post(em, {
         kind: 'card_charge',
@@ -209,7 +193,7 @@ export class CardService {
         amountCents: amount,
         currency: 'Fiat',
       });
-      if (posted) await em.query(`UPDATE card_charges SET ledger_transaction_id = $2 WHERE id = $1`, [row.id, posted.ledgerTransactionId]);
+      if (posted) await linkChargeToLedger(em, row.id, posted.ledgerTransactionId);
     });
   }
 

@@ -3,11 +3,16 @@
  * 1. the sum of all account balances is 0 (wallets + escrow = −world = fiat in − fiat out);
  * 2. no wallet or escrow is negative;
  * 3. every ledger transaction's entries sum to 0;
- * 4. every balance_cents equals the sum of its account's entries;
+ * 4. every balance (Σ of its 8 ledger_account_shards rows) equals the sum of its account's
+ *    entries, and every shard row equals the sum of the entries it took
+ *    (ledger_transaction_id % 8 = shard);
  * 5. fiat in (wallet Fiat Credits) equals the succeeded card charges, and fiat out (wallet Fiat
  *    Debits) equals the approved payouts;
  * 6. every ledger entry's type agrees with its sign (Credit positive, Debit negative).
  * Returns the violations found, as readable strings; an empty list means the ledger is sound.
+ * Balances are read through the `ledger_accounts` view (balance_cents = Σ shards). Every check is
+ * a plain SELECT over committed rows, so it can run while the server is under load: an entry and
+ * the shard update of its trigger commit together.
  */
 export interface Queryable {
   query(text: string, params?: unknown[]): Promise<unknown>;
@@ -37,11 +42,22 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
     out.push(`ledger transaction ${r.id} does not balance: ${r.total}`);
   }
 
+  for (const r of await rows<{ account_id: string; shard: string; balance_cents: string; entries: string }>(
+    q,
+    `SELECT account_id, shard::text, s.balance_cents::text, coalesce(e.total, 0)::text AS entries
+       FROM ledger_account_shards s
+       FULL JOIN (SELECT account_id, (ledger_transaction_id % 8)::smallint AS shard, sum(amount_cents) AS total
+                    FROM ledger_entries GROUP BY 1, 2) e USING (account_id, shard)
+      WHERE coalesce(s.balance_cents, 0) <> coalesce(e.total, 0)`,
+  )) {
+    out.push(`account ${r.account_id} shard ${r.shard} holds ${r.balance_cents ?? 'no row'}, but its entries sum to ${r.entries}`);
+  }
+
   for (const r of await rows<{ id: string; balance_cents: string; entries: string }>(
     q,
     `SELECT a.id, a.balance_cents::text, coalesce(sum(e.amount_cents), 0)::text AS entries
        FROM ledger_accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
-      GROUP BY a.id HAVING a.balance_cents <> coalesce(sum(e.amount_cents), 0)`,
+      GROUP BY a.id, a.balance_cents HAVING a.balance_cents <> coalesce(sum(e.amount_cents), 0)`,
   )) {
     out.push(`account ${r.id} balance ${r.balance_cents} differs from the sum of its entries ${r.entries}`);
   }

@@ -2,13 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { conflict, paymentRequired } from '../common/errors';
-import { toCents } from '../common/money';
 import { inTransaction } from '../database/transaction';
 import { CardChargeRow, CardService } from './card.service';
-import { ensureEscrow, ensureWallet, LedgerEntryView, post } from './ledger';
+import { balanceOf, ensureEscrow, ensureWallet, LedgerEntryView, lockForDebit, post } from './ledger.repository';
 
-export type { LedgerEntryView } from './ledger';
-export { isInsufficientFunds } from './ledger';
+export type { LedgerEntryView } from './ledger.repository';
+export { isInsufficientFunds } from './ledger.repository';
 
 export interface BatchPayment {
   payerUserId: string;
@@ -77,13 +76,13 @@ export class MoneyService {
     }));
     if (p.amountCents === 0) return accounts;
     const snap = await this.db.transaction('REPEATABLE READ', async (em) => {
-      const bal: Array<{ balance_cents: string }> = await em.query(`SELECT balance_cents FROM ledger_accounts WHERE id = $1`, [accounts.walletId]);
+      const balance = await balanceOf(em, accounts.walletId);
       const paid: unknown[] = await em.query(`SELECT 1 FROM ledger_transactions WHERE business_key = $1`, [paymentKey(p)]);
       const charges: CardChargeRow[] = await em.query(`SELECT * FROM card_charges WHERE user_id = $1 AND purpose_key LIKE $2 ORDER BY id`, [
         p.payerUserId,
         `${escapeLike(p.purposeKey)}:charge:%`,
       ]);
-      return { balance: toCents(bal[0].balance_cents), paid: paid.length > 0, charges };
+      return { balance, paid: paid.length > 0, charges };
     });
     const shortfall = p.amountCents - snap.balance;
     if (!snap.paid && shortfall > 0) {
@@ -101,9 +100,11 @@ export class MoneyService {
   /**
    * Step 2, in the caller's transaction: the Guild Debit wallet → escrow (business key
    * `${purposeKey}:payment`). Returns the payer wallet's entry; a 409 when it was paid before.
-   * A wallet drained since step 1 fails with the non-negative CHECK (isInsufficientFunds).
+   * The wallet is debited under the lock rule (lockForDebit: its head row locked, Σ shards read):
+   * a wallet drained since step 1 fails with InsufficientFundsError (isInsufficientFunds).
    */
   async debitPayment(em: EntityManager, p: BatchPayment, accounts: PaymentAccounts): Promise<LedgerEntryView> {
+    if (p.amountCents > 0) await lockForDebit(em, accounts.walletId, p.amountCents);
     const posted = await post(em, {
       kind: 'batch_payment',
       businessKey: paymentKey(p),

@@ -6,9 +6,8 @@ import { conflict, invalidField, notFound } from '../common/errors';
 import { formatCents, toCents } from '../common/money';
 import { Page } from '../common/pagination';
 import { inTransaction } from '../database/transaction';
-import { isInsufficientFunds, post, worldAccount } from './ledger';
+import { balanceOf, decidePayout, insertPayout, isInsufficientFunds, lockForDebit, post, worldAccount } from './ledger.repository';
 import { PayoutRow } from './transaction.presenter';
-import { sql } from '../database/sql';
 
 @Injectable()
 export class PayoutsService {
@@ -17,34 +16,31 @@ export class PayoutsService {
   /** The wallet's owner asks for a payout. More than the balance right now is a 422. */
   async request(caller: Caller, walletId: string, amountCents: number): Promise<PayoutRow> {
     return inTransaction(this.db, async (em) => {
-      const w: Array<{ id: string; guild_id: string; balance_cents: string }> = await em.query(
-        `SELECT id, guild_id, balance_cents FROM ledger_accounts WHERE id = $1 AND kind = 'wallet' AND user_id = $2`,
+      const w: Array<{ id: string; guild_id: string }> = await em.query(
+        `SELECT id, guild_id FROM ledger_account_heads WHERE id = $1 AND kind = 'wallet' AND user_id = $2`,
         [walletId, caller.userId],
       );
       if (w.length === 0) throw notFound('Wallet', walletId);
-      const balance = toCents(w[0].balance_cents);
+      // a hint for the member, not the guard: approve() checks the balance again under the lock
+      const balance = await balanceOf(em, walletId);
       if (amountCents > balance) throw invalidField('amount_cents', `exceeds the wallet balance of ${formatCents(balance)}`);
-      const rows: PayoutRow[] = await em.query(`INSERT INTO payouts (account_id, guild_id, user_id, amount_cents) VALUES ($1, $2, $3, $4) RETURNING *`, [
-        walletId,
-        w[0].guild_id,
-        caller.userId,
-        amountCents,
-      ]);
-      return rows[0];
+      return insertPayout(em, { accountId: walletId, guildId: String(w[0].guild_id), userId: caller.userId, amountCents });
     });
   }
 
   /**
    * The guild owner approves: a Fiat Debit from the member's wallet to the world, in the same
    * transaction as the status change. The payout row is locked first, so two approvals of one
-   * payout serialize (the second is a 409); the wallet's non-negative CHECK decides between
-   * different payouts of one wallet, so together they never exceed the balance. Not enough
+   * payout serialize (the second is a 409); the wallet is debited under the lock rule
+   * (lockForDebit), which serialises different payouts and payments of one wallet, so together
+   * they never exceed the balance. Not enough
    * balance → 409 and the payout stays 'requested' (it may be approved later or declined).
    */
   async approve(caller: Caller, id: string): Promise<PayoutRow> {
     try {
       return await inTransaction(this.db, async (em) => {
         const p = await this.lockOwned(em, caller, id);
+        await lockForDebit(em, String(p.account_id), toCents(p.amount_cents));
         const posted = await post(em, {
           kind: 'payout',
           businessKey: `payout:${p.id}`,
@@ -54,12 +50,7 @@ export class PayoutsService {
           currency: 'Fiat',
         });
         if (!posted) throw conflict(`Payout ${id} has already been paid out`);
-        const rows = await sql<PayoutRow>(
-          em,
-          `UPDATE payouts SET status = 'approved', ledger_transaction_id = $2, decided_by = $3, updated = now() WHERE id = $1 RETURNING *`,
-          [p.id, posted.ledgerTransactionId, caller.userId],
-        );
-        return rows[0];
+        return decidePayout(em, p.id, { status: 'approved', ledgerTransactionId: posted.ledgerTransactionId, decidedBy: caller.userId });
       });
     } catch (err) {
       if (isInsufficientFunds(err)) throw conflict(`The wallet balance is less than the payout; payout ${id} stays requested`);
@@ -70,11 +61,7 @@ export class PayoutsService {
   async decline(caller: Caller, id: string): Promise<PayoutRow> {
     return inTransaction(this.db, async (em) => {
       const p = await this.lockOwned(em, caller, id);
-      const rows = await sql<PayoutRow>(em, `UPDATE payouts SET status = 'declined', decided_by = $2, updated = now() WHERE id = $1 RETURNING *`, [
-        p.id,
-        caller.userId,
-      ]);
-      return rows[0];
+      return decidePayout(em, p.id, { status: 'declined', decidedBy: caller.userId });
     });
   }
 

@@ -1,7 +1,7 @@
 import { money } from '../common/money';
 import { ApiVersion, nestedCollection, wireId, wireTime } from '../common/wire';
 import type { PaymentMethodRow } from './card.service';
-import { LedgerEntryView } from './ledger';
+import { LedgerEntryView } from './ledger.repository';
 
 /** A ledger entry seen from its account: `amount_cents` is the positive magnitude, `type` says the direction. */
 export function presentTransaction(entry: LedgerEntryView) {

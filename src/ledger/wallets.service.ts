@@ -5,7 +5,7 @@ import { Caller } from '../auth/caller';
 import { notFound } from '../common/errors';
 import { toCents } from '../common/money';
 import { CursorPage, Page, unknownCursor } from '../common/pagination';
-import { EntryRow, entryView, LedgerEntryView } from './ledger';
+import { ensureWalletsOf, EntryRow, entryView, LedgerEntryView } from './ledger.repository';
 import { WalletView } from './transaction.presenter';
 
 /** How many transactions a Wallet object embeds. */
@@ -29,16 +29,7 @@ export class WalletsService {
    * so every listed wallet has a real id that GET /api/wallets/:id answers to.
    */
   async list(caller: Caller, page: Page): Promise<WalletView[]> {
-    await this.db.query(
-      `INSERT INTO ledger_accounts (kind, guild_id, user_id)
-       SELECT 'wallet', g.id, $1::bigint FROM (
-         SELECT id FROM guilds WHERE owner_id = $1
-         UNION SELECT guild_id FROM members WHERE user_id = $1 AND status = 'active'
-       ) g
-       ORDER BY g.id
-       ON CONFLICT (guild_id, user_id) WHERE kind = 'wallet' DO NOTHING`,
-      [caller.userId],
-    );
+    await ensureWalletsOf(this.db.manager, caller.userId);
     const rows: AccountRow[] = await this.db.query(
       `SELECT id, guild_id, balance_cents, created, updated FROM ledger_accounts
         WHERE kind = 'wallet' AND user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`,

@@ -137,7 +137,13 @@ describe('embedded PostgreSQL across a crashed server', () => {
     });
     try {
       const s = await spawnServer(takenPort);
-      const code = await s.exited;
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        s.exited,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the server neither failed nor exited within 90 s; it said:\n${s.output()}`)), 90_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       expect(code).not.toBe(0);
       expect(s.output()).toMatch(/OpenGuilds could not start: .*port .*in use/);
       expect(s.output()).not.toMatch(/^undefined$/m);

@@ -59,6 +59,10 @@ export function buildApp(): Promise<string> {
     // ESM packages are loaded with import(), which ignores NODE_PATH: the build finds
     // node_modules by walking up, so it gets a link to the project's.
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(tmp, 'node_modules'), 'dir');
+    // the console's browser files are read from the package root (src/pages/static-files.ts): the
+    // first folder above the module holding package.json (tsc emits it, the app imports it) and public/
+    fs.symlinkSync(path.join(ROOT, 'public'), path.join(tmp, 'public'), 'dir');
+    if (!fs.existsSync(path.join(tmp, 'package.json'))) fs.symlinkSync(path.join(ROOT, 'package.json'), path.join(tmp, 'package.json'));
     fs.writeFileSync(path.join(tmp, '.complete'), new Date().toISOString());
     try {
       fs.renameSync(tmp, dir);
