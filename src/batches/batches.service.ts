@@ -19,7 +19,7 @@ import { normalizeData, Params } from './datum-input';
 import { presentDatum, presentSubmission } from './datum.presenter';
 import { BatchRow, BatchStatus, DatumRow, DatumStatus, SubmissionRow } from './rows';
 import { sql, sqlOne } from '../database/sql';
-import { lockOwnedBatch } from './batches.repository';
+import { BATCH_MONEY_SQL, lockOwnedBatch } from './batches.repository';
 
 /** How many data GET /api/batches/:id embeds (API.md §5.1). */
 export const EMBEDDED_DATA = 100;
@@ -41,11 +41,12 @@ const BATCH_VIEW_SQL = `
          (SELECT coalesce(json_agg(json_build_array(d.id::text, d.status, d.parameters, d.open_work_count, d.created::text, d.updated::text) ORDER BY d.id), '[]')::text
             FROM (SELECT * FROM data WHERE batch_id >= b.id AND batch_id <= b.id ORDER BY batch_id, id LIMIT $3::bigint) d) AS data_json,
          (SELECT coalesce(json_agg(json_build_array(w.id::text, w.destination, w.created::text, w.updated::text, w.events) ORDER BY w.id), '[]')::text
-            FROM webhooks w WHERE w.batch_id = b.id AND w.deleted_at IS NULL) AS webhooks_json
+            FROM webhooks w WHERE w.batch_id = b.id AND w.deleted_at IS NULL) AS webhooks_json,
+         ${BATCH_MONEY_SQL('b.id')}
     FROM batches b
    WHERE b.id = $1 AND ($2::bigint IS NULL OR b.owner_id = $2::bigint)`;
 
-type BatchViewRow = BatchRow & { price_cents: string | null; data_json: string; webhooks_json: string };
+type BatchViewRow = BatchRow & { price_cents: string | null; data_json: string; webhooks_json: string; spent_cents: string; refunded_cents: string };
 type DatumTuple = [string, DatumStatus, Record<string, unknown>, number, string, string];
 type WebhookTuple = [string, string, string, string, string[]];
 /** pg's parser for timestamptz text (OID 1184): the same Date the driver makes of a timestamptz column. */
@@ -186,9 +187,12 @@ export class BatchesService {
       ? await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 ORDER BY batch_id, id', [b.id])
       : await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 ORDER BY batch_id, id LIMIT $2', [b.id, EMBEDDED_DATA + 1]);
     const dataHasMore = !opts.allData && data.length > EMBEDDED_DATA;
+    const [spent] = await sql<{ spent_cents: string; refunded_cents: string }>(em, `SELECT ${BATCH_MONEY_SQL('$1::bigint')}`, [b.id]);
     return {
       batch: b,
       costCents: await this.costOf(b, em, opts.priceCache),
+      spentCents: toCents(spent.spent_cents),
+      refundedCents: toCents(spent.refunded_cents),
       data: dataHasMore ? data.slice(0, EMBEDDED_DATA) : data,
       dataHasMore,
       webhooks: await this.webhooks.listForBatch(b.id, em),
@@ -217,7 +221,7 @@ export class BatchesService {
     const params = [id, owner, limit];
     const [r] = em ? await sql<BatchViewRow>(em, BATCH_VIEW_SQL, params) : await preparedRows<BatchViewRow>(this.ds, 'og_batch_view', BATCH_VIEW_SQL, params);
     if (!r) return undefined;
-    const { price_cents, data_json, webhooks_json, ...batch } = r;
+    const { price_cents, data_json, webhooks_json, spent_cents, refunded_cents, ...batch } = r;
     // data inserted together share their timestamps' text: parse each distinct one once
     const parsed = new Map<string, Date>();
     const parseTimestamptz = (text: string): Date => {
@@ -250,6 +254,8 @@ export class BatchesService {
     return {
       batch,
       costCents: batch.cost_cents !== null ? toCents(batch.cost_cents) : batch.data_count * toCents(price_cents!),
+      spentCents: toCents(spent_cents),
+      refundedCents: toCents(refunded_cents),
       data: dataHasMore ? data.slice(0, EMBEDDED_DATA) : data,
       dataHasMore,
       webhooks,
