@@ -85,7 +85,13 @@ export async function recordPaidSettings(
     em,
     `INSERT INTO batch_task_settings (batch_id, task_id, quality, reward_cents, gold_cents)
      SELECT $1, t, q, r, g FROM unnest($2::bigint[], $3::jsonb[], $4::bigint[], $5::bigint[]) AS s(t, q, r, g)`,
-    [batchId, p.tasks.map((t) => t.taskId), p.tasks.map((t) => (t.quality === null ? null : JSON.stringify(t.quality))), p.tasks.map((t) => t.rewardCents), p.tasks.map((t) => t.goldCents)],
+    [
+      batchId,
+      p.tasks.map((t) => t.taskId),
+      p.tasks.map((t) => (t.quality === null ? null : JSON.stringify(t.quality))),
+      p.tasks.map((t) => t.rewardCents),
+      p.tasks.map((t) => t.goldCents),
+    ],
   );
 }
 

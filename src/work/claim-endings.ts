@@ -71,16 +71,22 @@ export class ClaimEndings {
    * took over stays as it is. Lock order: work item, assignment (the caller's), then the slot.
    */
   private async endSlot(em: EntityManager, w: WorkItemRow, a: AssignmentRow): Promise<void> {
-    await sql(em, `UPDATE work_item_members SET state = 'let_go' WHERE work_item_id = $1 AND member_id = $2 AND state = 'holding'
+    await sql(
+      em,
+      `UPDATE work_item_members SET state = 'let_go' WHERE work_item_id = $1 AND member_id = $2 AND state = 'holding'
           AND lease_expires_at = (SELECT expires FROM assignments WHERE id = $3)`,
       [w.id, a.member_id, a.id],
     );
-    const slot = await sqlOne<{ id: string; status: string; assignment_id: string | null }>(em, 'SELECT id, status, assignment_id FROM answer_slots WHERE id = $1 FOR UPDATE', [
-      a.slot_id,
-    ]);
+    const slot = await sqlOne<{ id: string; status: string; assignment_id: string | null }>(
+      em,
+      'SELECT id, status, assignment_id FROM answer_slots WHERE id = $1 FOR UPDATE',
+      [a.slot_id],
+    );
     if (!slot || slot.status !== 'claimed' || String(slot.assignment_id) !== String(a.id)) return;
     if (!w.canceled) {
-      await sql(em, `UPDATE answer_slots SET status = 'open', assignment_id = NULL, member_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [slot.id]);
+      await sql(em, `UPDATE answer_slots SET status = 'open', assignment_id = NULL, member_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [
+        slot.id,
+      ]);
       return;
     }
     await sql(em, `UPDATE answer_slots SET status = 'canceled', updated = now() WHERE id = $1`, [slot.id]);

@@ -54,7 +54,13 @@ export class SubmitAnswer {
       // the batch was canceled while this was claimed: the work is paid (its reservation was kept
       // for it), nothing of the answer is kept (the batch's data are erased)
       await sql(em, SLOT_ANSWER_SQL, [a.id, w.datum_id, w.task_id, a.member_id, '{}', w.id, a.slot_id, null]);
-      await this.money.reward(em, { guildId: a.guild_id, memberUserId: a.user_id, amountCents: reward, businessKey: `slot:${a.slot_id}:reward`, batchId: w.batch_id });
+      await this.money.reward(em, {
+        guildId: a.guild_id,
+        memberUserId: a.user_id,
+        amountCents: reward,
+        businessKey: `slot:${a.slot_id}:reward`,
+        batchId: w.batch_id,
+      });
       await countOnShard(em, w.batch_id, w.datum_id, { spentCents: reward, answers: 1 });
       return 'submitted';
     }
@@ -97,7 +103,13 @@ export class SubmitAnswer {
       a.slot_id,
       value,
     ]))!;
-    await this.money.reward(em, { guildId: a.guild_id, memberUserId: a.user_id, amountCents: reward, businessKey: `slot:${a.slot_id}:reward`, batchId: w.batch_id });
+    await this.money.reward(em, {
+      guildId: a.guild_id,
+      memberUserId: a.user_id,
+      amountCents: reward,
+      businessKey: `slot:${a.slot_id}:reward`,
+      batchId: w.batch_id,
+    });
     await countOnShard(em, w.batch_id, w.datum_id, { spentCents: reward, answers: 1 });
 
     // 4. the datum's aggregate from its own approved answers and the members' current matrices
@@ -115,7 +127,12 @@ export class SubmitAnswer {
     if (q.aggregation === 'dawid_skene' && q.labels) {
       const priors = answers[0]?.priors ?? new Array<number>(labels.length).fill(1 / labels.length);
       const fallback = defaultConfusion(labels.length);
-      agg = aggregateOf(datumPosterior(priors, answers.map((x, i) => ({ confusion: x.confusion ?? fallback, label: indices[i] }))));
+      agg = aggregateOf(
+        datumPosterior(
+          priors,
+          answers.map((x, i) => ({ confusion: x.confusion ?? fallback, label: indices[i] })),
+        ),
+      );
     } else {
       agg = majority(indices, labels.length);
     }
@@ -144,7 +161,13 @@ export class SubmitAnswer {
       JSON.stringify(merged),
     ]))!;
     if (refund > 0) {
-      await this.money.refund(em, { guildId: a.guild_id, requesterUserId: r.owner_id, amountCents: refund, businessKey: `work:${w.id}:refund`, batchId: w.batch_id });
+      await this.money.refund(em, {
+        guildId: a.guild_id,
+        requesterUserId: r.owner_id,
+        amountCents: refund,
+        businessKey: `work:${w.id}:refund`,
+        batchId: w.batch_id,
+      });
       await countOnShard(em, w.batch_id, w.datum_id, { refundedCents: refund });
     }
     await this.afterSubmit(em, w, a, sub, reward, parameters);

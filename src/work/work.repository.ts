@@ -36,7 +36,14 @@ export async function openWork(em: EntityManager, batchId: string, tasks: TaskTo
         ORDER BY d.id, t.id
        RETURNING id, task_id, batch_id, datum_id, reward_cents, status, min_answers)
      ${openSlotsSql('w')}`,
-    [batchId, tasks.map((t) => t.id), tasks.map((t) => t.waitingFor), tasks.map((t) => t.rewardCents), tasks.map((t) => t.minAnswers), tasks.map((t) => t.reservedAnswers)],
+    [
+      batchId,
+      tasks.map((t) => t.id),
+      tasks.map((t) => t.waitingFor),
+      tasks.map((t) => t.rewardCents),
+      tasks.map((t) => t.minAnswers),
+      tasks.map((t) => t.reservedAnswers),
+    ],
   );
 }
 

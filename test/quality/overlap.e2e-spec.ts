@@ -35,7 +35,10 @@ describe('overlap: several answers per datum (API.md §11.1)', () => {
   }
 
   async function setUp(quality: object | null, workers: number, reward = 10): Promise<Setup> {
-    const guild = await s.http.post('/api/guilds').set('Authorization', owner.auth).send({ name: 'Labels', description: 'overlap', input_parameters: ['image_url'] });
+    const guild = await s.http
+      .post('/api/guilds')
+      .set('Authorization', owner.auth)
+      .send({ name: 'Labels', description: 'overlap', input_parameters: ['image_url'] });
     expect(guild.status).toBe(201);
     const ws = await s.http
       .post('/api/workspaces')
