@@ -114,11 +114,38 @@ export class AnswerSlots1732500900000 implements MigrationInterface {
         fitted_at timestamptz NOT NULL DEFAULT now(),
         answers_seen bigint NOT NULL DEFAULT 0
       );
+
+      -- the results seam (docs/results.md): a result's aggregate and each answer's value. Scalar
+      -- subqueries, so a statement that does not read the column does not probe for it
+      CREATE OR REPLACE VIEW results AS
+        SELECT w.id, w.batch_id, w.datum_id, w.task_id,
+               w.aggregate AS answer, w.confidence,
+               (SELECT s.quality->>'aggregation' FROM batch_task_settings s
+                 WHERE s.batch_id = w.batch_id AND s.task_id = w.task_id AND w.aggregate IS NOT NULL) AS method
+          FROM work_items w;
+      CREATE OR REPLACE VIEW result_answers AS
+        SELECT s.datum_id, s.task_id, s.id AS submission_id, s.member_id,
+               (SELECT an.value FROM answers an WHERE an.assignment_id = s.assignment_id) AS value, 'approved'::text AS status,
+               CASE WHEN a.submitted_at IS NULL THEN NULL
+                    ELSE round(extract(epoch FROM (a.submitted_at - a.created)))::int END AS seconds,
+               s.parameters
+          FROM submissions s LEFT JOIN assignments a ON a.id = s.assignment_id;
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
+      CREATE OR REPLACE VIEW results AS
+        SELECT w.id, w.batch_id, w.datum_id, w.task_id,
+               NULL::text AS answer, NULL::float8 AS confidence, NULL::text AS method
+          FROM work_items w;
+      CREATE OR REPLACE VIEW result_answers AS
+        SELECT s.datum_id, s.task_id, s.id AS submission_id, s.member_id,
+               NULL::text AS value, 'approved'::text AS status,
+               CASE WHEN a.submitted_at IS NULL THEN NULL
+                    ELSE round(extract(epoch FROM (a.submitted_at - a.created)))::int END AS seconds,
+               s.parameters
+          FROM submissions s LEFT JOIN assignments a ON a.id = s.assignment_id;
       DROP TABLE task_models; DROP TABLE member_task_skills;
       ALTER TABLE batches DROP COLUMN shard_count, DROP COLUMN gold_cents;
       DROP TABLE batch_shards; DROP TABLE answers; DROP TABLE work_item_members;

@@ -6,28 +6,12 @@ import { conflict, invalidField, notFound } from '../common/errors';
 import { inTransaction } from '../database/transaction';
 import { PipelineService } from '../tasks/pipeline.service';
 import { BatchPayment, isInsufficientFunds, LedgerEntryView, MoneyService, PAY_ATTEMPTS, walletDrained } from '../ledger/money.service';
-import { batchCost, BatchCost, rateToPpm } from '../quality/rules/cost';
 import { frozenAtPay, reservedAnswers } from '../quality/settings/quality-settings';
+import { costOfBatch } from './batch-cost';
 import { TaskEntity } from '../tasks/task.entity';
 import { openWork } from '../work/work.repository';
 import { BatchesService } from './batches.service';
 import { lockOwnedBatch, recordPaidSettings, startProcessing } from './batches.repository';
-
-/**
- * What paying `data` data through `tasks` reserves (API.md §11.6 "Cost"): overlap.max answers per
- * datum at each task plus the gold share; a 422 when it would not fit 2^53 − 1 cents (issue 13).
- */
-function costOf(data: number, tasks: TaskEntity[]): BatchCost {
-  try {
-    return batchCost(
-      data,
-      tasks.map((t) => ({ rewardCents: t.minimumAmountCents, overlapMax: reservedAnswers(t.quality), goldRatePpm: rateToPpm(t.quality?.gold_rate ?? 0) })),
-    );
-  } catch (err) {
-    if (!(err instanceof RangeError)) throw err;
-    throw invalidField('batch.data', `would make the batch cost more than the largest amount this server handles (${Number.MAX_SAFE_INTEGER} cents)`);
-  }
-}
 
 /** A task collects several answers per datum on answer slots when its frozen settings name an `answer`. */
 function slotted(t: TaskEntity): boolean {
@@ -55,7 +39,7 @@ export class PayBatch {
     if (b.data_count === 0) throw invalidField('batch.data', 'is empty; add data before paying');
     const tasks = await this.pipeline.tasks(b.guild_id);
     if (tasks.length === 0) throw invalidField('guild', `has no task; add a task to guild ${b.guild_id} before paying`);
-    const amountCents = costOf(b.data_count, tasks).costCents;
+    const amountCents = costOfBatch(b.data_count, tasks).costCents;
     const payment: BatchPayment = { payerUserId: caller.userId, guildId: b.guild_id, batchId, amountCents, purposeKey: `batch:${batchId}` };
 
     for (let attempt = 1; ; attempt++) {
@@ -68,7 +52,7 @@ export class PayBatch {
           if (!locked) throw notFound('Batch', batchId);
           if (locked.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${locked.status}; only an unpaid batch can be paid`);
           const nowTasks = await this.pipeline.tasks(locked.guild_id, em);
-          const cost = costOf(locked.data_count, nowTasks);
+          const cost = costOfBatch(locked.data_count, nowTasks);
           if (cost.costCents !== amountCents) throw conflict(`Batch ${batchId} or its guild's pipeline changed while paying; retry`);
 
           // the batch keeps the connections between the tasks it runs through
@@ -86,7 +70,7 @@ export class PayBatch {
               taskId: String(t.id),
               quality: frozenAtPay(t.quality),
               rewardCents: t.minimumAmountCents,
-              goldCents: costOf(locked.data_count, [t]).goldCents,
+              goldCents: costOfBatch(locked.data_count, [t]).goldCents,
             })),
           });
           await openWork(

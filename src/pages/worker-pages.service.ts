@@ -89,9 +89,11 @@ export class WorkerPagesService {
   /** Work at the task a claim could take now (open, or claimed with a lapsed lease). */
   async openWorkCount(taskId: string): Promise<number> {
     const rows: Array<{ n: string }> = await this.ds.query(
-      `SELECT count(*) AS n FROM work_items
-        WHERE task_id = $1 AND status IN ('open', 'claimed')
-          AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled))`,
+      `SELECT (SELECT count(*) FROM work_items
+                WHERE task_id = $1 AND status IN ('open', 'claimed')
+                  AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)))
+            + (SELECT count(*) FROM answer_slots
+                WHERE task_id = $1 AND status IN ('open', 'claimed') AND (status = 'open' OR lease_expires_at <= now())) AS n`,
       [taskId],
     );
     return Number(rows[0]?.n ?? 0);

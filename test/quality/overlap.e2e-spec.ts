@@ -116,6 +116,33 @@ describe('overlap: several answers per datum (API.md §11.1)', () => {
     // the history keeps each answer
     const history = await s.http.get(`/api/data/${datumIds[0]}/history`).set('Authorization', owner.auth);
     expect(history.body.data.map((h: { parameters: object }) => h.parameters)).toEqual([{ label: 'cat' }, { label: 'dog' }, { label: 'cat' }]);
+    // the Result (§13.1) carries the aggregate, its confidence and method, and every answer's value
+    const results = await s.http.get(`/api/batches/${batchId}/results`).set('Authorization', owner.auth);
+    expect(results.status).toBe(200);
+    expect(results.body.data).toHaveLength(1);
+    expect(results.body.data[0]).toMatchObject({ answer: 'cat', method: 'majority', answers_count: 3 });
+    expect(results.body.data[0].confidence).toBeCloseTo(2 / 3, 10);
+    expect(results.body.data[0].answers.map((x: { value: string }) => x.value)).toEqual(['cat', 'dog', 'cat']);
+  });
+
+  it('an unpaid batch is priced as paying would reserve: overlap.max answers per datum plus the gold share', async () => {
+    const q = { answer: 'label', labels: ['a', 'b'], aggregation: 'majority', overlap: { min: 1, max: 4 }, gold_rate: 0.05 };
+    const { guildId } = await setUp(q, 0, 3);
+    const res = await s.http
+      .post(`/api/guilds/${guildId}/batches`)
+      .set('Authorization', owner.auth)
+      .send({ batch: { data: [{ image_url: 'x' }, { image_url: 'y' }, { image_url: 'z' }] } });
+    // 3 × 4 × 3 = 36, gold ceil(0.05 × 36) = ceil(1.8) = 2
+    expect(res.body).toMatchObject({ cost_cents: 38, gold_cents: 0 });
+    expect((await getBatch(res.body.id)).cost_cents).toBe(38);
+    const list = await s.http.get('/api/batches').set('Authorization', owner.auth);
+    expect(list.body.data.find((b: { id: string }) => b.id === res.body.id).cost_cents).toBe(38);
+    const paid = await s.http.post(`/api/batches/${res.body.id}/debits`).set('Authorization', owner.auth);
+    expect(paid.body.amount_cents).toBe(38);
+    expect(await getBatch(res.body.id)).toMatchObject({ cost_cents: 38, gold_cents: 2, status: 'processing' });
+    expect((await s.http.delete(`/api/batches/${res.body.id}`).set('Authorization', owner.auth)).status).toBe(200);
+    expect(await getBatch(res.body.id)).toMatchObject({ status: 'canceled', spent_cents: 0, refunded_cents: 38 });
+    expect(await escrowCents(s, guildId)).toBe(0);
   });
 
   it('adaptive overlap stops at the confidence and refunds the unused answers to the cent; the webhook fires once', async () => {
@@ -249,6 +276,35 @@ describe('overlap: several answers per datum (API.md §11.1)', () => {
     expect((await submit(workers[0], third.body.id, { label: 'cat' })).status).toBe(200);
     expect(await getBatch(batchId)).toMatchObject({ status: 'completed', spent_cents: 20, refunded_cents: 0 });
     expect(await walletCents(s, guildId, workers[0])).toBe(10);
+  });
+
+  it('concurrent claims never give one member the same datum twice at a task', async () => {
+    const q = { answer: 'label', labels: ['cat', 'dog'], aggregation: 'majority', overlap: { min: 3, max: 3 } };
+    const { taskId, workers } = await setUp(q, 4);
+    await batch((await s.http.get(`/api/tasks/${taskId}`).set('Authorization', owner.auth)).body.guild_id, 3);
+    // every member fires 6 claims at once (on separate connections): 3 data × 3 slots, 4 members
+    const results = await Promise.all(workers.flatMap((w) => Array.from({ length: 6 }, () => claim(w, taskId).then((r) => ({ w, r })))));
+    const got = results.filter((x) => x.r.status === 201);
+    expect(results.every((x) => x.r.status === 201 || x.r.status === 204)).toBe(true);
+    // a claim that found the free slots locked by the others' claims skipped them (SKIP LOCKED):
+    // each member then claims one by one until nothing is left for them
+    for (const w of workers) {
+      for (;;) {
+        const r = await claim(w, taskId);
+        if (r.status === 204) break;
+        expect(r.status).toBe(201);
+        got.push({ w, r });
+      }
+    }
+    const pairs = got.map((x) => `${x.w.memberId}:${x.r.body.datum.id}`);
+    expect(new Set(pairs).size).toBe(pairs.length);
+    // each member holds at most one slot of each datum, and no datum is handed out more than its 3 slots
+    const perDatum = new Map<string, number>();
+    for (const x of got) perDatum.set(x.r.body.datum.id, (perDatum.get(x.r.body.datum.id) ?? 0) + 1);
+    expect([...perDatum.values()].every((n) => n <= 3)).toBe(true);
+    // the 9 slots are all taken: three data, three distinct members each
+    expect(got).toHaveLength(9);
+    for (const x of got) expect((await submit(x.w, x.r.body.id, { label: 'cat' })).status).toBe(200);
   });
 
   it('a task without a quality object still gives one answer per datum and merges the parameters (§7)', async () => {
