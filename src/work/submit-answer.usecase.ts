@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { QueueService } from '../queue/queue.service';
+import { SKILLS_REFRESH_TASK } from '../quality/skills-refresh';
 import { EntityManager } from 'typeorm';
 import { invalidField } from '../common/errors';
 import { toCents } from '../common/money';
@@ -42,6 +45,8 @@ export class SubmitAnswer {
     private readonly batches: BatchesService,
     private readonly webhooks: WebhooksService,
     private readonly events: BatchEventsService,
+    private readonly queue: QueueService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async run(em: EntityManager, w: WorkItemRow, a: SubmittingAssignment, parameters: Params): Promise<SubmitAnswerOutcome> {
@@ -93,7 +98,7 @@ export class SubmitAnswer {
       [w.id],
     );
     if (!counted) throw new Error(`work item ${w.id} has no reserved answer left for assignment ${a.id}`);
-    const sub = (await sqlOne<{ submission_id: string; submission_created: Date; submitted_at: Date }>(em, SLOT_ANSWER_SQL, [
+    const sub = (await sqlOne<{ submission_id: string; submission_created: Date; submitted_at: Date; answer_id: string }>(em, SLOT_ANSWER_SQL, [
       a.id,
       w.datum_id,
       w.task_id,
@@ -111,6 +116,10 @@ export class SubmitAnswer {
       batchId: w.batch_id,
     });
     await countOnShard(em, w.batch_id, w.datum_id, { spentCents: reward, answers: 1 });
+    // every N-th answer (by id: no counter row) refreshes the task's model, after this commits (B.7)
+    if (q.aggregation === 'dawid_skene' && BigInt(sub.answer_id) % BigInt(this.config.qualityRefreshEveryAnswers) === 0n) {
+      await this.queue.add(em, SKILLS_REFRESH_TASK, { task_id: String(w.task_id) }, { key: `${SKILLS_REFRESH_TASK}:${w.task_id}` });
+    }
 
     // 4. the datum's aggregate from its own approved answers and the members' current matrices
     // (O(answers of this datum), whatever the task's history: ARCHITECTURE.md "Quality on the hot path")

@@ -228,12 +228,13 @@ export const SLOT_ANSWER_SQL = `
   ans AS (
     INSERT INTO answers (work_item_id, slot_id, assignment_id, member_id, value, status, seconds)
     SELECT $6::bigint, $7::bigint, $1::bigint, $4::bigint, $8::text, 'approved', round(extract(epoch FROM (now() - asg.created)))::int
-      FROM asg WHERE $8::text IS NOT NULL),
+      FROM asg WHERE $8::text IS NOT NULL
+    RETURNING id),
   sl AS (
     UPDATE answer_slots SET status = CASE WHEN $8::text IS NULL THEN 'canceled' ELSE 'approved' END, updated = now() WHERE id = $7::bigint),
   mem AS (
     UPDATE work_item_members SET state = 'answered' WHERE work_item_id = $6::bigint AND member_id = $4::bigint)
-  SELECT sub.id AS submission_id, sub.created AS submission_created, asg.submitted_at FROM sub CROSS JOIN asg`;
+  SELECT sub.id AS submission_id, sub.created AS submission_created, asg.submitted_at, (SELECT id FROM ans) AS answer_id FROM sub CROSS JOIN asg`;
 
 /** Opens open slots of work item $1 until $2 are outstanding (open or claimed); none when as many are. */
 export const ONE_MORE_SLOT_SQL = `

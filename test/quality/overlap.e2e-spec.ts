@@ -3,7 +3,7 @@ import { registerUser, TestUser } from '../support/fixtures';
 import { addMember, subscribe } from '../support/guild-fixtures';
 import { escrowCents, giveCard, walletCents } from '../support/work-fixtures';
 import { startTestServer, TestServer } from '../support/server';
-import { startReceiver, WebhookReceiver } from '../support/webhook-receiver';
+import { eventually, startReceiver, WebhookReceiver } from '../support/webhook-receiver';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -17,7 +17,8 @@ describe('overlap: several answers per datum (API.md §11.1)', () => {
   const receivers: WebhookReceiver[] = [];
 
   beforeAll(async () => {
-    s = await startTestServer({ leaseSweepIntervalMs: 3_600_000, webhookAllowPrivate: true });
+    // every answer of a dawid_skene task refreshes its model (100 by default), so the refresh is seen at once
+    s = await startTestServer({ leaseSweepIntervalMs: 3_600_000, webhookAllowPrivate: true, qualityRefreshEveryAnswers: 1 });
     owner = await registerUser(s.http);
     await giveCard(s, owner);
   });
@@ -305,6 +306,35 @@ describe('overlap: several answers per datum (API.md §11.1)', () => {
     // the 9 slots are all taken: three data, three distinct members each
     expect(got).toHaveLength(9);
     for (const x of got) expect((await submit(x.w, x.r.body.id, { label: 'cat' })).status).toBe(200);
+  });
+
+  it("the Dawid–Skene refresh fits the members' matrices and the task's priors as answers arrive (B.7)", async () => {
+    const q = { answer: 'label', labels: ['cat', 'dog'], overlap: { min: 2, max: 2 } };
+    const { guildId, taskId, workers } = await setUp(q, 2);
+    await batch(guildId, 4);
+    // member 0 says cat every time, member 1 says cat then dog on the last datum
+    for (let i = 0; i < 4; i++) {
+      for (const [k, w] of workers.entries()) {
+        const a = await claim(w, taskId);
+        expect(a.status).toBe(201);
+        expect((await submit(w, a.body.id, { label: k === 1 && i === 3 ? 'dog' : 'cat' })).status).toBe(200);
+      }
+    }
+    const skills = await eventually(async () => {
+      const rows = await s.sql<{ member_id: string; confusion: number[][]; answers: number }>(
+        'SELECT member_id::text, confusion, answers FROM member_task_skills WHERE task_id = $1 ORDER BY member_id',
+        [taskId],
+      );
+      return rows.length === 2 && rows.every((r) => r.answers === 4) ? rows : undefined;
+    });
+    expect(skills.map((r) => r.member_id)).toEqual(workers.map((w) => w.memberId).sort((a, b) => Number(a) - Number(b)));
+    for (const r of skills) {
+      expect(r.confusion).toHaveLength(2);
+      for (const row of r.confusion) expect(row[0] + row[1]).toBeCloseTo(1, 9);
+    }
+    const [model] = await s.sql<{ priors: number[]; answers_seen: string }>('SELECT priors, answers_seen::text FROM task_models WHERE task_id = $1', [taskId]);
+    expect(model.priors[0]).toBeGreaterThan(model.priors[1]);
+    expect(model.answers_seen).toBe('8');
   });
 
   it('a task without a quality object still gives one answer per datum and merges the parameters (§7)', async () => {
