@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data*/', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.data*/', '**/*.js', '**/*.mjs', '!public/**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -27,6 +27,47 @@ export default tseslint.config(
       'no-console': 'off',
       // tests read untyped JSON wire bodies (supertest's `body` is `any` already)
       '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    // the console's browser scripts (plain ES2017 scripts, no modules, no build): see docs/console.md
+    files: ['public/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'sessionStorage',
+          'fetch',
+          'URL',
+          'URLSearchParams',
+          'TextDecoder',
+          'AbortController',
+          'CSS',
+          'crypto',
+          'setTimeout',
+          'Promise',
+          'JSON',
+          'Date',
+          'Math',
+          'Number',
+          'String',
+          'Object',
+          'Array',
+          'Error',
+          'isNaN',
+          'encodeURIComponent',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+    rules: {
+      // `var` and function expressions on purpose: the scripts run as they are, in any current browser
+      'no-var': 'off',
+      '@typescript-eslint/no-this-alias': 'off',
+      'no-undef': 'error',
+      strict: ['error', 'function'],
     },
   },
 );

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     `  Worker:    ${demo.worker.email}  (member ${demo.memberId}, subscribed to tasks ${demo.taskIds.join(' and ')})`,
     `  Requester: ${demo.requester.email}  API key ${demo.requester.apiKey}`,
     `  Guild ${demo.guildId}, batch ${demo.batchId} (${demo.datumIds.length} images, paid by card tok_visa)`,
-    `  Follow the batch:  curl -s -u ${demo.requester.apiKey}: ${publicUrl}/api/batches/${demo.batchId}`,
+    `  Follow the batch:  ${publicUrl}/console#/batches/${demo.batchId} (the requester console; sign in with the requester's key)`,
     `  Workspace preview: ${publicUrl}/workspaces/demo     API docs: ${publicUrl}/api/docs`,
     '',
     process.env.DEMO_EXIT ? 'DEMO_EXIT is set: stopping.' : 'Press Ctrl-C to stop.',

@@ -20,7 +20,10 @@ describe('webhooks survive a crash (SIGKILL) of the server process', () => {
   const SECRET = 'crash-test-secret-0d9f7c';
 
   beforeAll(async () => {
-    ps = await startProcessServer({ env: { WEBHOOK_RETRY_SCHEDULE: '1,1,1', WEBHOOK_TIMEOUT_MS: '1000' } });
+    // The attempt timeout must outlast the gap between the receiver seeing the first request and
+    // the SIGKILL landing: at 1 s a loaded CI box let the attempt time out (and be recorded) first.
+    // A killed attempt's row stays locked for timeout + LOCK_MARGIN_MS (10 s), well inside the waits.
+    ps = await startProcessServer({ env: { WEBHOOK_RETRY_SCHEDULE: '1,1,1', WEBHOOK_TIMEOUT_MS: '5000' } });
     owner = await registerUser(ps.http);
     worker = await registerUser(ps.http);
     const guild = await createGuild(ps.http, owner, { input_parameters: ['q'] });

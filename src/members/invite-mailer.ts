@@ -32,7 +32,7 @@ export class InviteMailer implements OnModuleDestroy {
       subject: `You are invited to join ${mail.guildName} on OpenGuilds`,
       text:
         `You have been invited to work in the guild "${mail.guildName}" on OpenGuilds.\n\n` +
-        `Accept the invitation (log in or register with this email address first):\n${mail.link}\n\n` +
+        `Open this link to accept the invitation (the page signs you in, or creates your account):\n${mail.link}\n\n` +
         `With the API: curl -X POST -u YOUR_API_KEY: "${mail.link}"\n`,
     });
   }

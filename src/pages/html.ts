@@ -60,8 +60,15 @@ export function sendHtml(res: Response, status: number, html: string, policy: Po
     .send(html);
 }
 
-/** The page frame every worker page shares: one stylesheet, optional script, nothing inline. */
-export function layout(opts: { title: string; body: string; script?: boolean }): string {
+/**
+ * The page frame every page shares: stylesheets and scripts from this server only, nothing inline.
+ * `script: true` is the worker's /work script; `scripts`/`styles` name other files (the console's).
+ */
+export function layout(opts: { title: string; body: string; script?: boolean; scripts?: string[]; styles?: string[]; sub?: string; header?: string }): string {
+  const styles = ['/work/assets/worker.css', ...(opts.styles ?? [])].map((href) => `<link rel="stylesheet" href="${esc(href)}">\n`).join('');
+  const scripts = [...(opts.script ? ['/work/assets/work.js'] : []), ...(opts.scripts ?? [])]
+    .map((src) => `<script src="${esc(src)}" defer></script>\n`)
+    .join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -69,11 +76,10 @@ export function layout(opts: { title: string; body: string; script?: boolean }):
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${esc(opts.title)} · OpenGuilds</title>
-<link rel="stylesheet" href="/work/assets/worker.css">
-${opts.script ? '<script src="/work/assets/work.js" defer></script>\n' : ''}</head>
+${styles}${scripts}</head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
-<header class="site"><span class="brand">OpenGuilds</span> <span class="sub">worker</span></header>
+<header class="site"><span class="brand">OpenGuilds</span> <span class="sub">${esc(opts.sub ?? 'worker')}</span>${opts.header ?? ''}</header>
 <main id="main" tabindex="-1">
 ${opts.body}
 </main>

@@ -91,6 +91,13 @@ const ROWS: Row[] = [
   { route: 'GET /work/assets/worker.css', path: () => '/work/assets/worker.css', expect: EVERYONE },
   { route: 'GET /workspaces/demo', path: () => '/workspaces/demo', expect: EVERYONE },
   { route: 'GET /workspaces/demo/images/:name', path: () => '/workspaces/demo/images/1.svg', expect: EVERYONE },
+  // the requester console and the invite page: static pages whose script calls the API with the person's key
+  { route: 'GET /console', path: () => '/console', expect: EVERYONE },
+  { route: 'GET /console/assets/:name', path: () => '/console/assets/console.js', expect: EVERYONE },
+  { route: 'GET /invites/:id', path: (w) => `/invites/${w.invite}`, expect: EVERYONE },
+  // a browser opening the mailed link is sent to that page, whoever it is and whatever the token: nothing is read or written
+  // (an API client's GET, as here without Accept: text/html, is the 405 naming POST)
+  { route: 'GET /api/invites/:id/accept', path: (w) => `/api/invites/${w.invite}/accept?token=inv_made_up`, expect: E(405, 405, 405, 405, 405) },
   // tenant A's live assignment with the token each caller holds: tenant B's workers use B's valid one
   {
     route: 'GET /workspaces/demo',
