@@ -9,6 +9,8 @@ import { ApiKeyEntity, UserEntity } from './auth.entities';
 import { Caller } from './caller';
 import { generateSecret, hashPassword, sha256 } from './credentials';
 import { isUniqueViolation } from '../database/pg-errors';
+import { insertApiKey, liveKeyCount, markApiKeyDeleted } from './api-keys.repository';
+import { insertUser, lockUser } from './users.repository';
 
 /** Live API keys one user may hold (API.md §1.3). */
 export const MAX_API_KEYS = 50;
@@ -23,7 +25,7 @@ export class AuthService {
     const passwordHash = await hashPassword(password);
     try {
       return await inTransaction(this.db, async (em) => {
-        const user = await em.save(em.create(UserEntity, { email: email.trim(), passwordHash }));
+        const user = await insertUser(em, email.trim(), passwordHash);
         const { secret } = await this.issueKey(em, user.id, 'default');
         return { user, apiKey: secret };
       });
@@ -75,8 +77,8 @@ export class AuthService {
    */
   createKeyFor(userId: string, name: string | null): Promise<{ key: ApiKeyEntity; secret: string }> {
     return inTransaction(this.db, async (em) => {
-      await em.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
-      const [{ n }]: Array<{ n: number }> = await em.query('SELECT count(*)::int AS n FROM api_keys WHERE user_id = $1 AND deleted_at IS NULL', [userId]);
+      await lockUser(em, userId);
+      const n = await liveKeyCount(em, userId);
       if (n >= MAX_API_KEYS) {
         throw conflict(
           `You hold ${n} API keys, the most allowed (${MAX_API_KEYS}); delete one you no longer use (GET /api/api_keys, DELETE /api/api_keys/:id) and try again`,
@@ -87,16 +89,14 @@ export class AuthService {
   }
 
   async deleteKey(caller: Caller, id: string): Promise<ApiKeyEntity> {
-    const repo = this.db.getRepository(ApiKeyEntity);
-    const key = await repo.findOneBy({ id, userId: caller.userId, deletedAt: IsNull() });
+    const key = await this.db.manager.findOneBy(ApiKeyEntity, { id, userId: caller.userId, deletedAt: IsNull() });
     if (!key) throw notFound('ApiKey', id);
-    key.deletedAt = new Date();
-    return repo.save(key);
+    return markApiKeyDeleted(this.db.manager, key);
   }
 
   private async issueKey(em: EntityManager, userId: string, name: string | null) {
     const secret = generateSecret('og');
-    const key = await em.save(em.create(ApiKeyEntity, { userId, name, keyHash: sha256(secret), keyHint: secret.slice(-4) }));
+    const key = await insertApiKey(em, userId, name, sha256(secret), secret.slice(-4));
     return { key, secret };
   }
 }

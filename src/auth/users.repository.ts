@@ -1,10 +1,21 @@
 import { EntityManager } from 'typeorm';
-import { sqlOne } from '../database/sql';
+import { sql, sqlOne } from '../database/sql';
+import { UserEntity } from './auth.entities';
 
 /**
- * SQL of the users table that other modules need (the auth module owns `users`; docs/architecture.md,
- * "Who owns which table"). The ledger's card code stores the Stripe customer through here.
+ * The only code that writes the users table (the auth module owns `users`; docs/architecture.md,
+ * "Who owns which table"), api_keys' writes are in api-keys.repository.ts. The ledger's card code
+ * stores the Stripe customer through here.
  */
+
+export function insertUser(em: EntityManager, email: string, passwordHash: string): Promise<UserEntity> {
+  return em.save(em.create(UserEntity, { email, passwordHash }));
+}
+
+/** Locks the user row until the transaction ends (serialises the creation of the user's keys). */
+export async function lockUser(em: EntityManager, userId: string): Promise<void> {
+  await sql(em, 'SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+}
 
 export interface UserBillingRow {
   email: string;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { ApiError, conflict, ErrorType, invalid } from './errors';
-import { sql } from '../database/sql';
+import { claimIdempotencyKey, idempotencyKey, releaseIdempotencyKey, storeIdempotentResponse, takeOverAbandonedKey } from './idempotency.repository';
 import { digestsEqual } from '../auth/credentials';
 
 /** How long a retry waits for the first request with its key to finish before answering 409. */
@@ -16,15 +16,6 @@ const WAIT_MS = 10_000;
 const ABANDONED_SECONDS = 120;
 /** Error statuses kept and replayed. 402/409/429 describe a state that may change, and nothing was changed, so they are not. */
 const STORED_ERRORS = new Set([400, 403, 404, 410, 413, 415, 422]);
-
-interface KeyRow {
-  method: string;
-  request_hash: Buffer | null;
-  path: string;
-  response_status: number | null;
-  response_body: unknown;
-  abandoned: boolean;
-}
 
 /**
  * `Idempotency-Key` for money-moving POSTs (the Stripe convention):
@@ -59,17 +50,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const requestHash = fingerprint(method, path, req.query, req.body);
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
-      const claimed: unknown[] = await this.db.query(
-        `INSERT INTO idempotency_keys (user_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1`,
-        [userId, key, method, path, requestHash],
-      );
-      if (claimed.length > 0) break;
-      const rows: KeyRow[] = await this.db.query(
-        `SELECT method, path, request_hash, response_status, response_body, created < now() - make_interval(secs => $3) AS abandoned
-           FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
-        [userId, key, ABANDONED_SECONDS],
-      );
-      const row = rows[0];
+      if (await claimIdempotencyKey(this.db.manager, { userId, key, method, path, requestHash })) break;
+      const row = await idempotencyKey(this.db.manager, userId, key, ABANDONED_SECONDS);
       if (!row) continue; // released between the insert and the select: try to claim it again
       if (row.method !== method || row.path !== path) {
         throw invalid(`Idempotency-Key was already used for ${row.method} ${row.path}; use a new key for a different request`, [
@@ -84,27 +66,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }
       if (row.response_status !== null) return of(replay(row.response_status, row.response_body));
       if (row.abandoned) {
-        const taken = await sql(
-          this.db.manager,
-          `UPDATE idempotency_keys SET created = now() WHERE user_id = $1 AND key = $2 AND response_status IS NULL
-             AND created < now() - make_interval(secs => $3) RETURNING 1`,
-          [userId, key, ABANDONED_SECONDS],
-        );
-        if (taken.length > 0) break;
+        if (await takeOverAbandonedKey(this.db.manager, userId, key, ABANDONED_SECONDS)) break;
         continue;
       }
       if (Date.now() > deadline) throw conflict('A request with this Idempotency-Key is still in progress; retry shortly');
       await new Promise((r) => setTimeout(r, 50));
     }
 
-    const store = (status: number, body: unknown) =>
-      this.db.query(`UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE user_id = $1 AND key = $2`, [
-        userId,
-        key,
-        status,
-        JSON.stringify(body ?? null),
-      ]);
-    const release = () => this.db.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND response_status IS NULL`, [userId, key]);
+    const store = (status: number, body: unknown) => storeIdempotentResponse(this.db.manager, userId, key, status, JSON.stringify(body ?? null));
+    const release = () => releaseIdempotencyKey(this.db.manager, userId, key);
 
     return next.handle().pipe(
       // the money has moved: a failure to store the response must not turn the answer into an error

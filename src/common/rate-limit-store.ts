@@ -1,5 +1,6 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
+import { deleteEndedCounters, hitCounter, liveCounter } from './rate-limit.repository';
 
 export interface WindowCount {
   /** hits in the current window, this one included */
@@ -24,15 +25,7 @@ export class RateLimitStore {
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
     try {
-      const [row]: Array<{ hits: number; ms_left: number }> = await this.ds.query(
-        `INSERT INTO rate_limit_counters AS c (key, hits, window_ends)
-              VALUES ($1, 1, clock_timestamp() + make_interval(secs => $2::float8 / 1000))
-         ON CONFLICT (key) DO UPDATE
-               SET hits = CASE WHEN c.window_ends <= clock_timestamp() THEN 1 ELSE c.hits + 1 END,
-                   window_ends = CASE WHEN c.window_ends <= clock_timestamp() THEN EXCLUDED.window_ends ELSE c.window_ends END
-         RETURNING hits, greatest(0, extract(epoch FROM window_ends - clock_timestamp()) * 1000)::float8 AS ms_left`,
-        [key, windowMs],
-      );
+      const row = await hitCounter(this.ds.manager, key, windowMs);
       this.maybeSweep();
       return { hits: row.hits, msLeft: Math.ceil(row.ms_left) };
     } catch {
@@ -43,11 +36,7 @@ export class RateLimitStore {
   /** The count of the key's current window without adding to it (0 when none). */
   async peek(key: string): Promise<WindowCount> {
     try {
-      const [row]: Array<{ hits: number; ms_left: number }> = await this.ds.query(
-        `SELECT hits, greatest(0, extract(epoch FROM window_ends - clock_timestamp()) * 1000)::float8 AS ms_left
-           FROM rate_limit_counters WHERE key = $1 AND window_ends > clock_timestamp()`,
-        [key],
-      );
+      const row = await liveCounter(this.ds.manager, key);
       return row ? { hits: row.hits, msLeft: Math.ceil(row.ms_left) } : { hits: 0, msLeft: 0 };
     } catch {
       return { hits: 0, msLeft: 0 };
@@ -57,7 +46,7 @@ export class RateLimitStore {
   private maybeSweep(): void {
     if (++this.sinceSweep < SWEEP_EVERY) return;
     this.sinceSweep = 0;
-    void this.ds.query('DELETE FROM rate_limit_counters WHERE window_ends < clock_timestamp()').catch(() => undefined);
+    void deleteEndedCounters(this.ds.manager).catch(() => undefined);
   }
 }
 

@@ -4,6 +4,7 @@ import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, Throttl
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { apiKeyFromAuthorization, sha256 } from '../auth/credentials';
+import { isLiveKeyHash } from './rate-limit.repository';
 
 const KNOWN_KEY_TTL_MS = 60_000;
 
@@ -44,8 +45,7 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
     const until = this.known.get(id);
     if (until !== undefined && until > Date.now()) return true;
     try {
-      const rows: unknown[] = await this.ds.query('SELECT 1 FROM api_keys WHERE key_hash = $1 AND deleted_at IS NULL', [digest]);
-      if (rows.length === 0) return false;
+      if (!(await isLiveKeyHash(this.ds.manager, digest))) return false;
     } catch {
       return false; // database down: count per address; the API key guard answers 503
     }

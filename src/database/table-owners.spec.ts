@@ -8,6 +8,9 @@ import * as path from 'node:path';
  * live there, so the ledger tables' triggers count as the ledger module's, not as a second writer.
  * Another module that needs a change of the table calls the owner's repository functions, or
  * composes a hot-path statement from fragments the owner exports (the owner's file spells the SQL).
+ * Inside the owner, writes live in its repository files only (`x.repository.ts`, or `x-sql.ts` for
+ * hot-path fragments): services hold rules, not SQL — except in the modules of
+ * REPOSITORY_RULE_PENDING, listed with the reason.
  */
 export const OWNERS: Record<string, string> = {
   users: 'auth',
@@ -91,53 +94,66 @@ function moduleOf(file: string): string {
 
 export interface Source {
   module: string;
+  /** the path under src/ (e.g. 'guilds/guilds.service.ts') */
+  file: string;
   text: string;
 }
 
 /** Every non-test .ts file under src/, with its module. */
 export function srcSources(): Source[] {
-  return sourceFiles(path.join(ROOT, 'src')).map((f) => ({ module: moduleOf(f), text: fs.readFileSync(f, 'utf8') }));
+  return sourceFiles(path.join(ROOT, 'src')).map((f) => ({
+    module: moduleOf(f),
+    file: path.relative(path.join(ROOT, 'src'), f).split(path.sep).join('/'),
+    text: fs.readFileSync(f, 'utf8'),
+  }));
 }
 
-/** table → the module folders whose code writes it */
-export function writersByTable(tables: string[], sources: Source[] = srcSources()): Map<string, Set<string>> {
+/** The name under which an ORM write of an entity the check cannot name (`em.save(guild)`) is reported. */
+export const UNNAMED_ORM_WRITE = '(an ORM write)';
+
+/** The tables a source writes (plus UNNAMED_ORM_WRITE for an ORM write whose entity it cannot tell). */
+function tablesWrittenBy(text: string, entityTable: Map<string, string>, tables: string[]): Set<string> {
+  const out = new Set<string>();
+  const addEntity = (entity: string) => {
+    const table = entityTable.get(entity);
+    if (table) out.add(table);
+  };
+  const sqlWrite = new RegExp(
+    `(?<!\\b(?:FOR|DO|KEY)\\s+)\\b(?:INSERT\\s+INTO|UPDATE|DELETE\\s+FROM|COPY|MERGE\\s+INTO|TRUNCATE(?:\\s+TABLE)?)\\s+(?:ONLY\\s+)?(${tables.join('|')})\\b`,
+    'gi',
+  );
+  const verbs = WRITE_VERBS.join('|');
+  for (const m of text.matchAll(sqlWrite)) out.add(m[1].toLowerCase());
+  for (const m of text.matchAll(new RegExp(`\\.(?:${verbs})\\(\\s*(\\w+)\\b`, 'g'))) addEntity(m[1]);
+  // a repository of the entity: ds.getRepository(XEntity).delete(…), or `const repo = …getRepository(XEntity)`
+  // then repo.save(…); @InjectRepository(XEntity) repo; query builders: .insert().into(X), .delete().from(X)
+  for (const m of text.matchAll(new RegExp(`getRepository\\(\\s*(\\w+)\\s*\\)\\s*\\.(?:${verbs})\\(`, 'g'))) addEntity(m[1]);
+  for (const m of text.matchAll(/(?:(\w+)\s*=\s*[\w.]*getRepository|@InjectRepository)\(\s*(\w+)\s*\)\s*(?:(?:private|readonly|public)\s+)*(\w+)?/g)) {
+    const name = m[1] ?? m[3];
+    if (name && new RegExp(`\\b${name}\\.(?:${verbs})\\(`).test(text)) addEntity(m[2]);
+  }
+  for (const m of text.matchAll(/\.(?:into|delete\(\)\s*\.from)\(\s*(\w+)\b/g)) addEntity(m[1]);
+  // em.save(em.create(XEntity, …)) and repository.save(entity) of a created entity
+  if (/\.save\(/.test(text)) for (const m of text.matchAll(/\.create\(\s*(\w+)\b/g)) addEntity(m[1]);
+  // em.save(guild), manager.remove(x), repo.update(…): a write whatever the entity (Map.delete and hash.update are not managers)
+  if (new RegExp(`\\b(?:em|\\w*[mM]anager|\\w*[rR]epo(?:sitory)?)\\.(?:${verbs})\\(`).test(text)) out.add(UNNAMED_ORM_WRITE);
+  return out;
+}
+
+function entityTables(sources: Source[]): Map<string, string> {
   const entityTable = new Map<string, string>();
   for (const { text } of sources) {
     for (const m of text.matchAll(/@Entity\(\s*'([a-z_0-9]+)'\s*\)\s*(?:export\s+)?class\s+(\w+)/g)) entityTable.set(m[2], m[1]);
   }
-  const names = tables.join('|');
-  const sqlWrite = new RegExp(
-    `(?<!\\b(?:FOR|DO|KEY)\\s+)\\b(?:INSERT\\s+INTO|UPDATE|DELETE\\s+FROM|COPY|MERGE\\s+INTO|TRUNCATE(?:\\s+TABLE)?)\\s+(?:ONLY\\s+)?(${names})\\b`,
-    'gi',
-  );
-  const ormWrite = new RegExp(`\\.(?:${WRITE_VERBS.join('|')})\\(\\s*(\\w+)\\b`, 'g');
+  return entityTable;
+}
+
+/** table → the module folders whose code writes it */
+export function writersByTable(tables: string[], sources: Source[] = srcSources()): Map<string, Set<string>> {
+  const entityTable = entityTables(sources);
   const writers = new Map<string, Set<string>>(tables.map((t) => [t, new Set<string>()]));
   for (const { module: mod, text } of sources) {
-    const addEntity = (entity: string) => {
-      const table = entityTable.get(entity);
-      if (table) writers.get(table)?.add(mod);
-    };
-    for (const m of text.matchAll(sqlWrite)) writers.get(m[1].toLowerCase())?.add(mod);
-    for (const m of text.matchAll(ormWrite)) {
-      const table = entityTable.get(m[1]);
-      if (table) writers.get(table)?.add(mod);
-    }
-    // a repository of the entity: ds.getRepository(XEntity).delete(…), or `const repo = …getRepository(XEntity)`
-    // then repo.save(…); @InjectRepository(XEntity) repo; query builders: .insert().into(X), .delete().from(X)
-    const verbs = WRITE_VERBS.join('|');
-    for (const m of text.matchAll(new RegExp(`getRepository\\(\\s*(\\w+)\\s*\\)\\s*\\.(?:${verbs})\\(`, 'g'))) addEntity(m[1]);
-    for (const m of text.matchAll(/(?:(\w+)\s*=\s*[\w.]*getRepository|@InjectRepository)\(\s*(\w+)\s*\)\s*(?:(?:private|readonly|public)\s+)*(\w+)?/g)) {
-      const name = m[1] ?? m[3];
-      if (name && new RegExp(`\\b${name}\\.(?:${verbs})\\(`).test(text)) addEntity(m[2]);
-    }
-    for (const m of text.matchAll(/\.(?:into|delete\(\)\s*\.from)\(\s*(\w+)\b/g)) addEntity(m[1]);
-    // em.save(em.create(XEntity, …)) and repository.save(entity) of a created entity
-    if (/\.save\(/.test(text)) {
-      for (const m of text.matchAll(/\.create\(\s*(\w+)\b/g)) {
-        const table = entityTable.get(m[1]);
-        if (table) writers.get(table)?.add(mod);
-      }
-    }
+    for (const table of tablesWrittenBy(text, entityTable, tables)) writers.get(table)?.add(mod);
   }
   return writers;
 }
@@ -148,6 +164,35 @@ export function trespassers(tables: string[], sources: Source[] = srcSources()):
   for (const [table, mods] of writersByTable(tables, sources)) {
     const others = [...mods].filter((m) => m !== OWNERS[table]).sort();
     if (others.length) out[table] = others;
+  }
+  return out;
+}
+
+/**
+ * Modules not yet held to "writes only in repository files", each with why. Their writes must
+ * still stay in their own folder (the owner check above); remove a line once the module's
+ * services no longer spell a write.
+ */
+export const REPOSITORY_RULE_PENDING: Record<string, string> = {
+  work: 'claim/submit SQL and claim-endings.ts are being rewritten by the quality work (issue 14 follow-up)',
+  batches: 'pay-batch.usecase.ts and the batch/file services are being rewritten by the quality work',
+  ledger: 'the ledger (ledger.ts, card/payouts/wallets services) is being rewritten by the scale work',
+  quality: 'gold and aggregation are being rewritten by the quality work',
+};
+
+/** A file that may spell writes of its module's tables: `x.repository.ts`, or `x-sql.ts` (hot-path fragments). */
+export function isRepositoryFile(file: string): boolean {
+  return /(?:\.repository|-sql)\.ts$/.test(file);
+}
+
+/** Files that write a table but are not a repository file of a module held to the rule: file → tables. */
+export function writesOutsideRepositories(tables: string[], sources: Source[] = srcSources()): Record<string, string[]> {
+  const entityTable = entityTables(sources);
+  const out: Record<string, string[]> = {};
+  for (const { module: mod, file, text } of sources) {
+    if (isRepositoryFile(file) || REPOSITORY_RULE_PENDING[mod]) continue;
+    const written = [...tablesWrittenBy(text, entityTable, tables)].sort();
+    if (written.length) out[file] = written;
   }
   return out;
 }
@@ -169,6 +214,29 @@ describe('every table has one owner', () => {
     expect(trespassers(tables)).toEqual({});
   });
 
+  it("finds writes only in the owner's repository files (x.repository.ts, x-sql.ts)", () => {
+    expect(writesOutsideRepositories(tables)).toEqual({});
+    expect(Object.keys(REPOSITORY_RULE_PENDING).filter((m) => !Object.values(OWNERS).includes(m))).toEqual([]);
+  });
+
+  it('fails when a service spells a write, even of its own module (the check can fail)', () => {
+    const planted: Source[] = [
+      { module: 'guilds', file: 'guilds/guilds.service.ts', text: 'await em.save(guild)' },
+      { module: 'tasks', file: 'tasks/tasks.service.ts', text: 'await this.db.manager.remove(connection)' },
+      { module: 'members', file: 'members/members.service.ts', text: "await sql(em, 'DELETE FROM subscriptions WHERE member_id = $1', [id])" },
+      { module: 'auth', file: 'auth/auth.service.ts', text: 'await em.save(em.create(ApiKeyEntity, { userId }))' },
+      { module: 'webhooks', file: 'webhooks/webhooks.repository.ts', text: "await sql(em, 'UPDATE webhooks SET events = $2', [])" },
+      { module: 'work', file: 'work/work.service.ts', text: "await sql(em, 'UPDATE work_items SET status = $2', [])" },
+      { module: 'guilds', file: 'guilds/guilds.service.ts', text: 'this.perKey.delete(id); hash.update(x); this.db.getRepository(GuildEntity).find()' },
+    ];
+    expect(writesOutsideRepositories(tables, [...srcSources(), ...planted])).toEqual({
+      'guilds/guilds.service.ts': [UNNAMED_ORM_WRITE],
+      'tasks/tasks.service.ts': [UNNAMED_ORM_WRITE],
+      'members/members.service.ts': ['subscriptions'],
+      'auth/auth.service.ts': [UNNAMED_ORM_WRITE, 'api_keys'],
+    });
+  });
+
   it('fails when a second module writes a table (the check can fail)', () => {
     const writes = [
       "await sql(em, `UPDATE work_items SET status = 'open' WHERE id = $1`, [id])",
@@ -179,7 +247,7 @@ describe('every table has one owner', () => {
       'await this.db.getRepository(TaskEntity).delete({ id })',
       'const repo = this.db.getRepository(ApiKeyEntity);\nawait repo.update({ id }, { name })',
     ];
-    const found = trespassers(tables, [...srcSources(), ...writes.map((text) => ({ module: 'members', text }))]);
+    const found = trespassers(tables, [...srcSources(), ...writes.map((text) => ({ module: 'members', file: 'members/x.ts', text }))]);
     expect(found).toEqual({
       work_items: ['members'],
       ledger_entries: ['members'],
@@ -191,6 +259,6 @@ describe('every table has one owner', () => {
     });
     // reads and row locks are not writes
     const reads = ['SELECT 1 FROM work_items FOR UPDATE SKIP LOCKED', 'INSERT INTO x ON CONFLICT (id) DO UPDATE SET a = 1', 'SELECT … FOR KEY UPDATE'];
-    expect(trespassers(tables, [...srcSources(), ...reads.map((text) => ({ module: 'members', text }))])).toEqual({});
+    expect(trespassers(tables, [...srcSources(), ...reads.map((text) => ({ module: 'members', file: 'members/x.ts', text }))])).toEqual({});
   });
 });

@@ -5,6 +5,7 @@ import { Caller } from '../auth/caller';
 import { forbidden, notFound } from '../common/errors';
 import { MemberEntity } from '../members/member.entity';
 import { GuildEntity } from './guild.entity';
+import { lockGuild } from './guilds.repository';
 
 export type GuildRole = 'owner' | 'member';
 
@@ -21,6 +22,11 @@ export class GuildAccess {
     const guild = await (em ?? this.db.manager).findOneBy(GuildEntity, { id: guildId, ownerId: caller.userId });
     if (!guild) throw notFound('Guild', guildId);
     return guild;
+  }
+
+  /** Whether the caller owns the guild (false for an unknown guild). */
+  async isOwner(caller: Caller, guildId: string, em?: EntityManager): Promise<boolean> {
+    return (await (em ?? this.db.manager).existsBy(GuildEntity, { id: guildId, ownerId: caller.userId })) === true;
   }
 
   /** The guild and the caller's role in it, if they own it or are an active member; else 404. */
@@ -41,6 +47,11 @@ export class GuildAccess {
     const { guild, role } = await this.visibleGuild(caller, guildId, em);
     if (role !== 'owner') throw forbidden('Only the owner of the guild may do this');
     return guild;
+  }
+
+  /** Locks the guild row until `em`'s transaction ends: pipeline edits of one guild run one at a time. */
+  lock(guildId: string, em: EntityManager): Promise<void> {
+    return lockGuild(em, guildId);
   }
 
   /** The caller's active membership of the guild, if any. */

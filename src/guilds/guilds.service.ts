@@ -7,6 +7,7 @@ import { Page } from '../common/pagination';
 import { inTransaction } from '../database/transaction';
 import { GuildAccess, GuildRole } from './guild-access.service';
 import { GuildEntity } from './guild.entity';
+import { insertGuild, saveGuild, taskPriceSums } from './guilds.repository';
 import { CreateGuildDto, UpdateGuildDto } from './dto/guild.dto';
 
 @Injectable()
@@ -18,14 +19,12 @@ export class GuildsService {
 
   create(caller: Caller, dto: CreateGuildDto): Promise<GuildEntity> {
     return inTransaction(this.db, (em) =>
-      em.save(
-        em.create(GuildEntity, {
-          ownerId: caller.userId,
-          name: dto.name.trim(),
-          description: dto.description,
-          inputParameters: dto.input_parameters ?? [],
-        }),
-      ),
+      insertGuild(em, {
+        ownerId: caller.userId,
+        name: dto.name.trim(),
+        description: dto.description,
+        inputParameters: dto.input_parameters ?? [],
+      }),
     );
   }
 
@@ -51,7 +50,7 @@ export class GuildsService {
       if (dto.name !== undefined) guild.name = dto.name.trim();
       if (dto.description !== undefined) guild.description = dto.description;
       if (dto.input_parameters !== undefined) guild.inputParameters = dto.input_parameters;
-      return em.save(guild);
+      return saveGuild(em, guild);
     });
   }
 
@@ -59,11 +58,7 @@ export class GuildsService {
   async prices(guildIds: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>(guildIds.map((id) => [String(id), 0]));
     if (guildIds.length === 0) return out;
-    const rows: Array<{ guild_id: string; cents: string }> = await this.db.query(
-      `SELECT guild_id, sum(minimum_amount_cents) AS cents FROM tasks WHERE guild_id = ANY($1::bigint[]) GROUP BY guild_id`,
-      [guildIds],
-    );
-    for (const r of rows) out.set(String(r.guild_id), toCents(r.cents));
+    for (const r of await taskPriceSums(this.db.manager, guildIds)) out.set(String(r.guild_id), toCents(r.cents));
     return out;
   }
 }

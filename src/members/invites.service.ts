@@ -13,7 +13,17 @@ import { InviteMailer } from './invite-mailer';
 import { InviteEntity } from './invite.entity';
 import { MemberView } from './members.presenter';
 import { MembersService } from './members.service';
-import { sql } from '../database/sql';
+import {
+  hasPendingInvite,
+  insertInvite,
+  isActiveMemberByEmail,
+  lockInvite,
+  markInviteAccepted,
+  markInviteSent,
+  saveInvite,
+  setInviteToken,
+  upsertActiveMember,
+} from './members.repository';
 import { isUniqueViolation } from '../database/pg-errors';
 
 export const INVITE_MAIL_TASK = 'invite-mail';
@@ -42,22 +52,17 @@ export class InvitesService implements OnModuleInit {
     try {
       return await inTransaction(this.db, async (em) => {
         const guild = await this.access.ownerOnly(caller, guildId, em);
-        const member = await em.query(
-          `SELECT 1 FROM members m JOIN users u ON u.id = m.user_id
-            WHERE m.guild_id = $1 AND m.status = 'active' AND lower(u.email) = lower($2)`,
-          [guild.id, email],
-        );
-        if (member.length) throw conflict(`${email} is already a member of this guild`);
-        const pending = await em.query(`SELECT 1 FROM invites WHERE guild_id = $1 AND lower(email) = lower($2) AND status IN ('sending', 'sent')`, [
-          guild.id,
-          email,
-        ]);
-        if (pending.length) throw conflict(`${email} already has a pending invite to this guild`);
+        if (await isActiveMemberByEmail(em, guild.id, email)) throw conflict(`${email} is already a member of this guild`);
+        if (await hasPendingInvite(em, guild.id, email)) throw conflict(`${email} already has a pending invite to this guild`);
         // The real token is made by the mail job (so it is never stored, not even in the job);
         // until then the hash is of a secret nobody knows.
-        const invite = await em.save(
-          em.create(InviteEntity, { guildId: guild.id, email, tokenHash: sha256(generateSecret('inv')), status: 'sending', invitedBy: caller.userId }),
-        );
+        const invite = await insertInvite(em, {
+          guildId: guild.id,
+          email,
+          tokenHash: sha256(generateSecret('inv')),
+          status: 'sending',
+          invitedBy: caller.userId,
+        });
         await this.queue.add(em, INVITE_MAIL_TASK, { invite_id: String(invite.id) }, { maxAttempts: 10 });
         return invite;
       });
@@ -97,25 +102,16 @@ export class InvitesService implements OnModuleInit {
    */
   accept(caller: Caller, id: string, token: string | undefined): Promise<MemberView> {
     return inTransaction(this.db, async (em) => {
-      const rows: Array<{ id: string; guild_id: string; email: string; status: string; token_hash: Buffer }> = await em.query(
-        `SELECT id, guild_id, email, status, token_hash FROM invites WHERE id = $1 FOR UPDATE`,
-        [id],
-      );
-      const invite = rows[0];
+      const invite = await lockInvite(em, id);
       if (!invite) throw notFound('Invite', id);
       const emailMatches = invite.email.toLowerCase() === caller.email.toLowerCase();
       const tokenMatches = token !== undefined && token !== '' && digestsEqual(sha256(token), invite.token_hash);
       if (!emailMatches && !tokenMatches) throw notFound('Invite', id);
       if (invite.status === 'revoked') throw notFound('Invite', id);
       if (invite.status === 'accepted') throw conflict('This invite has already been accepted');
-      const member: Array<{ id: string }> = await em.query(
-        `INSERT INTO members (guild_id, user_id) VALUES ($1, $2)
-         ON CONFLICT (guild_id, user_id) DO UPDATE SET status = 'active', removed_at = NULL, updated = now()
-         RETURNING id`,
-        [invite.guild_id, caller.userId],
-      );
-      await em.query(`UPDATE invites SET status = 'accepted', member_id = $2, updated = now() WHERE id = $1`, [invite.id, member[0].id]);
-      return (await this.members.view(member[0].id, em))!;
+      const memberId = await upsertActiveMember(em, invite.guild_id, caller.userId);
+      await markInviteAccepted(em, invite.id, memberId);
+      return (await this.members.view(memberId, em))!;
     });
   }
 
@@ -133,7 +129,7 @@ export class InvitesService implements OnModuleInit {
       if (invite.status === 'accepted') throw conflict('This invite has already been accepted');
       if (invite.status === 'revoked') throw notFound('Invite', id);
       invite.status = 'revoked';
-      return em.save(invite);
+      return saveInvite(em, invite);
     });
   }
 
@@ -143,17 +139,10 @@ export class InvitesService implements OnModuleInit {
    */
   private async sendMail(job: QueueJob<{ invite_id: string }>): Promise<void> {
     const token = generateSecret('inv');
-    const rows = await sql<{ id: string; email: string; guild_name: string }>(
-      this.db.manager,
-      `UPDATE invites i SET token_hash = $2, updated = now() FROM guilds g
-        WHERE i.id = $1 AND i.status = 'sending' AND g.id = i.guild_id
-        RETURNING i.id, i.email, g.name AS guild_name`,
-      [job.payload.invite_id, sha256(token)],
-    );
-    const invite = rows[0];
+    const invite = await setInviteToken(this.db.manager, job.payload.invite_id, sha256(token));
     if (!invite) return; // accepted or revoked before the mail went out
     const link = `${this.config.publicUrl}/api/invites/${invite.id}/accept?token=${encodeURIComponent(token)}`;
     await this.mailer.send({ to: invite.email, guildName: invite.guild_name, link });
-    await this.db.query(`UPDATE invites SET status = 'sent', updated = now() WHERE id = $1 AND status = 'sending'`, [invite.id]);
+    await markInviteSent(this.db.manager, invite.id);
   }
 }

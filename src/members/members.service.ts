@@ -9,29 +9,10 @@ import { inTransaction } from '../database/transaction';
 import { GuildAccess } from '../guilds/guild-access.service';
 import { MemberEntity } from './member.entity';
 import { MemberView } from './members.presenter';
+import { activeMemberViewByEmail, activeMemberViews, deleteSubscriptionsOfMember, markMemberRemoved, memberView, MemberViewRow } from './members.repository';
 import { ClaimEndings } from '../work/claim-endings';
 
-const VIEW_SQL = `
-  SELECT m.id, m.guild_id, m.user_id, m.status, m.quality_score, m.removed_at, m.created, m.updated,
-         u.email, coalesce(la.balance_cents, 0) AS credit_cents
-    FROM members m
-    JOIN users u ON u.id = m.user_id
-    LEFT JOIN ledger_accounts la ON la.kind = 'wallet' AND la.guild_id = m.guild_id AND la.user_id = m.user_id`;
-
-interface ViewRow {
-  id: string;
-  guild_id: string;
-  user_id: string;
-  status: 'active' | 'removed';
-  quality_score: string;
-  removed_at: Date | null;
-  created: Date;
-  updated: Date;
-  email: string;
-  credit_cents: string;
-}
-
-function toView(r: ViewRow): MemberView {
+function toView(r: MemberViewRow): MemberView {
   const member = Object.assign(new MemberEntity(), {
     id: String(r.id),
     guildId: String(r.guild_id),
@@ -55,30 +36,22 @@ export class MembersService {
 
   /** The wire view of one member (any status). */
   async view(memberId: string, em?: EntityManager): Promise<MemberView | undefined> {
-    const rows: ViewRow[] = await (em ?? this.db.manager).query(`${VIEW_SQL} WHERE m.id = $1`, [memberId]);
-    return rows[0] ? toView(rows[0]) : undefined;
+    const row = await memberView(em ?? this.db.manager, memberId);
+    return row ? toView(row) : undefined;
   }
 
   /** Active members of the guild, newest first. Owner only. */
   async list(caller: Caller, guildId: string, page: Page): Promise<MemberView[]> {
     await this.access.ownerOnly(caller, guildId);
-    const rows: ViewRow[] = await this.db.query(`${VIEW_SQL} WHERE m.guild_id = $1 AND m.status = 'active' ORDER BY m.id DESC LIMIT $2 OFFSET $3`, [
-      guildId,
-      page.limit + 1,
-      page.offset,
-    ]);
-    return rows.map(toView);
+    return (await activeMemberViews(this.db.manager, guildId, page.limit + 1, page.offset)).map(toView);
   }
 
   async find(caller: Caller, guildId: string, email: string | undefined): Promise<MemberView> {
     await this.access.ownerOnly(caller, guildId);
     if (!email || !email.trim()) throw missingParam('email');
-    const rows: ViewRow[] = await this.db.query(`${VIEW_SQL} WHERE m.guild_id = $1 AND m.status = 'active' AND lower(u.email) = lower($2)`, [
-      guildId,
-      email.trim(),
-    ]);
-    if (!rows[0]) throw notFound('Member');
-    return toView(rows[0]);
+    const row = await activeMemberViewByEmail(this.db.manager, guildId, email.trim());
+    if (!row) throw notFound('Member');
+    return toView(row);
   }
 
   /**
@@ -89,8 +62,7 @@ export class MembersService {
     const v = await this.view(id);
     if (!v || v.member.status !== 'active' || (guildId !== undefined && v.member.guildId !== String(guildId))) throw notFound('Member', id);
     if (v.member.userId === caller.userId) return v;
-    const owned = await this.db.query(`SELECT 1 FROM guilds WHERE id = $1 AND owner_id = $2`, [v.member.guildId, caller.userId]);
-    if (owned.length === 0) throw notFound('Member', id);
+    if (!(await this.access.isOwner(caller, v.member.guildId))) throw notFound('Member', id);
     return v;
   }
 
@@ -102,15 +74,14 @@ export class MembersService {
     return inTransaction(this.db, async (em) => {
       const member = await em.findOne(MemberEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!member || member.status !== 'active' || (guildId !== undefined && member.guildId !== String(guildId))) throw notFound('Member', id);
-      const owned = await em.query(`SELECT 1 FROM guilds WHERE id = $1 AND owner_id = $2`, [member.guildId, caller.userId]);
-      if (owned.length === 0) {
+      if (!(await this.access.isOwner(caller, member.guildId, em))) {
         if (member.userId === caller.userId) throw forbidden('Only the owner of the guild may remove members');
         throw notFound('Member', id);
       }
-      await em.query(`UPDATE members SET status = 'removed', removed_at = now(), updated = now() WHERE id = $1`, [member.id]);
+      await markMemberRemoved(em, member.id);
       // every live claim ends the one way claims end (ClaimEndings): reopened, or refunded when its batch was canceled
       await this.claims.endClaimsOfMember(em, member.id);
-      await em.query(`DELETE FROM subscriptions WHERE member_id = $1`, [member.id]);
+      await deleteSubscriptionsOfMember(em, member.id);
       return member;
     });
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { sql } from '../database/sql';
 
 /**
  * The Prometheus metrics of one server process (API.md §10). Counters count what this process
@@ -109,7 +110,8 @@ export class Metrics {
 
   private async readOpenWork(): Promise<void> {
     // the claimable partial index (task_id, id) WHERE status IN ('open','claimed') covers this
-    const rows: Array<{ task_id: string; open: string; claimed: string }> = await this.ds.query(
+    const rows = await sql<{ task_id: string; open: string; claimed: string }>(
+      this.ds.manager,
       `SELECT task_id::text, count(*) FILTER (WHERE status = 'open') AS open, count(*) FILTER (WHERE status = 'claimed') AS claimed
          FROM work_items WHERE status IN ('open', 'claimed') GROUP BY task_id`,
     );
@@ -121,13 +123,15 @@ export class Metrics {
   }
 
   private async readQueues(): Promise<void> {
-    const [w]: Array<{ pending: string; due: string; oldest: number | null }> = await this.ds.query(
+    const [w] = await sql<{ pending: string; due: string; oldest: number | null }>(
+      this.ds.manager,
       `SELECT count(*) AS pending, count(*) FILTER (WHERE next_attempt_at <= now()) AS due,
               extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now()))::float8 AS oldest
          FROM webhook_deliveries WHERE status = 'pending'`,
     );
     // the background queue (graphile-worker): one series per task name (webhook-delivery, invite mail, sweeps)
-    const jobs: Array<{ task: string; pending: string; due: string }> = await this.ds.query(
+    const jobs = await sql<{ task: string; pending: string; due: string }>(
+      this.ds.manager,
       `SELECT task_identifier AS task, count(*) AS pending, count(*) FILTER (WHERE run_at <= now() AND attempts < max_attempts) AS due
          FROM graphile_worker.jobs GROUP BY task_identifier`,
     );

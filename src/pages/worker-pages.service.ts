@@ -4,6 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { sha256 } from '../auth/credentials';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { sql, sqlOne } from '../database/sql';
 import { VISIBLE_PARAMETERS_SQL } from '../work/work-sql';
 
 /** What the worker pages show of one assignment, found by its id and submit_to token. */
@@ -51,7 +52,8 @@ export class WorkerPagesService {
       timingSafeEqual(DUMMY_HASH, DUMMY_HASH);
       return undefined;
     }
-    const rows: Array<Record<string, unknown>> = await this.ds.query(
+    const rows = await sql<Record<string, unknown>>(
+      this.ds.manager,
       `SELECT a.id, a.status, (a.expires <= now()) AS lapsed, a.expires, a.reward_cents, a.token_hash,
               a.user_id, a.member_id, a.task_id, t.name AS task_name, t.guild_id, g.name AS guild_name,
               a.datum_id, ${VISIBLE_PARAMETERS_SQL} AS parameters, s.parameters AS submitted
@@ -88,10 +90,12 @@ export class WorkerPagesService {
 
   /** Work at the task a claim could take now (open, or claimed with a lapsed lease). */
   async openWorkCount(taskId: string): Promise<number> {
-    const rows: Array<{ n: string }> = await this.ds.query(
+    const rows = await sql<{ n: string }>(
+      this.ds.manager,
       `SELECT (SELECT count(*) FROM work_items
                 WHERE task_id = $1 AND status IN ('open', 'claimed')
                   AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)))
+            -- answer slots of data collecting several answers (API.md §11.1)
             + (SELECT count(*) FROM answer_slots
                 WHERE task_id = $1 AND status IN ('open', 'claimed') AND (status = 'open' OR lease_expires_at <= now())) AS n`,
       [taskId],
@@ -111,10 +115,10 @@ export class WorkerPagesService {
     await qr.connect();
     try {
       await qr.startTransaction();
-      const [{ ok }] = (await qr.query(`SELECT pg_try_advisory_xact_lock(hashtextextended('claim-next:' || $1::text, 0)) AS ok`, [assignmentId])) as Array<{
-        ok: boolean;
-      }>;
-      if (!ok) return 'busy';
+      const lock = await sqlOne<{ ok: boolean }>(qr.manager, `SELECT pg_try_advisory_xact_lock(hashtextextended('claim-next:' || $1::text, 0)) AS ok`, [
+        assignmentId,
+      ]);
+      if (!lock?.ok) return 'busy';
       return await fn();
     } finally {
       // nothing was written on this connection: ending the transaction only frees the lock
@@ -128,7 +132,7 @@ export class WorkerPagesService {
    * "claim next" works once per submitted assignment.
    */
   async claimedSince(a: AssignmentPageView): Promise<boolean> {
-    const rows = await this.ds.query(`SELECT 1 FROM assignments WHERE user_id = $1 AND task_id = $2 AND id > $3 LIMIT 1`, [a.userId, a.taskId, a.id]);
+    const rows = await sql(this.ds.manager, `SELECT 1 FROM assignments WHERE user_id = $1 AND task_id = $2 AND id > $3 LIMIT 1`, [a.userId, a.taskId, a.id]);
     return rows.length > 0;
   }
 }

@@ -7,8 +7,8 @@ import { Client, Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { watchConnection } from '../database/connection-errors';
-import { sql } from '../database/sql';
 import { LOGGER, Logger } from '../logging/logger';
+import { addJob, deleteDeadProcesses, deleteProcess, forceUnlockWorkers, insertProcess, setWorkerIds, takeLivenessLock } from './queue.repository';
 
 /** A job as its handler sees it. */
 export interface QueueJob<P> {
@@ -35,8 +35,6 @@ export interface AddOptions {
   maxAttempts?: number;
 }
 
-/** The first key of the advisory lock a live process holds on its queue_processes token. */
-const LIVENESS_LOCK_CLASS = 7301;
 /** How often one of the processes looks for dead processes' locked jobs (and once at every start). */
 export const RELEASE_DEAD_WORKERS_TASK = 'release-dead-workers';
 const RELEASE_EVERY_MS = 15_000;
@@ -47,10 +45,6 @@ const RELEASE_EVERY_MS = 15_000;
  */
 const RESTART_FIRST_MS = 1_000;
 const RESTART_MAX_MS = 5_000;
-
-/** The SQL that queues a job; also usable inside a composed statement or a trigger. */
-export const ADD_JOB_SQL = `SELECT (graphile_worker.add_job(identifier => $1, payload => $2::json, run_at => $3::timestamptz,
-          max_attempts => $4::smallint, job_key => $5, job_key_mode => $6)).id::text AS id`;
 
 /** graphile-worker's info messages that are routine, logged at debug: a job completed. */
 const ROUTINE_INFO = /^Completed task /;
@@ -118,15 +112,14 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Queues a job in the caller's transaction (or alone, with `db.manager`); returns its id. */
   async add(em: EntityManager, task: string, payload: Record<string, unknown>, opts: AddOptions = {}): Promise<string> {
-    const [row] = await sql<{ id: string }>(em, ADD_JOB_SQL, [
+    return addJob(em, {
       task,
-      JSON.stringify(payload),
-      opts.runAt ?? null,
-      opts.maxAttempts ?? null,
-      opts.key ?? null,
-      opts.key && opts.keepRunAt ? 'preserve_run_at' : null,
-    ]);
-    return row.id;
+      payloadJson: JSON.stringify(payload),
+      runAt: opts.runAt ?? null,
+      maxAttempts: opts.maxAttempts ?? null,
+      key: opts.key ?? null,
+      keyMode: opts.key && opts.keepRunAt ? 'preserve_run_at' : null,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -189,7 +182,7 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
     });
     try {
       if (this.stopping) throw new Error('the queue is stopping');
-      await sql(this.db.manager, `UPDATE queue_processes SET worker_ids = $2 WHERE token = $1`, [this.token, [...workerIds, ...this.stoppedWorkerIds]]);
+      await setWorkerIds(this.db.manager, this.token, [...workerIds, ...this.stoppedWorkerIds]);
     } catch (err) {
       await runner.stop().catch(() => undefined);
       throw err;
@@ -243,7 +236,7 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
     this.runner = undefined;
     await runner?.stop();
     // stopped gracefully: the library has released this process's jobs
-    await sql(this.db.manager, `DELETE FROM queue_processes WHERE token = $1`, [this.token]).catch(() => undefined);
+    await deleteProcess(this.db.manager, this.token).catch(() => undefined);
     await this.liveness?.end().catch(() => undefined);
     await this.pool?.end().catch(() => undefined);
   }
@@ -263,8 +256,8 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
       void this.retakeLiveness();
     });
     await client.connect();
-    await client.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [LIVENESS_LOCK_CLASS, this.token]);
-    await client.query(`INSERT INTO queue_processes (token) VALUES ($1) ON CONFLICT (token) DO NOTHING`, [this.token]);
+    await takeLivenessLock(client, this.token);
+    await insertProcess(client, this.token);
     this.liveness = client;
   }
 
@@ -276,7 +269,7 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
         await this.holdLiveness();
         // the row may have been swept while we were away: register our workers again, with those of
         // runners the library stopped whose jobs are not released yet (as start() does)
-        await sql(this.db.manager, `UPDATE queue_processes SET worker_ids = $2 WHERE token = $1`, [this.token, [...this.workerIds, ...this.stoppedWorkerIds]]);
+        await setWorkerIds(this.db.manager, this.token, [...this.workerIds, ...this.stoppedWorkerIds]);
       } catch (err) {
         this.logger.debug({ err }, 'queue: database not back yet');
       }
@@ -291,15 +284,10 @@ export class QueueService implements OnApplicationBootstrap, OnModuleDestroy {
     // and the workers of this process's runners that the library stopped (see `stopped`)
     const stopped = [...this.stoppedWorkerIds];
     await this.db.transaction(async (em) => {
-      const dead = await sql<{ token: string; worker_ids: string[] }>(
-        em,
-        `DELETE FROM queue_processes WHERE token <> $1 AND pg_try_advisory_xact_lock($2, hashtext(token))
-         RETURNING token, worker_ids`,
-        [this.token, LIVENESS_LOCK_CLASS],
-      );
+      const dead = await deleteDeadProcesses(em, this.token);
       const workerIds = [...dead.flatMap((d) => d.worker_ids), ...stopped];
       if (workerIds.length === 0) return;
-      await sql(em, `SELECT graphile_worker.force_unlock_workers($1::text[])`, [workerIds]);
+      await forceUnlockWorkers(em, workerIds);
       if (dead.length) this.logger.warn({ processes: dead.length }, 'queue: released the jobs of a process that died');
       if (stopped.length) this.log.warn({ workers: stopped.length }, 'queue: released the jobs of a runner stopped by a database outage');
     });

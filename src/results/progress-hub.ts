@@ -8,6 +8,7 @@ import { sql } from '../database/sql';
 import { LOGGER, Logger } from '../logging/logger';
 import { presentProgress, ProgressRow } from './result.presenter';
 import { PROGRESS_SQL } from './result-sql';
+import { deleteExpiredWatches, deleteWatch, deleteWatchesOfProcess, upsertWatches } from './results.repository';
 
 /** The channel a submit NOTIFYs (payload: the batch id) when some process watches the batch. */
 export const PROGRESS_CHANNEL = 'og_batch_progress';
@@ -77,7 +78,7 @@ export class ProgressHub implements OnApplicationBootstrap, OnModuleDestroy {
     const l = this.listener;
     this.listener = undefined;
     await l?.end().catch(() => undefined);
-    if (ids.length) await sql(this.ds.manager, 'DELETE FROM batch_watchers WHERE process_id = $1', [this.processId]).catch(() => undefined);
+    if (ids.length) await deleteWatchesOfProcess(this.ds.manager, this.processId).catch(() => undefined);
   }
 
   private every(ms: number, fn: () => void): void {
@@ -128,23 +129,17 @@ export class ProgressHub implements OnApplicationBootstrap, OnModuleDestroy {
     if (w.sinks.size > 0) return;
     if (w.timer) clearTimeout(w.timer);
     this.batches.delete(batchId);
-    void sql(this.ds.manager, 'DELETE FROM batch_watchers WHERE batch_id = $1 AND process_id = $2', [batchId, this.processId]).catch(() => undefined);
+    void deleteWatch(this.ds.manager, batchId, this.processId).catch(() => undefined);
   }
 
   private async watch(ids: string[]): Promise<void> {
-    await sql(
-      this.ds.manager,
-      `INSERT INTO batch_watchers (batch_id, process_id, expires_at)
-       SELECT b, $2, now() + make_interval(secs => $3) FROM unnest($1::bigint[]) b
-       ON CONFLICT (batch_id, process_id) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
-      [ids, this.processId, WATCH_TTL_SECONDS],
-    );
+    await upsertWatches(this.ds.manager, ids, this.processId, WATCH_TTL_SECONDS);
   }
 
   private async refreshWatches(): Promise<void> {
     const ids = [...this.batches.keys()];
     try {
-      await sql(this.ds.manager, 'DELETE FROM batch_watchers WHERE expires_at < now()');
+      await deleteExpiredWatches(this.ds.manager);
       if (ids.length) await this.watch(ids);
     } catch (err) {
       this.logger.warn({ err }, 'progress: could not refresh the watched batches');

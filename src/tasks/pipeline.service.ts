@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { toCents } from '../common/money';
 import { ConnectionEntity } from './connection.entity';
 import { TaskEntity } from './task.entity';
+import { priceSum } from './tasks.repository';
 
 /**
  * A guild's pipeline as other modules (batches, work) need it. Pass `em` to read inside your
@@ -30,10 +31,6 @@ export class PipelineService {
    * 0 for a guild with no task (which cannot take batches).
    */
   async pricePerDatumCents(guildId: string, em?: EntityManager): Promise<number> {
-    const rows: Array<{ cents: string }> = await (em ?? this.db.manager).query(
-      `SELECT coalesce(sum(minimum_amount_cents), 0) AS cents FROM tasks WHERE guild_id = $1`,
-      [guildId],
-    );
-    return toCents(rows[0].cents);
+    return toCents(await priceSum(em ?? this.db.manager, guildId));
   }
 }

@@ -13,6 +13,7 @@ import { WorkspacesService } from '../workspaces/workspaces.service';
 import { ConnectionEntity } from './connection.entity';
 import { CreateConnectionDto, CreateTaskDto, UpdateTaskDto } from './dto/task.dto';
 import { TaskEntity } from './task.entity';
+import { deleteConnection, insertConnection, insertTask, saveTask, unpaidCostInputs } from './tasks.repository';
 
 /** What a Task needs to be rendered: its workspace and its inbound and outbound connections. */
 export interface TaskView {
@@ -35,16 +36,14 @@ export class TasksService {
       const guild = await this.access.ownerOnly(caller, guildId, em);
       const workspace = dto.workspace_id === undefined ? undefined : await this.workspaces.usableBy(guild.ownerId, String(dto.workspace_id), em);
       await this.checkUnpaidCosts(em, guild.id, dto.minimum_amount_cents);
-      return em.save(
-        em.create(TaskEntity, {
-          guildId: guild.id,
-          name: dto.name.trim(),
-          minimumAmountCents: dto.minimum_amount_cents,
-          workspaceId: workspace?.id ?? null,
-          leaseSeconds: dto.lease_seconds ?? 1800,
-          quality,
-        }),
-      );
+      return insertTask(em, {
+        guildId: guild.id,
+        name: dto.name.trim(),
+        minimumAmountCents: dto.minimum_amount_cents,
+        workspaceId: workspace?.id ?? null,
+        leaseSeconds: dto.lease_seconds ?? 1800,
+        quality,
+      });
     });
   }
 
@@ -54,11 +53,7 @@ export class TasksService {
    */
   private async checkUnpaidCosts(em: EntityManager, guildId: string, priceDeltaCents: number): Promise<void> {
     if (priceDeltaCents <= 0) return;
-    const [r] = (await em.query(
-      `SELECT coalesce((SELECT max(data_count) FROM batches WHERE guild_id = $1 AND status = 'unpaid'), 0) AS n,
-              (SELECT coalesce(sum(minimum_amount_cents), 0) FROM tasks WHERE guild_id = $1) AS price`,
-      [guildId],
-    )) as Array<{ n: string; price: string }>;
+    const r = await unpaidCostInputs(em, guildId);
     checkedCost(Number(r.n), Number(r.price) + priceDeltaCents, 'minimum_amount_cents');
   }
 
@@ -94,7 +89,7 @@ export class TasksService {
       if (quality !== undefined) task.quality = quality;
       if (dto.workspace_id === null) task.workspaceId = null;
       else if (dto.workspace_id !== undefined) task.workspaceId = (await this.workspaces.usableBy(guild.ownerId, String(dto.workspace_id), em)).id;
-      return em.save(task);
+      return saveTask(em, task);
     });
   }
 
@@ -105,7 +100,7 @@ export class TasksService {
   connect(caller: Caller, guildId: string, dto: CreateConnectionDto): Promise<ConnectionEntity> {
     return inTransaction(this.db, async (em) => {
       const guild = await this.access.ownerOnly(caller, guildId, em);
-      await em.query('SELECT id FROM guilds WHERE id = $1 FOR UPDATE', [guild.id]);
+      await this.access.lock(guild.id, em);
       const source = String(dto.source);
       const target = String(dto.target);
       const found = await em.find(TaskEntity, { where: { guildId: guild.id, id: In([source, target]) } });
@@ -130,7 +125,7 @@ export class TasksService {
           { field: 'target', message: `would make a cycle: ${cycle}` },
         ]);
       }
-      return em.save(em.create(ConnectionEntity, { guildId: guild.id, sourceTaskId: source, targetTaskId: target }));
+      return insertConnection(em, guild.id, source, target);
     });
   }
 
@@ -144,8 +139,8 @@ export class TasksService {
         throw notFound('Connection', id);
       }
       await this.access.ownerOnly(caller, conn.guildId, em);
-      await em.query('SELECT id FROM guilds WHERE id = $1 FOR UPDATE', [conn.guildId]);
-      await em.delete(ConnectionEntity, { id: conn.id });
+      await this.access.lock(conn.guildId, em);
+      await deleteConnection(em, conn.id);
       return conn;
     });
   }

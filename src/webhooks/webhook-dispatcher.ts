@@ -9,7 +9,7 @@ import { Metrics } from '../metrics/metrics.service';
 import { ForbiddenDestinationError, hostOf, isForbiddenAddress, safeLookup } from './destination-policy';
 import { signWebhook } from './signature';
 import { QueueService } from '../queue/queue.service';
-import { sql } from '../database/sql';
+import { claimDelivery, ClaimedDelivery, recordAttempt, requeueStuckDeliveries } from './webhooks.repository';
 import { version as packageVersion } from '../../package.json';
 
 /** The queue's task that sends one delivery (queued by a trigger on webhook_deliveries: migration 1732500300000). */
@@ -20,20 +20,6 @@ export const LOCK_MARGIN_MS = 5000;
 const RESCUE_EVERY_MS = 60_000;
 const RESCUE_AFTER_SECONDS = 60;
 const USER_AGENT = `OpenGuilds-Webhooks/${packageVersion}`;
-
-interface ClaimedDelivery {
-  id: string;
-  webhook_id: string;
-  event_id: string;
-  payload: string | null;
-  attempt_count: number;
-  /** the claim token: locked_until as text, exact to the microsecond */
-  lock: string;
-  destination: string;
-  secret: string;
-  /** seconds between the attempt being due and this claim of it */
-  lag_seconds: number;
-}
 
 type GotFn = typeof import('got').default;
 let gotModule: Promise<GotFn> | undefined;
@@ -71,15 +57,7 @@ export class WebhookDispatcher implements OnModuleInit {
     // UPDATE fires the trigger). Jobs of a killed process are released at once by the queue
     // (releaseDeadWorkers); this catches a job the library gave up on (database down through its retries).
     this.queue.repeat('webhook-rescue', RESCUE_EVERY_MS, async () => {
-      const rescued = await sql<{ id: string }>(
-        this.db.manager,
-        `UPDATE webhook_deliveries SET next_attempt_at = next_attempt_at
-          WHERE status = 'pending' AND next_attempt_at < now() - make_interval(secs => $1)
-            AND (locked_until IS NULL OR locked_until < now() - make_interval(secs => $1))
-            AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = webhook_id AND w.deleted_at IS NULL)
-         RETURNING id`,
-        [RESCUE_AFTER_SECONDS],
-      );
+      const rescued = await requeueStuckDeliveries(this.db.manager, RESCUE_AFTER_SECONDS);
       if (rescued.length) this.logger.warn({ deliveries: rescued.map((r) => r.id) }, 'webhooks: queued stuck deliveries again');
     });
   }
@@ -87,19 +65,7 @@ export class WebhookDispatcher implements OnModuleInit {
   /** The delivery, when it is pending, due, not claimed by a live attempt, and its webhook not deleted. */
   private async claim(id: string): Promise<ClaimedDelivery | undefined> {
     const lockMs = this.config.webhookTimeoutMs + LOCK_MARGIN_MS;
-    const [row] = await sql<ClaimedDelivery>(
-      this.db.manager,
-      `UPDATE webhook_deliveries d
-          SET locked_until = now() + make_interval(secs => $2::float8 / 1000), updated = now()
-         FROM webhooks w
-        WHERE d.id = $1 AND d.status = 'pending' AND d.next_attempt_at <= now()
-          AND (d.locked_until IS NULL OR d.locked_until < now())
-          AND w.id = d.webhook_id AND w.deleted_at IS NULL
-       RETURNING d.id, d.webhook_id, d.event_id, d.payload, d.attempt_count, d.locked_until::text AS lock, w.destination, w.secret,
-                 greatest(0, extract(epoch FROM now() - d.next_attempt_at))::float8 AS lag_seconds`,
-      [id, lockMs],
-    );
-    return row;
+    return claimDelivery(this.db.manager, id, lockMs);
   }
 
   private async attempt(d: ClaimedDelivery): Promise<void> {
@@ -144,18 +110,16 @@ export class WebhookDispatcher implements OnModuleInit {
     this.metrics.webhookAttempts.inc({ result: status === 'pending' ? 'retry' : status });
     this.metrics.webhookLag.observe(d.lag_seconds);
     try {
-      const [row]: Array<{ applied: boolean }> = await this.db.query(
-        `WITH upd AS (
-           UPDATE webhook_deliveries
-              SET status = $2, attempt_count = $3, locked_until = NULL, updated = now(),
-                  next_attempt_at = CASE WHEN $4::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $4::float8) END
-            WHERE id = $1 AND status = 'pending' AND locked_until = $5::timestamptz
-           RETURNING next_attempt_at)
-         INSERT INTO webhook_attempts (delivery_id, attempt, status_code, duration_ms, error, next_attempt_at)
-         VALUES ($1, $3, $6, $7, $8, (SELECT next_attempt_at FROM upd))
-         RETURNING EXISTS (SELECT 1 FROM upd) AS applied`,
-        [d.id, status, attempt, retryInSeconds, d.lock, statusCode, durationMs, error],
-      );
+      const row = await recordAttempt(this.db.manager, {
+        deliveryId: d.id,
+        lock: d.lock,
+        status,
+        attempt,
+        retryInSeconds,
+        statusCode,
+        durationMs,
+        error,
+      });
       const fields = { webhookId: d.webhook_id, deliveryId: d.id, eventId: d.event_id, attempt, statusCode, durationMs, error };
       if (!row?.applied) this.logger.warn(fields, 'webhooks: attempt finished after its claim was lost (webhook deleted or claim lapsed); delivery left as is');
       else if (status === 'succeeded') this.logger.info(fields, 'webhook delivered');

@@ -10,7 +10,22 @@ import { checkDestination } from './destination-policy';
 import { checkEvents } from './events';
 import { WebhookEntity } from './webhook.entities';
 import { AttemptRow, DeliveryRow } from './webhook.presenter';
-import { sql } from '../database/sql';
+import {
+  attemptsOfWebhook,
+  batchOwnedBy,
+  failPendingDeliveriesOf,
+  insertBatchCompletedDeliveries,
+  insertDeliveryCopy,
+  insertEventDeliveries,
+  insertProgressDeliveries,
+  insertWebhooks,
+  lastDeliveryOf,
+  makeDeliveryDueNow,
+  markWebhookDeleted,
+  setWebhookEvents,
+  webhookOwnedBy,
+  WebhookRow,
+} from './webhooks.repository';
 
 export const MAX_SECRET_LENGTH = 1024;
 
@@ -43,36 +58,13 @@ export class WebhooksService {
   /** Stores the (already validated) webhooks of a batch in the caller's transaction, in order. */
   async createForBatch(em: EntityManager, batchId: string, specs: Array<{ destination: string; secret: string; events?: unknown }>): Promise<WebhookEntity[]> {
     if (specs.length === 0) return [];
-    let rows: Array<{ id: string; batch_id: string; destination: string; events: string[]; created: Date; updated: Date }>;
     // validated before (validateDestinations): events is absent (the default) or a list of known names
-    const events = specs.map((s) => JSON.stringify(checkEvents(s.events, 'events', []) ?? []));
-    try {
-      rows = await em.query(
-        `INSERT INTO webhooks (batch_id, destination, secret, events)
-         SELECT $1, t.destination, t.secret, ARRAY(SELECT jsonb_array_elements_text(t.events::jsonb))
-           FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(destination, secret, events, n) ORDER BY t.n
-         RETURNING id, batch_id, destination, events, created, updated`,
-        [batchId, specs.map((s) => s.destination), specs.map((s) => s.secret), events],
-      );
-    } catch (err) {
-      // TypeORM's QueryFailedError carries the query parameters, which hold the secrets: an error
-      // logged upstream must not print them.
-      if (err && typeof err === 'object' && 'parameters' in err) (err as { parameters: unknown }).parameters = ['[redacted]'];
-      throw err;
-    }
-    return rows
-      .map((r) =>
-        em.create(WebhookEntity, {
-          id: String(r.id),
-          batchId: String(r.batch_id),
-          destination: r.destination,
-          events: r.events,
-          created: r.created,
-          updated: r.updated,
-          deletedAt: null,
-        }),
-      )
-      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    const rows = await insertWebhooks(
+      em,
+      batchId,
+      specs.map((s) => ({ destination: s.destination, secret: s.secret, eventsJson: JSON.stringify(checkEvents(s.events, 'events', []) ?? []) })),
+    );
+    return rows.map((r) => toEntity(em, r)).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
   /** The live (not deleted) webhooks of a batch, oldest first. No secrets. */
@@ -87,12 +79,7 @@ export class WebhooksService {
    * wakes the senders when it commits (and nothing happens if it rolls back).
    */
   async enqueueBatchCompleted(em: EntityManager, batchId: string, payload: string): Promise<void> {
-    await em.query(
-      `INSERT INTO webhook_deliveries (webhook_id, event_id, payload, status, next_attempt_at)
-       SELECT id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), $2, 'pending', now()
-         FROM webhooks WHERE batch_id = $1 AND deleted_at IS NULL AND 'batch.completed' = ANY(events) ORDER BY id`,
-      [batchId, payload],
-    );
+    await insertBatchCompletedDeliveries(em, batchId, payload);
   }
 
   /**
@@ -103,37 +90,10 @@ export class WebhooksService {
    * then. The queue's trigger on webhook_deliveries schedules each send in this transaction.
    */
   async enqueueEvents(em: EntityManager, batchId: string, events: Array<{ type: string; payload: string }>, progress: () => Promise<string>): Promise<number> {
-    const [row] = await sql<{ queued: number; progress_ids: string[] }>(
-      em,
-      `WITH ev AS (SELECT * FROM unnest($2::text[], $3::text[]) AS e(type, payload)),
-       prog AS (
-         UPDATE webhooks SET progress_sent_at = now()
-          WHERE batch_id = $1 AND deleted_at IS NULL AND 'batch.progress' = ANY(events)
-            AND (progress_sent_at IS NULL OR progress_sent_at <= now() - interval '1 minute')
-          RETURNING id),
-       ins AS (
-         INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, payload, status, next_attempt_at)
-         SELECT w.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), ev.type, ev.payload, 'pending', now()
-           FROM webhooks w JOIN ev ON ev.type = ANY(w.events)
-          WHERE w.batch_id = $1 AND w.deleted_at IS NULL
-          ORDER BY w.id
-         RETURNING 1)
-       SELECT n AS queued, ARRAY(SELECT id::text FROM prog) AS progress_ids FROM (SELECT count(*)::int AS n FROM ins) c`,
-      [batchId, events.map((e) => e.type), events.map((e) => e.payload)],
-    );
+    const row = await insertEventDeliveries(em, batchId, events);
     let queued = row.queued;
     if (row.progress_ids.length) {
-      const body = await progress();
-      await sql(
-        em,
-        `WITH ins AS (
-           INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, payload, status, next_attempt_at)
-           SELECT id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), 'batch.progress', $2, 'pending', now()
-             FROM unnest($1::bigint[]) AS id ORDER BY id
-           RETURNING 1)
-         SELECT count(*) AS n FROM ins`,
-        [row.progress_ids, body],
-      );
+      await insertProgressDeliveries(em, row.progress_ids, await progress());
       queued += row.progress_ids.length;
     }
     return queued;
@@ -180,7 +140,7 @@ export class WebhooksService {
     if (!events) throw invalid(`${details[0].field} ${details[0].message}`, details);
     return inTransaction(this.db, async (em) => {
       await this.ownedWebhook(caller, webhookId, em, true);
-      await em.query(`UPDATE webhooks SET events = $2::text[], updated = now() WHERE id = $1`, [webhookId, events]);
+      await setWebhookEvents(em, webhookId, events);
       return this.ownedWebhook(caller, webhookId, em);
     });
   }
@@ -189,12 +149,8 @@ export class WebhooksService {
   async remove(caller: Caller, webhookId: string): Promise<WebhookEntity> {
     return inTransaction(this.db, async (em) => {
       const w = await this.ownedWebhook(caller, webhookId, em, true);
-      await em.query(`UPDATE webhooks SET deleted_at = now(), updated = now() WHERE id = $1`, [webhookId]);
-      await em.query(
-        `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, locked_until = NULL, updated = now()
-          WHERE webhook_id = $1 AND status = 'pending'`,
-        [webhookId],
-      );
+      await markWebhookDeleted(em, webhookId);
+      await failPendingDeliveriesOf(em, webhookId);
       return w;
     });
   }
@@ -202,15 +158,7 @@ export class WebhooksService {
   /** Every attempt of every delivery of the webhook, newest first. */
   async attempts(caller: Caller, webhookId: string, page: Page): Promise<AttemptRow[]> {
     await this.ownedWebhook(caller, webhookId, this.db.manager);
-    return this.db.query(
-      `SELECT a.id, a.delivery_id, d.event_id, d.event_type, a.attempt, a.status_code, a.duration_ms, a.error, a.next_attempt_at,
-              d.status AS delivery_status, a.created
-         FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-        WHERE d.webhook_id = $1
-        ORDER BY a.id DESC
-        OFFSET $2 LIMIT $3`,
-      [webhookId, page.offset, page.limit + 1],
-    );
+    return attemptsOfWebhook(this.db.manager, webhookId, page.offset, page.limit + 1);
   }
 
   /**
@@ -221,32 +169,15 @@ export class WebhooksService {
   async redeliver(caller: Caller, webhookId: string): Promise<{ delivery: DeliveryRow; queued: boolean }> {
     return inTransaction(this.db, async (em) => {
       await this.ownedWebhook(caller, webhookId, em, true); // the row lock serialises concurrent redelivers
-      const [last]: Array<DeliveryRow & { locked: boolean }> = await em.query(
-        `SELECT id, webhook_id, event_id, status, attempt_count, next_attempt_at, created, updated,
-                (locked_until IS NOT NULL AND locked_until > now()) AS locked
-           FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT 1`,
-        [webhookId],
-      );
+      const last = await lastDeliveryOf(em, webhookId);
       if (!last) throw conflict(`Webhook ${webhookId} has no event yet: it is sent when its batch completes`);
       let delivery: DeliveryRow;
       let queued = false;
       if (last.status === 'pending') {
         if (last.locked) return { delivery: stripLocked(last), queued: false };
-        const [row] = await sql<DeliveryRow>(
-          em,
-          `UPDATE webhook_deliveries SET next_attempt_at = LEAST(next_attempt_at, now()), updated = now() WHERE id = $1
-           RETURNING id, webhook_id, event_id, status, attempt_count, next_attempt_at, created, updated`,
-          [last.id],
-        );
-        delivery = row;
+        delivery = await makeDeliveryDueNow(em, last.id);
       } else {
-        const [row]: DeliveryRow[] = await em.query(
-          `INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, payload, status, next_attempt_at)
-           SELECT webhook_id, event_id, event_type, payload, 'pending', now() FROM webhook_deliveries WHERE id = $1
-           RETURNING id, webhook_id, event_id, status, attempt_count, next_attempt_at, created, updated`,
-          [last.id],
-        );
-        delivery = row;
+        delivery = await insertDeliveryCopy(em, last.id);
         queued = true;
       }
       return { delivery, queued }; // the trigger on webhook_deliveries (re)queued its job
@@ -270,29 +201,28 @@ export class WebhooksService {
   }
 
   private async ownedBatch(caller: Caller, batchId: string, em: EntityManager, lock = false): Promise<{ id: string; status: string }> {
-    const [batch] = await em.query(`SELECT id, status FROM batches WHERE id = $1 AND owner_id = $2${lock ? ' FOR UPDATE' : ''}`, [batchId, caller.userId]);
+    const batch = await batchOwnedBy(em, batchId, caller.userId, lock);
     if (!batch) throw notFound('Batch', batchId);
     return batch;
   }
 
   private async ownedWebhook(caller: Caller, webhookId: string, em: EntityManager, lock = false): Promise<WebhookEntity> {
-    const [row] = await em.query(
-      `SELECT w.id, w.batch_id, w.destination, w.events, w.created, w.updated
-         FROM webhooks w JOIN batches b ON b.id = w.batch_id
-        WHERE w.id = $1 AND w.deleted_at IS NULL AND b.owner_id = $2${lock ? ' FOR UPDATE OF w' : ''}`,
-      [webhookId, caller.userId],
-    );
+    const row = await webhookOwnedBy(em, webhookId, caller.userId, lock);
     if (!row) throw notFound('Webhook', webhookId);
-    return em.create(WebhookEntity, {
-      id: String(row.id),
-      batchId: String(row.batch_id),
-      destination: row.destination,
-      events: row.events,
-      created: row.created,
-      updated: row.updated,
-      deletedAt: null,
-    });
+    return toEntity(em, row);
   }
+}
+
+function toEntity(em: EntityManager, r: WebhookRow): WebhookEntity {
+  return em.create(WebhookEntity, {
+    id: String(r.id),
+    batchId: String(r.batch_id),
+    destination: r.destination,
+    events: r.events,
+    created: r.created,
+    updated: r.updated,
+    deletedAt: null,
+  });
 }
 
 function stripLocked(row: DeliveryRow & { locked?: boolean }): DeliveryRow {

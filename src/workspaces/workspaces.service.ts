@@ -9,6 +9,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { inTransaction } from '../database/transaction';
 import { CreateWorkspaceDto } from './dto/workspace.dto';
 import { WorkspaceEntity } from './workspace.entity';
+import { insertWorkspace } from './workspaces.repository';
 
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
@@ -27,9 +28,7 @@ export class WorkspacesService {
 
   create(caller: Caller, dto: CreateWorkspaceDto): Promise<WorkspaceEntity> {
     const preview = this.checkPreview(dto.preview.trim());
-    return inTransaction(this.db, (em) =>
-      em.save(em.create(WorkspaceEntity, { ownerId: caller.userId, name: dto.name.trim(), preview, permissions: dto.permissions })),
-    );
+    return inTransaction(this.db, (em) => insertWorkspace(em, { ownerId: caller.userId, name: dto.name.trim(), preview, permissions: dto.permissions }));
   }
 
   /** Mine plus every open one, newest first. */

@@ -59,6 +59,10 @@ export function buildApp(): Promise<string> {
     // ESM packages are loaded with import(), which ignores NODE_PATH: the build finds
     // node_modules by walking up, so it gets a link to the project's.
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(tmp, 'node_modules'), 'dir');
+    // the console's browser files are read from the package root (src/pages/static-files.ts): a
+    // directory holding package.json and public/, found by walking up from the compiled module
+    fs.symlinkSync(path.join(ROOT, 'public'), path.join(tmp, 'public'), 'dir');
+    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(tmp, 'package.json'));
     fs.writeFileSync(path.join(tmp, '.complete'), new Date().toISOString());
     try {
       fs.renameSync(tmp, dir);
