@@ -8,6 +8,7 @@ import { ResultsAndEvents1732500600000 } from './1732500600000-ResultsAndEvents'
 import { Quality1732500700000 } from './1732500700000-Quality';
 import { ResultAnswersStreaming1732500830000 } from './1732500830000-ResultAnswersStreaming';
 import { QueueProcesses1732500850000 } from './1732500850000-QueueProcesses';
+import { AnswerSlots1732500900000 } from './1732500900000-AnswerSlots';
 import { LedgerAccountShards1732500950000 } from './1732500950000-LedgerAccountShards';
 
 /**
@@ -25,5 +26,6 @@ export const ALL_MIGRATIONS = [
   Quality1732500700000,
   ResultAnswersStreaming1732500830000,
   QueueProcesses1732500850000,
+  AnswerSlots1732500900000,
   LedgerAccountShards1732500950000,
 ];

@@ -53,6 +53,13 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
         status: 'unpaid',
         cost: '$4.00',
         cost_cents: 400,
+        // API.md §11.1 / §11.6: every Batch shows its spent, refunded and gold money
+        spent: '$0.00',
+        spent_cents: 0,
+        refunded: '$0.00',
+        refunded_cents: 0,
+        gold: '$0.00',
+        gold_cents: 0,
         data: [
           {
             object: 'Datum',

@@ -1,4 +1,4 @@
-import { money } from '../common/money';
+import { money, toCents } from '../common/money';
 import { ApiVersion, nestedCollection, wireId, wireTime } from '../common/wire';
 import { WebhookEntity } from '../webhooks/webhook.entities';
 import { presentWebhook } from '../webhooks/webhook.presenter';
@@ -14,6 +14,9 @@ export interface BatchView {
   batch: BatchRow;
   /** fixed at pay time; data_count × price per datum while unpaid */
   costCents: number;
+  /** paid out of the batch's escrow to members, and given back to the requester (API.md §11.1) */
+  spentCents: number;
+  refundedCents: number;
   data: DatumRow[];
   /** more data exist than `data` holds */
   dataHasMore: boolean;
@@ -42,6 +45,9 @@ export function presentBatch(v: BatchView, version: ApiVersion) {
     completed: b.status === 'completed',
     status: b.status,
     ...money('cost', v.costCents),
+    ...money('spent', v.spentCents),
+    ...money('refunded', v.refundedCents),
+    ...money('gold', toCents(b.gold_cents ?? 0)),
     data: nestedCollection(
       version,
       dataUrl,

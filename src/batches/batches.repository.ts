@@ -66,6 +66,69 @@ export async function startProcessing(
   await sql(em, `UPDATE data SET status = 'processing', open_work_count = $2, updated = now() WHERE batch_id = $1`, [batchId, taskCount]);
 }
 
+/** At most this many batch_shards rows per batch (fewer for a batch of fewer data). */
+export const MAX_BATCH_SHARDS = 32;
+
+/**
+ * The paid batch's frozen per-task settings (batch_task_settings), its gold share, and its
+ * batch_shards rows (min(32, data) of them; a datum counts on shard id % shard_count).
+ */
+export async function recordPaidSettings(
+  em: EntityManager,
+  batchId: string,
+  p: { goldCents: number; dataCount: number; tasks: Array<{ taskId: string; quality: unknown; rewardCents: number; goldCents: number }> },
+): Promise<void> {
+  const shards = Math.max(1, Math.min(MAX_BATCH_SHARDS, p.dataCount));
+  await sql(em, `UPDATE batches SET gold_cents = $2, shard_count = $3 WHERE id = $1`, [batchId, p.goldCents, shards]);
+  await sql(em, `INSERT INTO batch_shards (batch_id, shard) SELECT $1, generate_series(0, $2::int - 1)`, [batchId, shards]);
+  await sql(
+    em,
+    `INSERT INTO batch_task_settings (batch_id, task_id, quality, reward_cents, gold_cents)
+     SELECT $1, t, q, r, g FROM unnest($2::bigint[], $3::jsonb[], $4::bigint[], $5::bigint[]) AS s(t, q, r, g)`,
+    [
+      batchId,
+      p.tasks.map((t) => t.taskId),
+      p.tasks.map((t) => (t.quality === null ? null : JSON.stringify(t.quality))),
+      p.tasks.map((t) => t.rewardCents),
+      p.tasks.map((t) => t.goldCents),
+    ],
+  );
+}
+
+/**
+ * A CTE body: the batch's shard of datum `datumId` counts what a submit or an ending paid out of
+ * escrow for it (`spent`, `answers`) and gave back (`refunded`) — all SQL expressions of the
+ * composing statement. A batch paid before shards existed has none: nothing is counted.
+ */
+export function countOnShardSql(p: { batchId: string; datumId: string; spent: string; refunded: string; answers: string }): string {
+  return `UPDATE batch_shards SET spent_cents = spent_cents + ${p.spent}, refunded_cents = refunded_cents + ${p.refunded},
+           answers_count = answers_count + ${p.answers}
+     WHERE batch_id = ${p.batchId}::bigint
+       AND shard = ${p.datumId}::bigint % greatest((SELECT shard_count FROM batches WHERE id = ${p.batchId}::bigint), 1)`;
+}
+
+/** countOnShardSql as its own statement (paths off the one-statement hot path). */
+export async function countOnShard(
+  em: EntityManager,
+  batchId: string,
+  datumId: string,
+  amounts: { spentCents?: number; refundedCents?: number; answers?: number },
+): Promise<void> {
+  if (!amounts.spentCents && !amounts.refundedCents && !amounts.answers) return;
+  await sql(em, countOnShardSql({ batchId: '$1', datumId: '$2', spent: '$3::bigint', refunded: '$4::bigint', answers: '$5::int' }), [
+    batchId,
+    datumId,
+    amounts.spentCents ?? 0,
+    amounts.refundedCents ?? 0,
+    amounts.answers ?? 0,
+  ]);
+}
+
+/** The batch's money as its shards hold it (Σ over at most 32 rows). */
+export const BATCH_MONEY_SQL = (batch: string) =>
+  `(SELECT coalesce(sum(spent_cents), 0) FROM batch_shards WHERE batch_id = ${batch}) AS spent_cents,
+   (SELECT coalesce(sum(refunded_cents), 0) FROM batch_shards WHERE batch_id = ${batch}) AS refunded_cents`;
+
 // ------------------------------------------------------------------ cancel
 
 /** The batch and its data end canceled; the data's parameters are erased. */

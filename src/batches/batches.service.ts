@@ -4,7 +4,7 @@ import { types as pgTypes } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { Caller } from '../auth/caller';
 import { conflict, invalidField, missingParam, notFound } from '../common/errors';
-import { checkedCost, toCents } from '../common/money';
+import { toCents } from '../common/money';
 import { CursorPage, Page, pageOf, unknownCursor } from '../common/pagination';
 import { ApiVersion, WireList } from '../common/wire';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -19,7 +19,9 @@ import { normalizeData, Params } from './datum-input';
 import { presentDatum, presentSubmission } from './datum.presenter';
 import { BatchRow, BatchStatus, DatumRow, DatumStatus, SubmissionRow } from './rows';
 import { sql, sqlOne } from '../database/sql';
-import { lockOwnedBatch } from './batches.repository';
+import { BATCH_MONEY_SQL, lockOwnedBatch } from './batches.repository';
+import { costOfBatch, UNPAID_COST_SQL } from './batch-cost';
+import { TaskEntity } from '../tasks/task.entity';
 
 /** How many data GET /api/batches/:id embeds (API.md §5.1). */
 export const EMBEDDED_DATA = 100;
@@ -33,7 +35,7 @@ export const EMBEDDED_DATA = 100;
  */
 const BATCH_VIEW_SQL = `
   SELECT b.*,
-         CASE WHEN b.cost_cents IS NULL THEN (SELECT coalesce(sum(t.minimum_amount_cents), 0) FROM tasks t WHERE t.guild_id = b.guild_id) END AS price_cents,
+         CASE WHEN b.cost_cents IS NULL THEN ${UNPAID_COST_SQL('b')} END AS unpaid_cost_cents,
          -- batch_id as a range, not '=': with '=' Postgres treats batch_id as constant, drops it from
          -- the sort keys and may walk data_pkey in id order filtering batch_id — measured 115,000 rows
          -- discarded per GET once one large batch made every batch look large (BENCHMARKS.md §5).
@@ -41,11 +43,12 @@ const BATCH_VIEW_SQL = `
          (SELECT coalesce(json_agg(json_build_array(d.id::text, d.status, d.parameters, d.open_work_count, d.created::text, d.updated::text) ORDER BY d.id), '[]')::text
             FROM (SELECT * FROM data WHERE batch_id >= b.id AND batch_id <= b.id ORDER BY batch_id, id LIMIT $3::bigint) d) AS data_json,
          (SELECT coalesce(json_agg(json_build_array(w.id::text, w.destination, w.created::text, w.updated::text, w.events) ORDER BY w.id), '[]')::text
-            FROM webhooks w WHERE w.batch_id = b.id AND w.deleted_at IS NULL) AS webhooks_json
+            FROM webhooks w WHERE w.batch_id = b.id AND w.deleted_at IS NULL) AS webhooks_json,
+         ${BATCH_MONEY_SQL('b.id')}
     FROM batches b
    WHERE b.id = $1 AND ($2::bigint IS NULL OR b.owner_id = $2::bigint)`;
 
-type BatchViewRow = BatchRow & { price_cents: string | null; data_json: string; webhooks_json: string };
+type BatchViewRow = BatchRow & { unpaid_cost_cents: string | null; data_json: string; webhooks_json: string; spent_cents: string; refunded_cents: string };
 type DatumTuple = [string, DatumStatus, Record<string, unknown>, number, string, string];
 type WebhookTuple = [string, string, string, string, string[]];
 /** pg's parser for timestamptz text (OID 1184): the same Date the driver makes of a timestamptz column. */
@@ -76,7 +79,7 @@ export class BatchesService {
 
     const dataField = 'data_attributes' in b && !('data' in b) ? 'data_attributes' : 'data';
     const data = normalizeData(b[dataField] ?? [], `batch.${dataField}`, guild.inputParameters, this.config.maxBatchData, { allowEmpty: true });
-    checkedCost(data.length, await this.pipeline.pricePerDatumCents(guildId), `batch.${dataField}`);
+    costOfBatch(data.length, await this.pipeline.tasks(guildId), `batch.${dataField}`);
     const hookField = 'webhooks_attributes' in b && !('webhooks' in b) ? 'webhooks_attributes' : 'webhooks';
     const hookSpecs = b[hookField] ?? [];
     await this.webhooks.validateDestinations(hookSpecs as Array<{ destination: unknown; secret: unknown; events?: unknown }>, `batch.${hookField}`);
@@ -123,7 +126,7 @@ export class BatchesService {
     const rows = await inTransaction(this.ds, async (em) => {
       const locked = await this.lockBatch(em, caller, batchId);
       if (locked.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${locked.status}; data can only be added while it is unpaid`);
-      checkedCost(locked.data_count + data.length, await this.pipeline.pricePerDatumCents(locked.guild_id, em), many ? 'data' : 'datum');
+      costOfBatch(locked.data_count + data.length, await this.pipeline.tasks(locked.guild_id, em), many ? 'data' : 'datum');
       const before = await sqlOne<{ m: string | null }>(em, 'SELECT max(id) AS m FROM data WHERE batch_id = $1', [batchId]);
       await this.insertData(em, batchId, data);
       return sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 AND id > $2 ORDER BY batch_id, id', [batchId, before?.m ?? 0]);
@@ -170,25 +173,29 @@ export class BatchesService {
     return d;
   }
 
-  private async costOf(b: BatchRow, em: EntityManager, priceCache?: Map<string, number>): Promise<number> {
+  /** Fixed at pay; while unpaid, what paying would reserve now (costOfBatch over the guild's tasks). */
+  private async costOf(b: BatchRow, em: EntityManager, taskCache?: Map<string, TaskEntity[]>): Promise<number> {
     if (b.cost_cents !== null) return toCents(b.cost_cents);
-    let price = priceCache?.get(b.guild_id);
-    if (price === undefined) {
-      price = await this.pipeline.pricePerDatumCents(b.guild_id, em);
-      priceCache?.set(b.guild_id, price);
+    let tasks = taskCache?.get(b.guild_id);
+    if (tasks === undefined) {
+      tasks = await this.pipeline.tasks(b.guild_id, em);
+      taskCache?.set(b.guild_id, tasks);
     }
-    return b.data_count * price;
+    return costOfBatch(b.data_count, tasks).costCents;
   }
 
   /** The Batch as GET renders it; `allData` for the completion webhook's body. */
-  async view(em: EntityManager, b: BatchRow, opts: { allData?: boolean; priceCache?: Map<string, number> } = {}): Promise<BatchView> {
+  async view(em: EntityManager, b: BatchRow, opts: { allData?: boolean; priceCache?: Map<string, TaskEntity[]> } = {}): Promise<BatchView> {
     const data = opts.allData
       ? await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 ORDER BY batch_id, id', [b.id])
       : await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 ORDER BY batch_id, id LIMIT $2', [b.id, EMBEDDED_DATA + 1]);
     const dataHasMore = !opts.allData && data.length > EMBEDDED_DATA;
+    const [spent] = await sql<{ spent_cents: string; refunded_cents: string }>(em, `SELECT ${BATCH_MONEY_SQL('$1::bigint')}`, [b.id]);
     return {
       batch: b,
       costCents: await this.costOf(b, em, opts.priceCache),
+      spentCents: toCents(spent.spent_cents),
+      refundedCents: toCents(spent.refunded_cents),
       data: dataHasMore ? data.slice(0, EMBEDDED_DATA) : data,
       dataHasMore,
       webhooks: await this.webhooks.listForBatch(b.id, em),
@@ -217,7 +224,7 @@ export class BatchesService {
     const params = [id, owner, limit];
     const [r] = em ? await sql<BatchViewRow>(em, BATCH_VIEW_SQL, params) : await preparedRows<BatchViewRow>(this.ds, 'og_batch_view', BATCH_VIEW_SQL, params);
     if (!r) return undefined;
-    const { price_cents, data_json, webhooks_json, ...batch } = r;
+    const { unpaid_cost_cents, data_json, webhooks_json, spent_cents, refunded_cents, ...batch } = r;
     // data inserted together share their timestamps' text: parse each distinct one once
     const parsed = new Map<string, Date>();
     const parseTimestamptz = (text: string): Date => {
@@ -249,7 +256,9 @@ export class BatchesService {
     const dataHasMore = limit !== null && data.length > EMBEDDED_DATA;
     return {
       batch,
-      costCents: batch.cost_cents !== null ? toCents(batch.cost_cents) : batch.data_count * toCents(price_cents!),
+      costCents: toCents(batch.cost_cents ?? unpaid_cost_cents!),
+      spentCents: toCents(spent_cents),
+      refundedCents: toCents(refunded_cents),
       data: dataHasMore ? data.slice(0, EMBEDDED_DATA) : data,
       dataHasMore,
       webhooks,
@@ -262,7 +271,7 @@ export class BatchesService {
       `SELECT * FROM batches WHERE owner_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY id DESC LIMIT $3 OFFSET $4`,
       [caller.userId, status ?? null, page.limit + 1, page.offset],
     );
-    const cache = new Map<string, number>();
+    const cache = new Map<string, TaskEntity[]>();
     const views = await Promise.all(rows.slice(0, page.limit).map((b) => this.view(this.ds.manager, b, { priceCache: cache })));
     const url = '/api/batches';
     return pageOf(url, page, [...views, ...rows.slice(page.limit)] as BatchView[], (v) => presentBatch(v, version));

@@ -8,7 +8,7 @@ import { inTransaction } from '../database/transaction';
 import { MoneyService } from '../ledger/money.service';
 import { ClaimEndings } from '../work/claim-endings';
 import { cancelWorkOfBatch, eraseAnswersOfBatch } from '../work/work.repository';
-import { lockOwnedBatch, markCanceled } from './batches.repository';
+import { countOnShard, lockOwnedBatch, markCanceled } from './batches.repository';
 
 /**
  * DELETE /api/batches/:id (API.md §5.6), in one transaction, batch row first: unclaimed work
@@ -34,7 +34,8 @@ export class CancelBatch {
       if (b.status === 'processing') {
         const work = await cancelWorkOfBatch(em, batchId);
         await this.claims.endMany(em, work.lapsedAssignmentIds, 'expired');
-        const refund = work.unclaimedRewardCents.reduce((sum, cents) => sum + toCents(cents), 0);
+        // the unclaimed work's reservations, and the whole gold share (no gold is served yet)
+        const refund = work.unclaimedRewardCents.reduce((sum, cents) => sum + toCents(cents), 0) + toCents(b.gold_cents);
         if (refund > 0) {
           await this.money.refund(em, {
             guildId: b.guild_id,
@@ -43,6 +44,7 @@ export class CancelBatch {
             businessKey: `batch:${batchId}:cancel-refund`,
             batchId,
           });
+          await countOnShard(em, batchId, '0', { refundedCents: refund });
         }
         await eraseAnswersOfBatch(em, batchId);
       }

@@ -7,7 +7,7 @@ import { Caller } from '../auth/caller';
 import { sha256 } from '../auth/credentials';
 import { conflict, ErrorDetail, invalid, invalidField, notFound, unauthorized } from '../common/errors';
 import { wireId, wireTime } from '../common/wire';
-import { checkedCost } from '../common/money';
+import { costOfBatch } from './batch-cost';
 import { PipelineService } from '../tasks/pipeline.service';
 import { inTransaction } from '../database/transaction';
 import { GuildAccess } from '../guilds/guild-access.service';
@@ -88,7 +88,7 @@ export class FilesService {
     const row = await inTransaction(this.ds, async (em) => {
       const b = await this.batches.lockBatch(em, caller, batchId);
       if (b.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${b.status}; files can only be added while it is unpaid`);
-      checkedCost(b.data_count + 1, await this.pipeline.pricePerDatumCents(b.guild_id, em), 'file');
+      costOfBatch(b.data_count + 1, await this.pipeline.tasks(b.guild_id, em), 'file');
       const inserted = await sql(
         em,
         'INSERT INTO file_blobs (owner_id, checksum, file_size, storage_key) VALUES ($1, $2, $3, $4) ON CONFLICT (owner_id, checksum) DO NOTHING RETURNING checksum',

@@ -3,13 +3,20 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Caller } from '../auth/caller';
 import { conflict, invalidField, notFound } from '../common/errors';
-import { checkedCost } from '../common/money';
 import { inTransaction } from '../database/transaction';
 import { PipelineService } from '../tasks/pipeline.service';
 import { BatchPayment, isInsufficientFunds, LedgerEntryView, MoneyService, PAY_ATTEMPTS, walletDrained } from '../ledger/money.service';
+import { frozenAtPay, reservedAnswers } from '../quality/settings/quality-settings';
+import { costOfBatch } from './batch-cost';
+import { TaskEntity } from '../tasks/task.entity';
 import { openWork } from '../work/work.repository';
 import { BatchesService } from './batches.service';
-import { lockOwnedBatch, startProcessing } from './batches.repository';
+import { lockOwnedBatch, recordPaidSettings, startProcessing } from './batches.repository';
+
+/** A task collects several answers per datum on answer slots when its frozen settings name an `answer`. */
+function slotted(t: TaskEntity): boolean {
+  return Boolean(t.quality?.answer);
+}
 
 /**
  * POST /api/batches/:id/debits (API.md §5.5): the batch's cost moves from the owner's wallet in
@@ -32,7 +39,7 @@ export class PayBatch {
     if (b.data_count === 0) throw invalidField('batch.data', 'is empty; add data before paying');
     const tasks = await this.pipeline.tasks(b.guild_id);
     if (tasks.length === 0) throw invalidField('guild', `has no task; add a task to guild ${b.guild_id} before paying`);
-    const amountCents = checkedCost(b.data_count, await this.pipeline.pricePerDatumCents(b.guild_id), 'batch.data');
+    const amountCents = costOfBatch(b.data_count, tasks).costCents;
     const payment: BatchPayment = { payerUserId: caller.userId, guildId: b.guild_id, batchId, amountCents, purposeKey: `batch:${batchId}` };
 
     for (let attempt = 1; ; attempt++) {
@@ -45,8 +52,8 @@ export class PayBatch {
           if (!locked) throw notFound('Batch', batchId);
           if (locked.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${locked.status}; only an unpaid batch can be paid`);
           const nowTasks = await this.pipeline.tasks(locked.guild_id, em);
-          const nowPrice = await this.pipeline.pricePerDatumCents(locked.guild_id, em);
-          if (locked.data_count * nowPrice !== amountCents) throw conflict(`Batch ${batchId} or its guild's pipeline changed while paying; retry`);
+          const cost = costOfBatch(locked.data_count, nowTasks);
+          if (cost.costCents !== amountCents) throw conflict(`Batch ${batchId} or its guild's pipeline changed while paying; retry`);
 
           // the batch keeps the connections between the tasks it runs through
           const taskIds = new Set(nowTasks.map((t) => String(t.id)));
@@ -55,10 +62,27 @@ export class PayBatch {
           for (const c of connections) inbound.set(c.targetTaskId, (inbound.get(c.targetTaskId) ?? 0) + 1);
 
           await startProcessing(em, batchId, amountCents, connections, nowTasks.length);
+          // the settings the batch runs under, whatever the tasks' quality objects become (§11.6)
+          await recordPaidSettings(em, batchId, {
+            goldCents: cost.goldCents,
+            dataCount: locked.data_count,
+            tasks: nowTasks.map((t) => ({
+              taskId: String(t.id),
+              quality: frozenAtPay(t.quality),
+              rewardCents: t.minimumAmountCents,
+              goldCents: costOfBatch(locked.data_count, [t]).goldCents,
+            })),
+          });
           await openWork(
             em,
             batchId,
-            nowTasks.map((t) => ({ id: String(t.id), waitingFor: inbound.get(String(t.id)) ?? 0, rewardCents: t.minimumAmountCents })),
+            nowTasks.map((t) => ({
+              id: String(t.id),
+              waitingFor: inbound.get(String(t.id)) ?? 0,
+              rewardCents: t.minimumAmountCents,
+              minAnswers: slotted(t) ? t.quality!.overlap.min : null,
+              reservedAnswers: reservedAnswers(t.quality),
+            })),
           );
           return await this.money.debitPayment(em, payment, accounts);
         });

@@ -12,6 +12,9 @@ export interface BatchRow {
   data_count: number;
   data_completed_count: number;
   cost_cents: string | null;
+  /** the control-answer share of cost_cents (§11.2), fixed at pay */
+  gold_cents: string;
+  shard_count: number;
   paid_at: Date | null;
   completed_at: Date | null;
   canceled_at: Date | null;

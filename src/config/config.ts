@@ -29,6 +29,8 @@ export interface AppConfig {
   queueConcurrency: number;
   /** how often lapsed claims are swept */
   leaseSweepIntervalMs: number;
+  /** the Dawid–Skene refresh of a task runs after every this-many answers (answer id % N = 0; docs/quality-and-scale.md B.7) */
+  qualityRefreshEveryAnswers: number;
   smtpUrl: string | undefined;
   mailFrom: string;
   rateLimitPerMinute: number;
@@ -150,6 +152,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     queuePollIntervalMs: int(env, 'QUEUE_POLL_INTERVAL_MS', 1000, 50, 3_600_000),
     queueConcurrency: int(env, 'QUEUE_CONCURRENCY', 20, 1, 1000),
     leaseSweepIntervalMs: int(env, 'LEASE_SWEEP_INTERVAL_MS', mode === 'test' ? 500 : 10_000, 50, 3_600_000),
+    qualityRefreshEveryAnswers: int(env, 'QUALITY_REFRESH_EVERY_ANSWERS', 100, 1, 1_000_000),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: str(env, 'MAIL_FROM') ?? 'OpenGuilds <no-reply@openguilds.local>',
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),

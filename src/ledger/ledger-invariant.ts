@@ -8,7 +8,15 @@
  *    (ledger_transaction_id % 8 = shard);
  * 5. fiat in (wallet Fiat Credits) equals the succeeded card charges, and fiat out (wallet Fiat
  *    Debits) equals the approved payouts;
- * 6. every ledger entry's type agrees with its sign (Credit positive, Debit negative).
+ * 6. every ledger entry's type agrees with its sign (Credit positive, Debit negative);
+ * 7. per paid batch (with batch_shards, docs/quality-and-scale.md B.6): its escrow entries sum to
+ *    what its work still holds — (reserved − approved) × reward per unfinished work item, the
+ *    reward of each claim still live on canceled work, and the gold share until it completes or is
+ *    canceled;
+ * 8. per work item done on slots: refunded_cents = (reserved − approved) × reward, moved by exactly
+ *    one work:<id>:refund of that amount (none at 0);
+ * 9. per completed batch: spent + refunded (its shards) = cost_cents, and they equal the batch's
+ *    rewards and refunds in the ledger.
  * Returns the violations found, as readable strings; an empty list means the ledger is sound.
  * Balances are read through the `ledger_accounts` view (balance_cents = Σ shards). Every check is
  * a plain SELECT over committed rows, so it can run while the server is under load: an entry and
@@ -86,6 +94,60 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
       WHERE (type LIKE '% Credit' AND amount_cents < 0) OR (type LIKE '% Debit' AND amount_cents > 0)`,
   )) {
     out.push(`entry ${r.id} of type ${r.type} has amount ${r.amount_cents}`);
+  }
+
+  for (const r of await rows<{ id: string; escrow: string; held: string }>(
+    q,
+    `WITH esc AS (
+       SELECT t.batch_id, sum(e.amount_cents) AS net
+         FROM ledger_transactions t JOIN ledger_entries e ON e.ledger_transaction_id = t.id JOIN ledger_accounts a ON a.id = e.account_id
+        WHERE a.kind = 'escrow' AND t.batch_id IS NOT NULL GROUP BY t.batch_id),
+     held AS (
+       SELECT w.batch_id, sum(CASE
+                WHEN w.status IN ('waiting', 'open', 'claimed', 'collecting') THEN (w.reserved_answers - w.approved_answers) * w.reward_cents
+                WHEN w.status = 'canceled' THEN w.reward_cents * (SELECT count(*) FROM answer_slots s WHERE s.work_item_id = w.id AND s.status = 'claimed')
+                ELSE 0 END) AS cents
+         FROM work_items w GROUP BY w.batch_id)
+     SELECT b.id, coalesce(esc.net, 0)::text AS escrow,
+            (coalesce(held.cents, 0) + CASE WHEN b.status = 'processing' THEN b.gold_cents ELSE 0 END)::text AS held
+       FROM batches b LEFT JOIN esc ON esc.batch_id = b.id LEFT JOIN held ON held.batch_id = b.id
+      WHERE b.cost_cents IS NOT NULL AND b.shard_count > 0
+        AND coalesce(esc.net, 0) <> coalesce(held.cents, 0) + CASE WHEN b.status = 'processing' THEN b.gold_cents ELSE 0 END`,
+  )) {
+    out.push(`batch ${r.id} holds ${r.escrow} in escrow, but its work holds ${r.held}`);
+  }
+
+  for (const r of await rows<{ id: string; refunded: string | null; expected: string; moved: string; count: string }>(
+    q,
+    `SELECT w.id, w.refunded_cents::text AS refunded, ((w.reserved_answers - w.approved_answers) * w.reward_cents)::text AS expected,
+            coalesce(m.moved, 0)::text AS moved, coalesce(m.n, 0)::text AS count
+       FROM work_items w
+       LEFT JOIN LATERAL (
+         SELECT count(DISTINCT t.id) AS n, sum(e.amount_cents) FILTER (WHERE e.amount_cents > 0) AS moved
+           FROM ledger_transactions t JOIN ledger_entries e ON e.ledger_transaction_id = t.id
+          WHERE t.business_key = 'work:' || w.id || ':refund') m ON true
+      WHERE w.min_answers IS NOT NULL AND w.status = 'done'
+        AND (w.refunded_cents IS DISTINCT FROM (w.reserved_answers - w.approved_answers) * w.reward_cents
+             OR coalesce(m.moved, 0) <> w.refunded_cents OR coalesce(m.n, 0) <> CASE WHEN w.refunded_cents > 0 THEN 1 ELSE 0 END)`,
+  )) {
+    out.push(`work item ${r.id} refunded ${r.refunded} (expected ${r.expected}), the ledger moved ${r.moved} in ${r.count} refunds`);
+  }
+
+  for (const r of await rows<{ id: string; cost: string; spent: string; refunded: string; rewards: string; refunds: string }>(
+    q,
+    `WITH sh AS (SELECT batch_id, sum(spent_cents) AS spent, sum(refunded_cents) AS refunded FROM batch_shards GROUP BY batch_id),
+     lg AS (
+       SELECT t.batch_id, sum(e.amount_cents) FILTER (WHERE t.kind = 'reward') AS rewards, sum(e.amount_cents) FILTER (WHERE t.kind = 'refund') AS refunds
+         FROM ledger_transactions t JOIN ledger_entries e ON e.ledger_transaction_id = t.id
+        WHERE e.amount_cents > 0 AND t.batch_id IS NOT NULL GROUP BY t.batch_id)
+     SELECT b.id, b.cost_cents::text AS cost, coalesce(sh.spent, 0)::text AS spent, coalesce(sh.refunded, 0)::text AS refunded,
+            coalesce(lg.rewards, 0)::text AS rewards, coalesce(lg.refunds, 0)::text AS refunds
+       FROM batches b LEFT JOIN sh ON sh.batch_id = b.id LEFT JOIN lg ON lg.batch_id = b.id
+      WHERE b.status = 'completed' AND b.shard_count > 0
+        AND (coalesce(sh.spent, 0) + coalesce(sh.refunded, 0) <> b.cost_cents
+             OR coalesce(sh.spent, 0) <> coalesce(lg.rewards, 0) OR coalesce(sh.refunded, 0) <> coalesce(lg.refunds, 0))`,
+  )) {
+    out.push(`completed batch ${r.id}: spent ${r.spent} + refunded ${r.refunded} vs cost ${r.cost}; the ledger has rewards ${r.rewards}, refunds ${r.refunds}`);
   }
   return out;
 }

@@ -166,8 +166,8 @@ export interface SubscribedTaskRow {
 
 /**
  * The user's subscribed tasks in guilds where they are still an active member, most recent
- * subscription first, each with its count of open work: open items, and claimed ones whose lease
- * has lapsed (claimable again).
+ * subscription first, each with its count of open work: open items and answer slots, and claimed
+ * ones whose lease has lapsed (claimable again).
  */
 export function subscribedTasks(em: EntityManager, userId: string, limit: number, offset: number): Promise<SubscribedTaskRow[]> {
   return sql<SubscribedTaskRow>(
@@ -175,7 +175,10 @@ export function subscribedTasks(em: EntityManager, userId: string, limit: number
     `SELECT s.task_id,
             (SELECT count(*) FROM work_items w
               WHERE w.task_id = s.task_id
-                AND (w.status = 'open' OR (w.status = 'claimed' AND w.lease_expires_at < now() AND NOT w.canceled))) AS open_work_count
+                AND (w.status = 'open' OR (w.status = 'claimed' AND w.lease_expires_at < now() AND NOT w.canceled)))
+            -- answer slots of data collecting several answers (API.md §11.1)
+            + (SELECT count(*) FROM answer_slots sl
+                WHERE sl.task_id = s.task_id AND (sl.status = 'open' OR (sl.status = 'claimed' AND sl.lease_expires_at < now()))) AS open_work_count
        FROM subscriptions s
        JOIN members m ON m.id = s.member_id AND m.status = 'active' AND m.user_id = $1
       ORDER BY s.created DESC, s.task_id DESC

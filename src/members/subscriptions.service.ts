@@ -48,8 +48,8 @@ export class SubscriptionsService {
 
   /**
    * The caller's subscribed tasks (in guilds where they are still an active member), most recent
-   * subscription first, each with its count of open work: open items, and claimed ones whose
-   * lease has lapsed (claimable again).
+   * subscription first, each with its count of open work: open items and answer slots, and
+   * claimed ones whose lease has lapsed (claimable again).
    */
   async myTasks(caller: Caller, page: Page): Promise<Array<{ task: TaskEntity; openWorkCount: number }>> {
     const rows = await subscribedTasks(this.db.manager, caller.userId, page.limit + 1, page.offset);

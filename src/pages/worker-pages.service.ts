@@ -92,9 +92,12 @@ export class WorkerPagesService {
   async openWorkCount(taskId: string): Promise<number> {
     const rows = await sql<{ n: string }>(
       this.ds.manager,
-      `SELECT count(*) AS n FROM work_items
-        WHERE task_id = $1 AND status IN ('open', 'claimed')
-          AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled))`,
+      `SELECT (SELECT count(*) FROM work_items
+                WHERE task_id = $1 AND status IN ('open', 'claimed')
+                  AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled)))
+            -- answer slots of data collecting several answers (API.md §11.1)
+            + (SELECT count(*) FROM answer_slots
+                WHERE task_id = $1 AND status IN ('open', 'claimed') AND (status = 'open' OR lease_expires_at <= now())) AS n`,
       [taskId],
     );
     return Number(rows[0]?.n ?? 0);

@@ -90,14 +90,18 @@ export const RESULT_EXISTS_SQL = `SELECT 1 FROM results WHERE id = $2::bigint AN
 
 /**
  * The progress of a batch (API.md §13.3) and its change counter, from monotone facts only (no
- * row that every submit must update): `change_id` = submissions + finished work items of the
- * batch. Today a work item is done exactly when its one submission is made, so both terms are the
- * count of done work items. $1 batch.
+ * row that every submit must update): `change_id` = answers + finished work items of the batch.
+ * Answers and the money paid for them are the batch's shard counters (batch_shards, Σ of at most
+ * 32 rows); a batch paid before shards existed counts its done work items, each one answer. $1 batch.
  */
 export const PROGRESS_SQL = `
   SELECT b.id, b.status, b.data_count, b.data_completed_count,
-         w.done::int AS answers_count, w.spent::bigint AS spent_cents, (2 * w.done)::bigint AS change_id
+         (CASE WHEN b.shard_count > 0 THEN sh.answers ELSE w.done END)::int AS answers_count,
+         (CASE WHEN b.shard_count > 0 THEN sh.spent ELSE w.spent END)::bigint AS spent_cents,
+         (w.done + CASE WHEN b.shard_count > 0 THEN sh.answers ELSE w.done END)::bigint AS change_id
     FROM batches b
    CROSS JOIN LATERAL (SELECT count(*) AS done, coalesce(sum(reward_cents), 0) AS spent
                          FROM work_items wi WHERE wi.batch_id = b.id AND wi.status = 'done') w
+   CROSS JOIN LATERAL (SELECT coalesce(sum(answers_count), 0) AS answers, coalesce(sum(spent_cents), 0) AS spent
+                         FROM batch_shards WHERE batch_id = b.id) sh
    WHERE b.id = $1::bigint`;

@@ -6,6 +6,7 @@ import { MoneyService } from '../ledger/money.service';
 import { LedgerModule } from '../ledger/ledger.module';
 import { AssignmentRow, WorkItemRow } from './rows';
 import { liveAssignmentIdsOfMember } from './work.repository';
+import { countOnShard } from '../batches/batches.repository';
 
 /**
  * How a claim ends without a submit:
@@ -44,6 +45,7 @@ export class ClaimEndings {
         WHERE id = $1 AND status = 'claimed'`,
       [a.id, status, how === 'member_removed'],
     );
+    if (a.slot_id !== null) return this.endSlot(em, w, a);
     if (w.status !== 'claimed' || String(w.assignment_id) !== String(a.id)) return;
     if (w.canceled) {
       await sql(em, `UPDATE work_items SET status = 'canceled', updated = now() WHERE id = $1`, [w.id]);
@@ -55,9 +57,48 @@ export class ClaimEndings {
         businessKey: `work:${w.id}:refund`,
         batchId: w.batch_id,
       });
+      await countOnShard(em, w.batch_id, w.datum_id, { refundedCents: toCents(w.reward_cents) });
     } else {
       await sql(em, `UPDATE work_items SET status = 'open', assignment_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [w.id]);
     }
+  }
+
+  /**
+   * The claim of an answer slot ends (§11.6 "Slots"): the member lets go of the datum (they may
+   * claim it again) unless they hold it again by a later claim; the slot is open again — or, when
+   * the batch was canceled, canceled with its reward refunded (business key slot:<id>:refund). A
+   * slot the task no longer needs (canceled when it was done with the datum) or that another claim
+   * took over stays as it is. Lock order: work item, assignment (the caller's), then the slot.
+   */
+  private async endSlot(em: EntityManager, w: WorkItemRow, a: AssignmentRow): Promise<void> {
+    await sql(
+      em,
+      `UPDATE work_item_members SET state = 'let_go' WHERE work_item_id = $1 AND member_id = $2 AND state = 'holding'
+          AND lease_expires_at = (SELECT expires FROM assignments WHERE id = $3)`,
+      [w.id, a.member_id, a.id],
+    );
+    const slot = await sqlOne<{ id: string; status: string; assignment_id: string | null }>(
+      em,
+      'SELECT id, status, assignment_id FROM answer_slots WHERE id = $1 FOR UPDATE',
+      [a.slot_id],
+    );
+    if (!slot || slot.status !== 'claimed' || String(slot.assignment_id) !== String(a.id)) return;
+    if (!w.canceled) {
+      await sql(em, `UPDATE answer_slots SET status = 'open', assignment_id = NULL, member_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [
+        slot.id,
+      ]);
+      return;
+    }
+    await sql(em, `UPDATE answer_slots SET status = 'canceled', updated = now() WHERE id = $1`, [slot.id]);
+    const b = await sqlOne<{ guild_id: string; owner_id: string }>(em, 'SELECT guild_id, owner_id FROM batches WHERE id = $1', [w.batch_id]);
+    await this.money.refund(em, {
+      guildId: b!.guild_id,
+      requesterUserId: b!.owner_id,
+      amountCents: toCents(w.reward_cents),
+      businessKey: `slot:${slot.id}:refund`,
+      batchId: w.batch_id,
+    });
+    await countOnShard(em, w.batch_id, w.datum_id, { refundedCents: toCents(w.reward_cents) });
   }
 
   /** Ends every live claim of the member (their membership ends), as endMany does. Returns how many it ended. */

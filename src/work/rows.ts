@@ -3,17 +3,23 @@ export interface WorkItemRow {
   batch_id: string;
   datum_id: string;
   task_id: string;
-  status: 'waiting' | 'open' | 'claimed' | 'done' | 'canceled';
+  status: 'waiting' | 'open' | 'claimed' | 'collecting' | 'done' | 'canceled';
   waiting_for: number;
   reward_cents: string;
   canceled: boolean;
   assignment_id: string | null;
   lease_expires_at: Date | null;
+  /** overlap.min at a task with overlap (the work item collects answers on slots); null: §7 */
+  min_answers: number | null;
+  reserved_answers: number;
+  approved_answers: number;
 }
 
 export interface AssignmentRow {
   id: string;
   work_item_id: string;
+  /** the answer slot it holds (§11.1); null for a claim of a whole work item (§7) */
+  slot_id: string | null;
   member_id: string;
   user_id: string;
   task_id: string;

@@ -8,11 +8,12 @@ import { ClaimEndingsModule } from './claim-endings';
 import { LeaseSweeper } from './lease-sweeper';
 import { WorkController } from './work.controller';
 import { WorkService } from './work.service';
+import { SubmitAnswer } from './submit-answer.usecase';
 
 @Module({
   imports: [BatchesModule, LedgerModule, GuildsModule, WebhooksModule, ClaimEndingsModule, ResultsModule],
   controllers: [WorkController],
-  providers: [WorkService, LeaseSweeper],
+  providers: [WorkService, SubmitAnswer, LeaseSweeper],
   // the worker pages' "claim next" (src/pages) claims through the same code
   exports: [WorkService],
 })

@@ -14,22 +14,49 @@ export interface TaskToOpen {
   /** inbound connections in the batch's pipeline: 0 opens the task's work at once */
   waitingFor: number;
   rewardCents: number;
+  /** overlap.min at a task that collects answers on slots (§11.1); null: the work item is claimed itself (§7) */
+  minAnswers: number | null;
+  /** overlap.max: the answers reserved per datum (1 without overlap) */
+  reservedAnswers: number;
 }
 
 /**
- * One work item per datum × task of the paid batch, in (datum, task) order: entry tasks `open`,
- * the others `waiting` for their inputs. One INSERT … SELECT, whatever the size of the batch.
+ * One work item per datum × task of the paid batch, in (datum, task) order: entry tasks `open`
+ * (or `collecting`, with overlap.min open answer slots), the others `waiting` for their inputs.
+ * One statement, whatever the size of the batch.
  */
 export async function openWork(em: EntityManager, batchId: string, tasks: TaskToOpen[]): Promise<void> {
   await sql(
     em,
-    `INSERT INTO work_items (batch_id, datum_id, task_id, status, waiting_for, reward_cents)
-     SELECT d.batch_id, d.id, t.id, CASE WHEN t.w = 0 THEN 'open' ELSE 'waiting' END, t.w, t.r
-       FROM data d CROSS JOIN unnest($2::bigint[], $3::int[], $4::bigint[]) AS t(id, w, r)
-      WHERE d.batch_id = $1
-      ORDER BY d.id, t.id`,
-    [batchId, tasks.map((t) => t.id), tasks.map((t) => t.waitingFor), tasks.map((t) => t.rewardCents)],
+    `WITH w AS (
+       INSERT INTO work_items (batch_id, datum_id, task_id, status, waiting_for, reward_cents, min_answers, reserved_answers)
+       SELECT d.batch_id, d.id, t.id, CASE WHEN t.w > 0 THEN 'waiting' WHEN t.mn IS NULL THEN 'open' ELSE 'collecting' END, t.w, t.r, t.mn, t.mx
+         FROM data d CROSS JOIN unnest($2::bigint[], $3::int[], $4::bigint[], $5::int[], $6::int[]) AS t(id, w, r, mn, mx)
+        WHERE d.batch_id = $1
+        ORDER BY d.id, t.id
+       RETURNING id, task_id, batch_id, datum_id, reward_cents, status, min_answers)
+     ${openSlotsSql('w')}`,
+    [
+      batchId,
+      tasks.map((t) => t.id),
+      tasks.map((t) => t.waitingFor),
+      tasks.map((t) => t.rewardCents),
+      tasks.map((t) => t.minAnswers),
+      tasks.map((t) => t.reservedAnswers),
+    ],
   );
+}
+
+/**
+ * An INSERT: min_answers open slots for every row of `from` (a CTE of work items with id, task_id,
+ * batch_id, datum_id, reward_cents, status, min_answers) that is `collecting`, in work item order.
+ */
+export function openSlotsSql(from: string): string {
+  return `INSERT INTO answer_slots (work_item_id, task_id, batch_id, datum_id, reward_cents, status)
+     SELECT f.id, f.task_id, f.batch_id, f.datum_id, f.reward_cents, 'open'
+       FROM ${from} f CROSS JOIN LATERAL generate_series(1, f.min_answers) AS n
+      WHERE f.status = 'collecting'
+      ORDER BY f.id, n`;
 }
 
 /**
@@ -39,9 +66,25 @@ export async function openWork(em: EntityManager, batchId: string, tasks: TaskTo
  * for the caller to end now. Lock order: the caller holds the batch; work items are locked here.
  */
 export async function cancelWorkOfBatch(em: EntityManager, batchId: string): Promise<{ unclaimedRewardCents: string[]; lapsedAssignmentIds: string[] }> {
+  // a waiting work item holds its whole reservation (reserved_answers is 1 without overlap)
   const unclaimed = await sql<{ reward_cents: string }>(
     em,
-    `UPDATE work_items SET status = 'canceled', updated = now() WHERE batch_id = $1 AND status IN ('open', 'waiting') RETURNING reward_cents`,
+    `UPDATE work_items SET status = 'canceled', updated = now() WHERE batch_id = $1 AND status IN ('open', 'waiting')
+     RETURNING (reward_cents * reserved_answers)::text AS reward_cents`,
+    [batchId],
+  );
+  // a datum collecting answers: what is neither paid nor held by a live claim comes back now; its
+  // open slots are canceled, its claimed ones end as claims of canceled work do (ClaimEndings)
+  const collecting = await sql<{ reward_cents: string }>(
+    em,
+    `WITH c AS (
+       UPDATE work_items SET status = 'canceled', canceled = true, updated = now() WHERE batch_id = $1 AND status = 'collecting'
+       RETURNING id, reward_cents, reserved_answers, approved_answers),
+     o AS (
+       UPDATE answer_slots SET status = 'canceled', updated = now() WHERE work_item_id IN (SELECT id FROM c) AND status = 'open'),
+     h AS (
+       SELECT work_item_id, count(*) AS n FROM answer_slots WHERE work_item_id IN (SELECT id FROM c) AND status = 'claimed' GROUP BY work_item_id)
+     SELECT ((c.reserved_answers - c.approved_answers - coalesce(h.n, 0)) * c.reward_cents)::text AS reward_cents FROM c LEFT JOIN h ON h.work_item_id = c.id`,
     [batchId],
   );
   const claimed = await sql<{ assignment_id: string; lapsed: boolean }>(
@@ -50,9 +93,14 @@ export async function cancelWorkOfBatch(em: EntityManager, batchId: string): Pro
      RETURNING assignment_id, (lease_expires_at <= now()) AS lapsed`,
     [batchId],
   );
+  const lapsedSlots = await sql<{ assignment_id: string }>(
+    em,
+    `SELECT assignment_id FROM answer_slots WHERE batch_id = $1 AND status = 'claimed' AND lease_expires_at <= now()`,
+    [batchId],
+  );
   return {
-    unclaimedRewardCents: unclaimed.map((w) => w.reward_cents),
-    lapsedAssignmentIds: claimed.filter((c) => c.lapsed).map((c) => String(c.assignment_id)),
+    unclaimedRewardCents: [...unclaimed, ...collecting].map((w) => w.reward_cents),
+    lapsedAssignmentIds: [...claimed.filter((c) => c.lapsed).map((c) => String(c.assignment_id)), ...lapsedSlots.map((c) => String(c.assignment_id))],
   };
 }
 

@@ -18,10 +18,12 @@ import { BatchEventsService } from '../results/batch-events.service';
 import { ensureEscrow, ensureWallet } from '../ledger/ledger';
 import { presentAssignment } from './assignment.presenter';
 import { ClaimEndings } from './claim-endings';
-import { VISIBLE_PARAMETERS_SQL, CLAIM_CHECK_SQL, CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
+import { VISIBLE_PARAMETERS_SQL, CLAIM_CHECK_SQL, CLAIM_SQL, SLOT_CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
 import { AssignmentRow, AssignmentView, WorkItemRow } from './rows';
 import { submitCanceledWork } from './work.repository';
 import { Metrics } from '../metrics/metrics.service';
+import { countOnShard } from '../batches/batches.repository';
+import { SubmitAnswer } from './submit-answer.usecase';
 
 /** The assignment as the submit locks it (SUBMIT_LOCK_ASSIGNMENT_SQL). */
 type LockedAssignment = AssignmentRow & { lapsed: boolean; guild_id: string; preview: string | null; escrow_id: string | null; wallet_id: string | null };
@@ -70,6 +72,7 @@ export class WorkService {
     private readonly metrics: Metrics,
     private readonly events: BatchEventsService,
     private readonly claims: ClaimEndings,
+    private readonly submitAnswer: SubmitAnswer,
   ) {}
 
   private async view(em: EntityManager, id: string): Promise<AssignmentView> {
@@ -80,20 +83,37 @@ export class WorkService {
 
   async claim(caller: Caller, taskId: string) {
     // one round trip for the task, the membership (404 unless active) and the subscription (403)
-    const check = await sqlOne<{ guild_id: string; lease_seconds: number; member_id: string | null; subscribed: boolean }>(this.ds.manager, CLAIM_CHECK_SQL, [
-      taskId,
-      caller.userId,
-    ]);
+    const check = await sqlOne<{
+      guild_id: string;
+      lease_seconds: number;
+      member_id: string | null;
+      subscribed: boolean;
+      slotted: boolean;
+      has_items: boolean;
+      has_slots: boolean;
+    }>(this.ds.manager, CLAIM_CHECK_SQL, [taskId, caller.userId]);
     if (!check || !check.member_id) throw notFound('Task', taskId);
     if (!check.subscribed) throw forbidden(`You are not subscribed to task ${taskId}; subscribe with POST /api/tasks/${taskId}/subscriptions`);
 
     const token = generateSecret('ogs');
-    // one statement, so one implicit transaction and one round trip (see CLAIM_SQL)
-    const a = await inTransaction(
-      this.ds,
-      (em) => sqlOne<AssignmentView>(em, CLAIM_SQL, [taskId, check.member_id, caller.userId, sha256(token), check.lease_seconds]),
-      { statement: true },
-    );
+    // each one statement, so one implicit transaction and one round trip (see CLAIM_SQL, SLOT_CLAIM_SQL)
+    const claimWith = (text: string) =>
+      inTransaction(
+        this.ds,
+        (em) => sqlOne<AssignmentView & { raced?: boolean }>(em, text, [taskId, check.member_id, caller.userId, sha256(token), check.lease_seconds]),
+        { statement: true },
+      );
+    const fromItems = async () => (check.has_items ? await claimWith(CLAIM_SQL) : undefined);
+    const fromSlots = async () => {
+      if (!check.has_slots) return undefined;
+      let r = await claimWith(SLOT_CLAIM_SQL);
+      // B.3: another process took this member's row for the datum at the same moment; once more
+      if (r && r.id === null && r.raced) r = await claimWith(SLOT_CLAIM_SQL);
+      return r && r.id !== null ? r : undefined;
+    };
+    // A task's work is on slots for batches paid while it had an `answer`, on work items otherwise;
+    // its current settings say which to look at first (oldest first holds within each kind).
+    const a = check.slotted ? ((await fromSlots()) ?? (await fromItems())) : ((await fromItems()) ?? (await fromSlots()));
     this.metrics.claims.inc({ outcome: a ? 'claimed' : 'empty' });
     if (!a) return undefined;
     return presentAssignment(a, this.config.publicUrl, token);
@@ -157,6 +177,8 @@ export class WorkService {
         await this.claims.end(em, w, a, 'expired');
         return 'expired' as const;
       }
+      // a task with overlap: the answer goes on its slot (§11.1)
+      if (w.min_answers !== null) return await this.submitAnswer.run(em, w, a, parameters);
       if (!w.canceled) {
         // the fast path: the whole state change and the reward in one statement (SUBMIT_SQL)
         // (a zero reward moves nothing and, as in MoneyService.reward, creates no accounts)
@@ -193,9 +215,7 @@ export class WorkService {
             datum: { id: w.datum_id, status: r!.datum_status, parameters: r!.parameters, created: r!.datum_created, updated: r!.datum_updated },
           });
         }
-        if (r!.batch_status === 'completed' && r!.just_completed) {
-          await this.webhooks.enqueueBatchCompleted(em, w.batch_id, await this.batches.completedPayload(em, w.batch_id));
-        }
+        if (r!.batch_status === 'completed' && r!.just_completed) await this.submitAnswer.completed(em, w.batch_id, a.guild_id);
         return { view: { ...r!, preview: a.preview, lapsed: false } as unknown as AssignmentView };
       }
       // the batch was canceled while this was claimed: the work is paid, but its data are gone
@@ -207,11 +227,13 @@ export class WorkService {
         businessKey: `work:${w.id}:reward`,
         batchId: w.batch_id,
       });
+      await countOnShard(em, w.batch_id, w.datum_id, { spentCents: toCents(w.reward_cents), answers: 1 });
       return 'submitted' as const;
     });
     if (typeof outcome === 'object' || outcome === 'submitted') this.metrics.submits.inc();
     if (outcome === 'expired') throw gone(`Assignment ${id} expired: its lease lapsed before the submit`);
     if (outcome === 'released') throw gone(`Assignment ${id} was released back to the pool`);
+    if (outcome === 'done_with_datum') throw gone(`Assignment ${id} ended: the task is already done with this datum (it has the answers it needs)`);
     if (typeof outcome === 'object') return presentAssignment(outcome.view as AssignmentView, this.config.publicUrl);
     return presentAssignment(await this.view(this.ds.manager, id), this.config.publicUrl);
   }

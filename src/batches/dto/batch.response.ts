@@ -25,8 +25,14 @@ export class Batch {
   @ApiProperty({ type: Number, minimum: 0, maximum: 100, description: '100 × completed / count, one decimal', example: 0 }) progress: number;
   @ApiProperty({ type: Boolean, example: false }) completed: boolean;
   @ApiProperty({ enum: STATUSES, example: 'unpaid' }) status: 'unpaid' | 'processing' | 'completed' | 'canceled';
-  @MoneyText('$12.00', 'number of data × the price per datum; fixed at pay') cost: string;
+  @MoneyText('$12.00', 'data × Σ over tasks (overlap.max × reward), plus gold_cents; fixed at pay') cost: string;
   @Cents(1200) cost_cents: number;
+  @MoneyText('$3.50', 'paid out of this batch to members so far (API.md §11.1)') spent: string;
+  @Cents(350) spent_cents: number;
+  @MoneyText('$1.00', 'given back to the requester so far: answers a datum did not need, the unused gold share, canceled work') refunded: string;
+  @Cents(100) refunded_cents: number;
+  @MoneyText('$0.00', 'the control-answer share of the cost (§11.2), fixed at pay') gold: string;
+  @Cents(0) gold_cents: number;
   @ApiProperty({ type: () => [Datum], description: 'the first 100 data (a List under OpenGuilds-Version 2018-12-18)' }) data: Datum[];
   @ApiPropertyOptional({ type: Boolean, enum: [true], description: 'present when the batch has more than the embedded data' }) data_has_more?: true;
   @ApiPropertyOptional({ type: String, description: 'where to read all the data, when data_has_more', example: '/api/batches/1/data' }) data_url?: string;
