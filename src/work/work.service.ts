@@ -15,7 +15,7 @@ import { GuildAccess } from '../guilds/guild-access.service';
 import { MoneyService } from '../ledger/money.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { BatchEventsService } from '../results/batch-events.service';
-import { ensureEscrow, ensureWallet } from '../ledger/ledger';
+import { ensureEscrow, ensureWallet } from '../ledger/ledger.repository';
 import { presentAssignment } from './assignment.presenter';
 import { ClaimEndings } from './claim-endings';
 import { VISIBLE_PARAMETERS_SQL, CLAIM_CHECK_SQL, CLAIM_SQL, SLOT_CLAIM_SQL, SUBMIT_LOCK_ASSIGNMENT_SQL, SUBMIT_LOCK_WORK_SQL, SUBMIT_SQL } from './work-sql';
