@@ -49,15 +49,7 @@ export class ClaimEndings {
     if (w.status !== 'claimed' || String(w.assignment_id) !== String(a.id)) return;
     if (w.canceled) {
       await sql(em, `UPDATE work_items SET status = 'canceled', updated = now() WHERE id = $1`, [w.id]);
-      const b = await sqlOne<{ guild_id: string; owner_id: string }>(em, 'SELECT guild_id, owner_id FROM batches WHERE id = $1', [w.batch_id]);
-      await this.money.refund(em, {
-        guildId: b!.guild_id,
-        requesterUserId: b!.owner_id,
-        amountCents: toCents(w.reward_cents),
-        businessKey: `work:${w.id}:refund`,
-        batchId: w.batch_id,
-      });
-      await countOnShard(em, w.batch_id, w.datum_id, { refundedCents: toCents(w.reward_cents) });
+      await this.refundReward(em, w, `work:${w.id}:refund`);
     } else {
       await sql(em, `UPDATE work_items SET status = 'open', assignment_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [w.id]);
     }
@@ -90,12 +82,17 @@ export class ClaimEndings {
       return;
     }
     await sql(em, `UPDATE answer_slots SET status = 'canceled', updated = now() WHERE id = $1`, [slot.id]);
+    await this.refundReward(em, w, `slot:${slot.id}:refund`);
+  }
+
+  /** One reward of a canceled batch's work item goes back to its requester, counted on the batch's shard. */
+  private async refundReward(em: EntityManager, w: WorkItemRow, businessKey: string): Promise<void> {
     const b = await sqlOne<{ guild_id: string; owner_id: string }>(em, 'SELECT guild_id, owner_id FROM batches WHERE id = $1', [w.batch_id]);
     await this.money.refund(em, {
       guildId: b!.guild_id,
       requesterUserId: b!.owner_id,
       amountCents: toCents(w.reward_cents),
-      businessKey: `slot:${slot.id}:refund`,
+      businessKey,
       batchId: w.batch_id,
     });
     await countOnShard(em, w.batch_id, w.datum_id, { refundedCents: toCents(w.reward_cents) });

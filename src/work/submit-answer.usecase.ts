@@ -59,14 +59,7 @@ export class SubmitAnswer {
       // the batch was canceled while this was claimed: the work is paid (its reservation was kept
       // for it), nothing of the answer is kept (the batch's data are erased)
       await sql(em, SLOT_ANSWER_SQL, [a.id, w.datum_id, w.task_id, a.member_id, '{}', w.id, a.slot_id, null]);
-      await this.money.reward(em, {
-        guildId: a.guild_id,
-        memberUserId: a.user_id,
-        amountCents: reward,
-        businessKey: `slot:${a.slot_id}:reward`,
-        batchId: w.batch_id,
-      });
-      await countOnShard(em, w.batch_id, w.datum_id, { spentCents: reward, answers: 1 });
+      await this.payAnswer(em, w, a, reward);
       return 'submitted';
     }
     if (!slot || slot.status !== 'claimed' || String(slot.assignment_id) !== String(a.id)) {
@@ -108,14 +101,7 @@ export class SubmitAnswer {
       a.slot_id,
       value,
     ]))!;
-    await this.money.reward(em, {
-      guildId: a.guild_id,
-      memberUserId: a.user_id,
-      amountCents: reward,
-      businessKey: `slot:${a.slot_id}:reward`,
-      batchId: w.batch_id,
-    });
-    await countOnShard(em, w.batch_id, w.datum_id, { spentCents: reward, answers: 1 });
+    await this.payAnswer(em, w, a, reward);
     // every N-th answer (by id: no counter row) refreshes the task's model, after this commits (B.7)
     if (q.aggregation === 'dawid_skene' && BigInt(sub.answer_id) % BigInt(this.config.qualityRefreshEveryAnswers) === 0n) {
       await this.queue.add(em, SKILLS_REFRESH_TASK, { task_id: String(w.task_id) }, { key: `${SKILLS_REFRESH_TASK}:${w.task_id}` });
@@ -200,6 +186,18 @@ export class SubmitAnswer {
   }
 
   /** The per-submit webhook events (§13.4), only when a webhook of the batch wants them. */
+  /** The answer's reward, from the escrow its work item reserved, once per slot; counted on the batch's shard. */
+  private async payAnswer(em: EntityManager, w: WorkItemRow, a: SubmittingAssignment, reward: number): Promise<void> {
+    await this.money.reward(em, {
+      guildId: a.guild_id,
+      memberUserId: a.user_id,
+      amountCents: reward,
+      businessKey: `slot:${a.slot_id}:reward`,
+      batchId: w.batch_id,
+    });
+    await countOnShard(em, w.batch_id, w.datum_id, { spentCents: reward, answers: 1 });
+  }
+
   private async afterSubmit(
     em: EntityManager,
     w: WorkItemRow,
