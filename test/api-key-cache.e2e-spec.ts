@@ -58,7 +58,9 @@ describe('API key cache across two processes', () => {
     // once refused, refused for good
     const firstRefusal = seen.findIndex((x) => x.status === 401);
     expect(seen.slice(firstRefusal).every((x) => x.status === 401)).toBe(true);
-    expect(seen[firstRefusal].at).toBeLessThanOrEqual(TTL_MS);
+    // the bound is on acceptance: every probe sent at or after TTL_MS was refused (checked in the loop).
+    // When the first refusal came is sampling (one probe every 100 ms plus its latency), not a bound.
+    expect(seen.filter((x) => x.status === 200).every((x) => x.at < TTL_MS)).toBe(true);
     console.log(
       `B refused the deleted key from ${seen[firstRefusal].at} ms after the DELETE answered (bound ${TTL_MS} ms); answers: ${seen.map((x) => x.status).join(',')}`,
     );
