@@ -13,9 +13,13 @@ import { openWork } from '../work/work.repository';
 import { BatchesService } from './batches.service';
 import { lockOwnedBatch, recordPaidSettings, startProcessing } from './batches.repository';
 
-/** A task collects several answers per datum on answer slots when its frozen settings name an `answer`. */
+/**
+ * A task collects answers per datum on answer slots when its frozen settings name an `answer`, or
+ * when its answers are reviewed by hand (one slot per work item without `answer`: a rejected
+ * answer reopens the slot for another member; docs/review.md).
+ */
 function slotted(t: TaskEntity): boolean {
-  return Boolean(t.quality?.answer);
+  return Boolean(t.quality?.answer) || t.quality?.review.mode === 'manual';
 }
 
 /**

@@ -15,8 +15,12 @@
  *    canceled;
  * 8. per work item done on slots: refunded_cents = (reserved − approved) × reward, moved by exactly
  *    one work:<id>:refund of that amount (none at 0);
- * 9. per completed batch: spent + refunded (its shards) = cost_cents, and they equal the batch's
- *    rewards and refunds in the ledger.
+ * 9. per completed batch: spent + refunded (its shards) + the rewards still pending review =
+ *    cost_cents, and spent and refunded equal the batch's rewards and refunds in the ledger;
+ * 10. review (§12): pending rewards stay in the guild's escrow (neither the member's nor the
+ *    requester's; per guild they never exceed it); a pending or rejected submission was paid
+ *    nothing, a reviewed approved one its reward exactly once, an approved appeal exactly once
+ *    from the owner's wallet. Checks 7–8 count answers pending review as held by their work item.
  * Returns the violations found, as readable strings; an empty list means the ledger is sound.
  * Balances are read through the `ledger_accounts` view (balance_cents = Σ shards). Every check is
  * a plain SELECT over committed rows, so it can run while the server is under load: an entry and
@@ -105,7 +109,9 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
      held AS (
        SELECT w.batch_id, sum(CASE
                 WHEN w.status IN ('waiting', 'open', 'claimed', 'collecting') THEN (w.reserved_answers - w.approved_answers) * w.reward_cents
-                WHEN w.status = 'canceled' THEN w.reward_cents * (SELECT count(*) FROM answer_slots s WHERE s.work_item_id = w.id AND s.status = 'claimed')
+                -- after the task is done with the datum (or its batch was canceled): the reward of each
+                -- claim still live and of each answer pending review
+                WHEN w.status IN ('canceled', 'done') THEN w.reward_cents * (SELECT count(*) FROM answer_slots s WHERE s.work_item_id = w.id AND s.status IN ('claimed', 'pending'))
                 ELSE 0 END) AS cents
          FROM work_items w GROUP BY w.batch_id)
      SELECT b.id, coalesce(esc.net, 0)::text AS escrow,
@@ -119,16 +125,24 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
 
   for (const r of await rows<{ id: string; refunded: string | null; expected: string; moved: string; count: string }>(
     q,
-    `SELECT w.id, w.refunded_cents::text AS refunded, ((w.reserved_answers - w.approved_answers) * w.reward_cents)::text AS expected,
-            coalesce(m.moved, 0)::text AS moved, coalesce(m.n, 0)::text AS count
-       FROM work_items w
+    `WITH w AS (
+       SELECT w.*, (SELECT count(*) FROM answers an WHERE an.work_item_id = w.id AND an.status = 'pending') AS pending FROM work_items w
+        WHERE w.min_answers IS NOT NULL AND w.status = 'done')
+     SELECT w.id, w.refunded_cents::text AS refunded, ((w.reserved_answers - w.approved_answers - w.pending) * w.reward_cents)::text AS expected,
+            (coalesce(m.moved, 0) + coalesce(r.moved, 0))::text AS moved, coalesce(m.n, 0)::text AS count
+       FROM w
        LEFT JOIN LATERAL (
          SELECT count(DISTINCT t.id) AS n, sum(e.amount_cents) FILTER (WHERE e.amount_cents > 0) AS moved
            FROM ledger_transactions t JOIN ledger_entries e ON e.ledger_transaction_id = t.id
           WHERE t.business_key = 'work:' || w.id || ':refund') m ON true
-      WHERE w.min_answers IS NOT NULL AND w.status = 'done'
-        AND (w.refunded_cents IS DISTINCT FROM (w.reserved_answers - w.approved_answers) * w.reward_cents
-             OR coalesce(m.moved, 0) <> w.refunded_cents OR coalesce(m.n, 0) <> CASE WHEN w.refunded_cents > 0 THEN 1 ELSE 0 END)`,
+       LEFT JOIN LATERAL (
+         SELECT sum(e.amount_cents) FILTER (WHERE e.amount_cents > 0) AS moved
+           FROM submissions s JOIN assignments a ON a.id = s.assignment_id
+           JOIN ledger_transactions t ON t.business_key = 'submission:' || s.id || ':refund'
+           JOIN ledger_entries e ON e.ledger_transaction_id = t.id
+          WHERE a.work_item_id = w.id) r ON true
+      WHERE w.refunded_cents IS DISTINCT FROM (w.reserved_answers - w.approved_answers - w.pending) * w.reward_cents
+         OR coalesce(m.moved, 0) + coalesce(r.moved, 0) <> w.refunded_cents OR coalesce(m.n, 0) > 1`,
   )) {
     out.push(`work item ${r.id} refunded ${r.refunded} (expected ${r.expected}), the ledger moved ${r.moved} in ${r.count} refunds`);
   }
@@ -139,15 +153,49 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
      lg AS (
        SELECT t.batch_id, sum(e.amount_cents) FILTER (WHERE t.kind = 'reward') AS rewards, sum(e.amount_cents) FILTER (WHERE t.kind = 'refund') AS refunds
          FROM ledger_transactions t JOIN ledger_entries e ON e.ledger_transaction_id = t.id
-        WHERE e.amount_cents > 0 AND t.batch_id IS NOT NULL GROUP BY t.batch_id)
+        WHERE e.amount_cents > 0 AND t.batch_id IS NOT NULL GROUP BY t.batch_id),
+     pe AS (
+       SELECT sl.batch_id, sum(sl.reward_cents) AS cents FROM answer_slots sl WHERE sl.status = 'pending' GROUP BY sl.batch_id)
      SELECT b.id, b.cost_cents::text AS cost, coalesce(sh.spent, 0)::text AS spent, coalesce(sh.refunded, 0)::text AS refunded,
             coalesce(lg.rewards, 0)::text AS rewards, coalesce(lg.refunds, 0)::text AS refunds
-       FROM batches b LEFT JOIN sh ON sh.batch_id = b.id LEFT JOIN lg ON lg.batch_id = b.id
+       FROM batches b LEFT JOIN sh ON sh.batch_id = b.id LEFT JOIN lg ON lg.batch_id = b.id LEFT JOIN pe ON pe.batch_id = b.id
       WHERE b.status = 'completed' AND b.shard_count > 0
-        AND (coalesce(sh.spent, 0) + coalesce(sh.refunded, 0) <> b.cost_cents
+        AND (coalesce(sh.spent, 0) + coalesce(sh.refunded, 0) + coalesce(pe.cents, 0) <> b.cost_cents
              OR coalesce(sh.spent, 0) <> coalesce(lg.rewards, 0) OR coalesce(sh.refunded, 0) <> coalesce(lg.refunds, 0))`,
   )) {
     out.push(`completed batch ${r.id}: spent ${r.spent} + refunded ${r.refunded} vs cost ${r.cost}; the ledger has rewards ${r.rewards}, refunds ${r.refunds}`);
+  }
+
+  // 10. review (API.md §12): a pending or rejected submission was paid nothing (its reward is in the
+  // guild's escrow, or reserved for the reopened slot, or refunded); a reviewed one (paid under
+  // submission:<id>:reward) was paid its reward once; an approved appeal paid it once from the
+  // owner's wallet (appeal:<id>:payment) and only an approved appeal did.
+  for (const r of await rows<{ id: string; status: string; appeal: string | null; reward: string; paid: string; appealed: string }>(
+    q,
+    `SELECT s.id, s.status, s.appeal_status AS appeal, s.reward_cents::text AS reward,
+            coalesce((SELECT sum(e.amount_cents) FROM ledger_transactions t JOIN ledger_entries e ON e.ledger_transaction_id = t.id
+                       WHERE t.business_key = 'submission:' || s.id || ':reward' AND e.amount_cents > 0), 0)::text AS paid,
+            coalesce((SELECT sum(e.amount_cents) FROM ledger_transactions t JOIN ledger_entries e ON e.ledger_transaction_id = t.id
+                       WHERE t.business_key = 'appeal:' || s.id || ':payment' AND e.amount_cents > 0), 0)::text AS appealed
+       FROM submissions s
+      WHERE s.auto_approve_at IS NOT NULL OR s.appeal_status IS NOT NULL`,
+  )) {
+    const reward = BigInt(r.reward);
+    const paid = BigInt(r.paid);
+    const appealed = BigInt(r.appealed);
+    const wantPaid = r.status === 'approved' && r.appeal !== 'approved' ? reward : 0n;
+    const wantAppeal = r.appeal === 'approved' ? reward : 0n;
+    if (paid !== wantPaid || appealed !== wantAppeal) {
+      out.push(`submission ${r.id} (${r.status}, appeal ${r.appeal ?? 'none'}) was paid ${paid} as a reward and ${appealed} on appeal; expected ${wantPaid} and ${wantAppeal}`);
+    }
+  }
+  for (const r of await rows<{ guild_id: string; pending: string; escrow: string }>(
+    q,
+    `SELECT t.guild_id, sum(s.reward_cents)::text AS pending, coalesce(max(a.balance_cents), 0)::text AS escrow
+       FROM submissions s JOIN tasks t ON t.id = s.task_id LEFT JOIN ledger_accounts a ON a.kind = 'escrow' AND a.guild_id = t.guild_id
+      WHERE s.status = 'pending' GROUP BY t.guild_id HAVING sum(s.reward_cents) > coalesce(max(a.balance_cents), 0)`,
+  )) {
+    out.push(`guild ${r.guild_id}: rewards pending review ${r.pending} exceed its escrow ${r.escrow}`);
   }
   return out;
 }

@@ -125,7 +125,31 @@ export class MoneyService {
       type: 'Guild Debit',
       amountCents: 0,
       created: new Date(),
+      kind: 'batch_payment',
+      batchId: p.batchId,
     };
+  }
+
+  /**
+   * Step 2 of a payment from one user's wallet to another's in the guild (an approved appeal,
+   * API.md §12.3), in the caller's transaction, after fundPayment (same purposeKey) charged the
+   * card for any shortfall: the payer's wallet is debited under the lock rule (a wallet drained
+   * since step 1 fails with InsufficientFundsError), business key `${purposeKey}:payment`.
+   * Returns false when that key was used before (paid already: nothing moves).
+   */
+  async walletToWallet(em: EntityManager, p: BatchPayment & { kind: 'appeal' | 'bonus'; payeeUserId: string }, accounts: PaymentAccounts): Promise<boolean> {
+    const payee = await ensureWallet(em, p.guildId, p.payeeUserId);
+    if (p.amountCents > 0) await lockForDebit(em, accounts.walletId, p.amountCents);
+    const posted = await post(em, {
+      kind: p.kind,
+      businessKey: paymentKey(p),
+      batchId: p.batchId,
+      from: accounts.walletId,
+      to: payee,
+      amountCents: p.amountCents,
+      currency: 'Guild',
+    });
+    return posted !== undefined;
   }
 
   /** Escrow → the member's wallet ('Guild Credit' on the wallet). A second call with the same key is a no-op. */

@@ -1,7 +1,19 @@
 import { money } from '../common/money';
-import { ApiVersion, nestedCollection, wireId, wireTime } from '../common/wire';
+import { ApiVersion, nestedCollection, wireId, wireIdOrNull, wireTime } from '../common/wire';
 import type { PaymentMethodRow } from './card.service';
-import { LedgerEntryView } from './ledger.repository';
+import { LedgerEntryView, LedgerKind } from './ledger.repository';
+
+/** A Transaction's `reason` (API.md §11.6) by its ledger transaction's kind: paying a batch and a card charge are both `charge`. */
+export const TRANSACTION_REASONS = ['reward', 'refund', 'bonus', 'appeal', 'charge', 'payout'] as const;
+const REASON: Record<LedgerKind, (typeof TRANSACTION_REASONS)[number]> = {
+  reward: 'reward',
+  refund: 'refund',
+  bonus: 'bonus',
+  appeal: 'appeal',
+  card_charge: 'charge',
+  batch_payment: 'charge',
+  payout: 'payout',
+};
 
 /** A ledger entry seen from its account: `amount_cents` is the positive magnitude, `type` says the direction. */
 export function presentTransaction(entry: LedgerEntryView) {
@@ -10,6 +22,8 @@ export function presentTransaction(entry: LedgerEntryView) {
     id: wireId(entry.id),
     type: entry.type,
     ...money('amount', Math.abs(entry.amountCents)),
+    batch_id: wireIdOrNull(entry.batchId),
+    reason: REASON[entry.kind],
     created: wireTime(entry.created),
   };
 }
@@ -18,6 +32,8 @@ export interface WalletView {
   id: string;
   guildId: string;
   balanceCents: number;
+  /** rewards awaiting review (still in escrow) */
+  pendingCents: number;
   created: Date;
   updated: Date;
   /** newest first, at most 100 */
@@ -31,6 +47,7 @@ export function presentWallet(w: WalletView, version: ApiVersion) {
     id: wireId(w.id),
     guild_id: wireId(w.guildId),
     ...money('balance', w.balanceCents),
+    ...money('pending', w.pendingCents),
     transactions: nestedCollection(version, `/api/wallets/${w.id}/transactions`, w.transactions.map(presentTransaction), w.moreTransactions),
     created: wireTime(w.created),
     updated: wireTime(w.updated),

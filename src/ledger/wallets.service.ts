@@ -5,7 +5,7 @@ import { Caller } from '../auth/caller';
 import { notFound } from '../common/errors';
 import { toCents } from '../common/money';
 import { CursorPage, Page, unknownCursor } from '../common/pagination';
-import { ensureWalletsOf, EntryRow, entryView, LedgerEntryView } from './ledger.repository';
+import { ENTRY_COLUMNS, ensureWalletsOf, EntryRow, entryView, LedgerEntryView } from './ledger.repository';
 import { WalletView } from './transaction.presenter';
 
 /** How many transactions a Wallet object embeds. */
@@ -15,9 +15,17 @@ interface AccountRow {
   id: string;
   guild_id: string;
   balance_cents: string;
+  pending_cents: string;
   created: Date;
   updated: Date;
 }
+
+/**
+ * The wallet owner's rewards awaiting review in the wallet's guild (API.md §12.2): still in the
+ * guild's escrow, not in the balance (docs/review.md). Needs the wallet as `la`.
+ */
+const PENDING_SQL = `(SELECT coalesce(sum(s.reward_cents), 0) FROM submissions s JOIN members m ON m.id = s.member_id
+   WHERE m.user_id = la.user_id AND m.guild_id = la.guild_id AND s.status = 'pending')::text`;
 
 @Injectable()
 export class WalletsService {
@@ -31,7 +39,7 @@ export class WalletsService {
   async list(caller: Caller, page: Page): Promise<WalletView[]> {
     await ensureWalletsOf(this.db.manager, caller.userId);
     const rows: AccountRow[] = await this.db.query(
-      `SELECT id, guild_id, balance_cents, created, updated FROM ledger_accounts
+      `SELECT id, guild_id, balance_cents, ${PENDING_SQL} AS pending_cents, created, updated FROM ledger_accounts la
         WHERE kind = 'wallet' AND user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`,
       [caller.userId, page.limit + 1, page.offset],
     );
@@ -40,7 +48,8 @@ export class WalletsService {
 
   async get(caller: Caller, id: string): Promise<WalletView> {
     const rows: AccountRow[] = await this.db.query(
-      `SELECT id, guild_id, balance_cents, created, updated FROM ledger_accounts WHERE kind = 'wallet' AND id = $1 AND user_id = $2`,
+      `SELECT id, guild_id, balance_cents, ${PENDING_SQL} AS pending_cents, created, updated FROM ledger_accounts la
+        WHERE kind = 'wallet' AND id = $1 AND user_id = $2`,
       [id, caller.userId],
     );
     if (rows.length === 0) throw notFound('Wallet', id);
@@ -55,8 +64,8 @@ export class WalletsService {
       if (!known) throw unknownCursor(page.after);
     }
     const rows: EntryRow[] = await this.db.query(
-      `SELECT id, ledger_transaction_id, account_id, amount_cents, type, created FROM ledger_entries
-        WHERE account_id = $1 AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $2 OFFSET $3`,
+      `SELECT ${ENTRY_COLUMNS} FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
+        WHERE e.account_id = $1 AND ($4::bigint IS NULL OR e.id < $4) ORDER BY e.id DESC LIMIT $2 OFFSET $3`,
       [id, page.limit + 1, page.offset, page.after ?? null],
     );
     return rows.map(entryView);
@@ -66,9 +75,9 @@ export class WalletsService {
     if (accounts.length === 0) return [];
     const rows: Array<EntryRow & { rn: string }> = await this.db.query(
       `SELECT * FROM (
-         SELECT id, ledger_transaction_id, account_id, amount_cents, type, created,
-                row_number() OVER (PARTITION BY account_id ORDER BY id DESC) AS rn
-           FROM ledger_entries WHERE account_id = ANY($1::bigint[])
+         SELECT ${ENTRY_COLUMNS},
+                row_number() OVER (PARTITION BY e.account_id ORDER BY e.id DESC) AS rn
+           FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.ledger_transaction_id WHERE e.account_id = ANY($1::bigint[])
        ) e WHERE rn <= $2 ORDER BY account_id, id DESC`,
       [accounts.map((a) => a.id), WALLET_TRANSACTIONS + 1],
     );
@@ -84,6 +93,7 @@ export class WalletsService {
         id: String(a.id),
         guildId: String(a.guild_id),
         balanceCents: toCents(a.balance_cents),
+        pendingCents: toCents(a.pending_cents),
         created: a.created,
         updated: a.updated,
         transactions: entries.slice(0, WALLET_TRANSACTIONS),

@@ -19,6 +19,7 @@ export function presentAssignment(a: AssignmentView, publicUrl: string, token?: 
     expires: wireTime(a.expires),
     submit_to: submitTo,
     workspace_url: workspaceUrl,
+    submission_id: a.submission_id ? wireId(a.submission_id) : null,
     created: wireTime(a.created),
     updated: wireTime(a.updated),
   };

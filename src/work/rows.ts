@@ -39,4 +39,6 @@ export interface AssignmentView extends AssignmentRow {
   preview: string | null;
   /** the lease has passed (computed by the database clock) */
   lapsed: boolean;
+  /** its Submission once submitted (API.md §12.1) */
+  submission_id?: string | null;
 }

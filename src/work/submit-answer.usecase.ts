@@ -19,11 +19,36 @@ import { BatchEventsService } from '../results/batch-events.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { AssignmentRow, WorkItemRow } from './rows';
 import { DONE_WITH_DATUM_SQL, ONE_MORE_SLOT_SQL, SLOT_ANSWER_SQL } from './work-sql';
+import {
+  addRefundedCents,
+  countApproval,
+  lockSubmission,
+  markRejected,
+  pendingCountOfWorkItem,
+  pendingOfWorkItem,
+  recordPendingAnswer,
+  RejectReason,
+} from './review.repository';
 
 /** The assignment as the submit locked it (work.service.ts, SUBMIT_LOCK_ASSIGNMENT_SQL). */
 export type SubmittingAssignment = AssignmentRow & { guild_id: string };
 
 export type SubmitAnswerOutcome = 'submitted' | 'done_with_datum';
+
+/** Who an approved answer pays and how (its ledger business key: at most one payment per key). */
+export interface Approval {
+  guildId: string;
+  /** the member's user */
+  userId: string;
+  rewardKey: string;
+  answerId: string | null;
+  /** what was submitted (merged into the datum at a task without `answer`) */
+  parameters: Params;
+}
+
+/** The job that approves a pending submission at its auto_approve_at (review.usecase.ts). */
+export const AUTO_APPROVE_TASK = 'submission-auto-approve';
+export const autoApproveKey = (submissionId: string) => `${AUTO_APPROVE_TASK}:${submissionId}`;
 
 /** Digits kept of `<answer>_confidence` in the datum's parameters (work_items.confidence keeps the double). */
 const CONFIDENCE_DIGITS = 4;
@@ -32,8 +57,8 @@ const CONFIDENCE_DIGITS = 4;
  * The submit of an answer on a slot (API.md §11.1, §11.6 "Where §7 changes"; docs/quality-and-scale.md
  * B.4), in the caller's transaction, which already locked the work item and the assignment and
  * answered 404/409/410 for them (work.service.ts). Lock order: work item → assignment → slot →
- * successors → datum → batch → ledger accounts. Review is automatic for now: every answer is
- * approved at submit (manual review is issue 17).
+ * successors → datum → batch → ledger accounts. Under automatic review the answer is approved at
+ * submit; under manual review (§12.2) it waits, and approve() runs when it is approved.
  *
  * Only this datum's rows are written, plus one batch_shards row and — when the datum completes —
  * the batch row, as the §7 submit does.
@@ -59,7 +84,7 @@ export class SubmitAnswer {
       // the batch was canceled while this was claimed: the work is paid (its reservation was kept
       // for it), nothing of the answer is kept (the batch's data are erased)
       await sql(em, SLOT_ANSWER_SQL, [a.id, w.datum_id, w.task_id, a.member_id, '{}', w.id, a.slot_id, null]);
-      await this.payAnswer(em, w, a, reward);
+      await this.payAnswer(em, w, { guildId: a.guild_id, userId: a.user_id, rewardKey: `slot:${a.slot_id}:reward` }, reward);
       return 'submitted';
     }
     if (!slot || slot.status !== 'claimed' || String(slot.assignment_id) !== String(a.id)) {
@@ -69,28 +94,42 @@ export class SubmitAnswer {
       return 'done_with_datum';
     }
 
-    // 2. the answer: the frozen settings name it and may list its values (422 before anything changes)
-    const settings = await sqlOne<{ quality: FrozenQuality }>(em, 'SELECT quality FROM batch_task_settings WHERE batch_id = $1 AND task_id = $2', [
-      w.batch_id,
-      w.task_id,
-    ]);
-    const q = settings!.quality;
-    const name = q.answer!;
-    const given = parameters[name];
-    if (given === undefined) throw invalidField(`parameters.${name}`, `is required: this task combines the answers given as "${name}"`);
-    if (q.labels && (typeof given !== 'string' || !q.labels.includes(given))) {
-      throw invalidField(`parameters.${name}`, `must be one of the task's labels: ${q.labels.map((l) => JSON.stringify(l)).join(', ')}`);
+    // 2. the answer: the frozen settings name it and may list its values (422 before anything changes);
+    // a task under manual review without `answer` takes the parameters as they are (one slot per datum)
+    const q = await this.frozenSettings(em, w);
+    const name = q.answer;
+    let value: string | null = null;
+    if (name !== null) {
+      const given = parameters[name];
+      if (given === undefined) throw invalidField(`parameters.${name}`, `is required: this task combines the answers given as "${name}"`);
+      if (q.labels && (typeof given !== 'string' || !q.labels.includes(given))) {
+        throw invalidField(`parameters.${name}`, `must be one of the task's labels: ${q.labels.map((l) => JSON.stringify(l)).join(', ')}`);
+      }
+      value = String(given);
     }
-    const value = String(given);
 
-    // 3. approve: the reservation pays it (a bug guard: by the slot rules one is always left)
-    const counted = await sqlOne<{ approved_answers: number }>(
-      em,
-      `UPDATE work_items SET approved_answers = approved_answers + 1, updated = now()
-        WHERE id = $1 AND approved_answers < reserved_answers RETURNING approved_answers`,
-      [w.id],
-    );
-    if (!counted) throw new Error(`work item ${w.id} has no reserved answer left for assignment ${a.id}`);
+    // 3a. manual review (§12.2): the answer waits for the owner (or auto_approve_at); its reward
+    // stays in escrow, in this work item's reservation. The approval job is queued in this transaction.
+    if (q.review?.mode === 'manual') {
+      const sub = await recordPendingAnswer(em, {
+        assignmentId: a.id,
+        datumId: w.datum_id,
+        taskId: w.task_id,
+        memberId: a.member_id,
+        parameters: JSON.stringify(parameters),
+        workItemId: w.id,
+        slotId: a.slot_id!,
+        value,
+        autoApproveAfter: q.review.auto_approve_after,
+      });
+      await this.queue.add(em, AUTO_APPROVE_TASK, { submission_id: String(sub.submission_id) }, { runAt: sub.auto_approve_at, key: autoApproveKey(sub.submission_id) });
+      await this.afterSubmit(em, w, a, sub, reward, parameters);
+      // an answer that disagrees with an aggregate already confident enough (auto_reject consensus)
+      if (name !== null) await this.consensus(em, w, q);
+      return 'submitted';
+    }
+
+    // 3b. automatic review: approved at submit
     const sub = (await sqlOne<{ submission_id: string; submission_created: Date; submitted_at: Date; answer_id: string }>(em, SLOT_ANSWER_SQL, [
       a.id,
       w.datum_id,
@@ -101,14 +140,102 @@ export class SubmitAnswer {
       a.slot_id,
       value,
     ]))!;
-    await this.payAnswer(em, w, a, reward);
+    await this.approve(
+      em,
+      w,
+      q,
+      { guildId: a.guild_id, userId: a.user_id, rewardKey: `slot:${a.slot_id}:reward`, answerId: sub.answer_id, parameters },
+      () => this.afterSubmit(em, w, a, sub, reward, parameters),
+    );
+    return 'submitted';
+  }
+
+  /** The settings the work item's batch was paid under (§11.6). */
+  async frozenSettings(em: EntityManager, w: Pick<WorkItemRow, 'batch_id' | 'task_id'>): Promise<FrozenQuality> {
+    const settings = await sqlOne<{ quality: FrozenQuality }>(em, 'SELECT quality FROM batch_task_settings WHERE batch_id = $1 AND task_id = $2', [
+      w.batch_id,
+      w.task_id,
+    ]);
+    return settings!.quality;
+  }
+
+  /**
+   * An answer on a slot is approved — at submit (automatic review) or later (review.usecase.ts),
+   * with its work item `w` locked by the caller and re-read — and §7's submit effects happen
+   * (§11.6 "Where §7 changes"): the reservation pays it, then, while the task still wants answers
+   * for the datum, the aggregate is recomputed from the approved answers, pending answers that
+   * disagree with a confident aggregate are rejected (auto_reject consensus), and either more
+   * slots open or the task is done with the datum and it moves on. An approval after the task was
+   * done with the datum (or its batch canceled) is paid and changes nothing else.
+   */
+  async approve(em: EntityManager, w: WorkItemRow, q: FrozenQuality, p: Approval, afterSubmit?: () => Promise<void>): Promise<void> {
+    const reward = toCents(w.reward_cents);
+    // the reservation pays it (a bug guard: by the slot rules one is always left)
+    const approved = await countApproval(em, w.id);
+    if (approved === undefined) throw new Error(`work item ${w.id} has no reserved answer left for answer ${p.answerId}`);
+    await this.payAnswer(em, w, p, reward);
     // every N-th answer (by id: no counter row) refreshes the task's model, after this commits (B.7)
-    if (q.aggregation === 'dawid_skene' && BigInt(sub.answer_id) % BigInt(this.config.qualityRefreshEveryAnswers) === 0n) {
+    if (q.aggregation === 'dawid_skene' && p.answerId && BigInt(p.answerId) % BigInt(this.config.qualityRefreshEveryAnswers) === 0n) {
       await this.queue.add(em, SKILLS_REFRESH_TASK, { task_id: String(w.task_id) }, { key: `${SKILLS_REFRESH_TASK}:${w.task_id}` });
     }
+    if (w.status !== 'collecting') {
+      await afterSubmit?.();
+      return;
+    }
 
-    // 4. the datum's aggregate from its own approved answers and the members' current matrices
-    // (O(answers of this datum), whatever the task's history: ARCHITECTURE.md "Quality on the hot path")
+    let merged: Params;
+    let aggregate: string | null = null;
+    let confidence: number | null = null;
+    if (q.answer === null) {
+      // manual review without `answer`: one answer per datum, merged as §7 does
+      merged = p.parameters;
+    } else {
+      // the datum's aggregate from its own approved answers and the members' current matrices
+      // (O(answers of this datum), whatever the task's history: ARCHITECTURE.md "Quality on the hot path")
+      const { agg, labels } = await this.currentAggregate(em, w, q);
+      await this.consensus(em, w, q, { agg, labels, approved });
+      // not done: more slots when every outstanding one is answered (slots beyond min open only after an approval)
+      if (!doneWithDatum(q.overlap, approved, agg)) {
+        await sql(em, ONE_MORE_SLOT_SQL, [w.id, Math.min(w.reserved_answers, Math.max(q.overlap.min, approved + 1)) - approved]);
+        await afterSubmit?.();
+        return;
+      }
+      aggregate = labels[agg.label];
+      confidence = agg.confidence;
+      merged = { [q.answer]: aggregate, [`${q.answer}_confidence`]: Number(agg.confidence.toFixed(CONFIDENCE_DIGITS)) };
+    }
+
+    // done with the datum: aggregate into its parameters, what it did not need back to the
+    // requester (answers still pending review keep their reward in escrow), outstanding slots
+    // canceled, and the datum moves on as after a §7 submit
+    const pending = await pendingCountOfWorkItem(em, w.id);
+    const refund = unusedReservationCents(w.reserved_answers, approved + pending, reward);
+    const r = (await sqlOne<{ batch_status: string | null; just_completed: boolean; owner_id: string }>(em, DONE_WITH_DATUM_SQL, [
+      w.id,
+      aggregate,
+      confidence,
+      refund,
+      w.datum_id,
+      w.task_id,
+      w.batch_id,
+      JSON.stringify(merged),
+    ]))!;
+    if (refund > 0) {
+      await this.money.refund(em, {
+        guildId: p.guildId,
+        requesterUserId: r.owner_id,
+        amountCents: refund,
+        businessKey: `work:${w.id}:refund`,
+        batchId: w.batch_id,
+      });
+      await countOnShard(em, w.batch_id, w.datum_id, { refundedCents: refund });
+    }
+    await afterSubmit?.();
+    if (r.batch_status === 'completed' && r.just_completed) await this.completed(em, w.batch_id, p.guildId);
+  }
+
+  /** The aggregate of the datum's approved answers (majority, or the Dawid–Skene posterior with the members' matrices). */
+  private async currentAggregate(em: EntityManager, w: WorkItemRow, q: FrozenQuality): Promise<{ agg: Aggregate; labels: string[]; approved: number }> {
     const answers = await sql<{ value: string; confusion: number[][] | null; priors: number[] | null }>(
       em,
       `SELECT an.value, sk.confusion, (SELECT priors FROM task_models WHERE task_id = $2) AS priors
@@ -131,43 +258,45 @@ export class SubmitAnswer {
     } else {
       agg = majority(indices, labels.length);
     }
-    const approved = counted.approved_answers;
+    return { agg, labels, approved: answers.length };
+  }
 
-    // 5. not done: one more slot when every outstanding one is answered (slots beyond min open only after an approval)
-    if (!doneWithDatum(q.overlap, approved, agg)) {
-      await sql(em, ONE_MORE_SLOT_SQL, [w.id, Math.min(w.reserved_answers, Math.max(q.overlap.min, approved + 1)) - approved]);
-      await this.afterSubmit(em, w, a, sub, reward, parameters);
-      return 'submitted';
-    }
-
-    // 6. done with the datum: aggregate into its parameters, what it did not need back to the
-    // requester, outstanding slots canceled, and the datum moves on as after a §7 submit
-    const refund = unusedReservationCents(w.reserved_answers, approved, reward);
+  /**
+   * auto_reject "consensus" (§11.6, §12.2; the task's current setting): once the datum's aggregate
+   * of approved answers reaches the task's confidence, its pending answers that disagree are
+   * rejected, with the aggregate, its confidence and the number of answers as evidence.
+   */
+  private async consensus(em: EntityManager, w: WorkItemRow, q: FrozenQuality, known?: { agg: Aggregate; labels: string[]; approved: number }): Promise<void> {
+    if (q.review?.mode !== 'manual' || q.answer === null) return;
+    const current = await sqlOne<{ on: boolean }>(em, `SELECT coalesce(quality->'auto_reject', '[]'::jsonb) ? 'consensus' AS on FROM tasks WHERE id = $1`, [w.task_id]);
+    if (!current?.on) return;
+    const { agg, labels, approved } = known ?? (await this.currentAggregate(em, w, q));
+    if (approved === 0 || agg.confidence < q.overlap.confidence) return;
     const aggregate = labels[agg.label];
-    const merged = { [name]: aggregate, [`${name}_confidence`]: Number(agg.confidence.toFixed(CONFIDENCE_DIGITS)) };
-    const r = (await sqlOne<{ batch_status: string | null; just_completed: boolean; owner_id: string }>(em, DONE_WITH_DATUM_SQL, [
-      w.id,
-      aggregate,
-      agg.confidence,
-      refund,
-      w.datum_id,
-      w.task_id,
-      w.batch_id,
-      JSON.stringify(merged),
-    ]))!;
-    if (refund > 0) {
-      await this.money.refund(em, {
-        guildId: a.guild_id,
-        requesterUserId: r.owner_id,
-        amountCents: refund,
-        businessKey: `work:${w.id}:refund`,
-        batchId: w.batch_id,
-      });
-      await countOnShard(em, w.batch_id, w.datum_id, { refundedCents: refund });
+    for (const p of await pendingOfWorkItem(em, w.id)) {
+      if (p.value === aggregate) continue;
+      const evidence = { aggregate, confidence: Number(agg.confidence.toFixed(CONFIDENCE_DIGITS)), answers: approved };
+      await this.reject(em, w, p.submission_id, 'consensus', `Your answer ${JSON.stringify(p.value)} disagrees with the answer of the other members, ${JSON.stringify(aggregate)} (confidence ${evidence.confidence} over ${approved} approved answers)`, evidence);
     }
-    await this.afterSubmit(em, w, a, sub, reward, parameters);
-    if (r.batch_status === 'completed' && r.just_completed) await this.completed(em, w.batch_id, a.guild_id);
-    return 'submitted';
+  }
+
+  /**
+   * A pending submission on a slot of work item `w` (locked by the caller) is rejected: while the
+   * task still wants answers for the datum the slot reopens for another member and its reward stays
+   * reserved for that answer; otherwise the reward goes back to the requester
+   * (submission:<id>:refund). Either way the requester never pays more than the reservation.
+   */
+  async reject(em: EntityManager, w: WorkItemRow, submissionId: string, reason: RejectReason, message: string, evidence: unknown): Promise<void> {
+    const s = (await lockSubmission(em, submissionId))!;
+    const reopen = w.status === 'collecting';
+    await markRejected(em, { id: s.id, answerId: s.answer_id, slotId: s.slot_id, reason, message, evidence, reopen });
+    if (reopen) return;
+    const reward = toCents(s.reward_cents);
+    if (reward > 0) {
+      await this.money.refund(em, { guildId: s.guild_id, requesterUserId: s.owner_id, amountCents: reward, businessKey: `submission:${s.id}:refund`, batchId: w.batch_id });
+      await countOnShard(em, w.batch_id, w.datum_id, { refundedCents: reward });
+      if (w.status === 'done') await addRefundedCents(em, w.id, reward);
+    }
   }
 
   /**
@@ -185,16 +314,9 @@ export class SubmitAnswer {
     await this.webhooks.enqueueBatchCompleted(em, batchId, await this.batches.completedPayload(em, batchId));
   }
 
-  /** The per-submit webhook events (§13.4), only when a webhook of the batch wants them. */
-  /** The answer's reward, from the escrow its work item reserved, once per slot; counted on the batch's shard. */
-  private async payAnswer(em: EntityManager, w: WorkItemRow, a: SubmittingAssignment, reward: number): Promise<void> {
-    await this.money.reward(em, {
-      guildId: a.guild_id,
-      memberUserId: a.user_id,
-      amountCents: reward,
-      businessKey: `slot:${a.slot_id}:reward`,
-      batchId: w.batch_id,
-    });
+  /** The answer's reward, from the escrow its work item reserved, once per key; counted on the batch's shard. */
+  private async payAnswer(em: EntityManager, w: WorkItemRow, p: Pick<Approval, 'guildId' | 'userId' | 'rewardKey'>, reward: number): Promise<void> {
+    await this.money.reward(em, { guildId: p.guildId, memberUserId: p.userId, amountCents: reward, businessKey: p.rewardKey, batchId: w.batch_id });
     await countOnShard(em, w.batch_id, w.datum_id, { spentCents: reward, answers: 1 });
   }
 

@@ -11,7 +11,7 @@ import { openSlotsSql } from './work.repository';
 /** Task, the caller's active membership of its guild and their subscription, in one query. */
 export const CLAIM_CHECK_SQL = `
   SELECT t.guild_id, t.lease_seconds, m.id AS member_id, (s.member_id IS NOT NULL) AS subscribed,
-         (t.quality->>'answer') IS NOT NULL AS slotted,
+         ((t.quality->>'answer') IS NOT NULL OR t.quality->'review'->>'mode' = 'manual') AS slotted,
          -- where the task's claimable work is (index probes of the claim indexes): work items (§7), answer slots (§11.1)
          EXISTS (SELECT 1 FROM work_items w WHERE w.task_id >= t.id AND w.task_id <= t.id AND w.status IN ('open', 'claimed')) AS has_items,
          EXISTS (SELECT 1 FROM answer_slots sl WHERE sl.task_id >= t.id AND sl.task_id <= t.id AND sl.status IN ('open', 'claimed')) AS has_slots
@@ -175,7 +175,8 @@ export const SUBMIT_SQL = `
            parameters_seen = (SELECT parameters FROM data WHERE id = $3) || $6::jsonb
      WHERE id = $2 RETURNING *),
   sub AS (
-    INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($2::bigint, $3::bigint, $4::bigint, $5::bigint, $6::jsonb)
+    INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters, reward_cents, seconds)
+    SELECT $2::bigint, $3::bigint, $4::bigint, $5::bigint, $6::jsonb, asg.reward_cents, round(extract(epoch FROM (asg.submitted_at - asg.created)))::int FROM asg
     RETURNING id, created),
   ${moveOnCtes({ batchId: '$7', taskId: '$4', datumId: '$3' })},
   d AS (
@@ -221,9 +222,10 @@ export const SLOT_ANSWER_SQL = `
   WITH asg AS (
     UPDATE assignments SET status = 'submitted', submitted_at = now(), updated = now(),
            parameters_seen = (SELECT parameters FROM data WHERE id = $2::bigint) || $5::jsonb
-     WHERE id = $1::bigint RETURNING submitted_at, created),
+     WHERE id = $1::bigint RETURNING submitted_at, created, reward_cents),
   sub AS (
-    INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::jsonb)
+    INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters, reward_cents, seconds)
+    SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::jsonb, asg.reward_cents, round(extract(epoch FROM (asg.submitted_at - asg.created)))::int FROM asg
     RETURNING id, created),
   ans AS (
     INSERT INTO answers (work_item_id, slot_id, assignment_id, member_id, value, status, seconds)
@@ -236,12 +238,12 @@ export const SLOT_ANSWER_SQL = `
     UPDATE work_item_members SET state = 'answered' WHERE work_item_id = $6::bigint AND member_id = $4::bigint)
   SELECT sub.id AS submission_id, sub.created AS submission_created, asg.submitted_at, (SELECT id FROM ans) AS answer_id FROM sub CROSS JOIN asg`;
 
-/** Opens open slots of work item $1 until $2 are outstanding (open or claimed); none when as many are. */
+/** Opens open slots of work item $1 until $2 are outstanding (open, claimed or pending review); none when as many are. */
 export const ONE_MORE_SLOT_SQL = `
   INSERT INTO answer_slots (work_item_id, task_id, batch_id, datum_id, reward_cents, status)
   SELECT w.id, w.task_id, w.batch_id, w.datum_id, w.reward_cents, 'open'
     FROM work_items w
-   CROSS JOIN generate_series(1, $2::int - (SELECT count(*)::int FROM answer_slots WHERE work_item_id = $1::bigint AND status IN ('open', 'claimed'))) AS n
+   CROSS JOIN generate_series(1, $2::int - (SELECT count(*)::int FROM answer_slots WHERE work_item_id = $1::bigint AND status IN ('open', 'claimed', 'pending'))) AS n
    WHERE w.id = $1::bigint`;
 
 /**

@@ -9,11 +9,14 @@ import { LeaseSweeper } from './lease-sweeper';
 import { WorkController } from './work.controller';
 import { WorkService } from './work.service';
 import { SubmitAnswer } from './submit-answer.usecase';
+import { ReviewController } from './review.controller';
+import { ReviewSubmissions } from './review.usecase';
+import { SubmissionsService } from './submissions.service';
 
 @Module({
   imports: [BatchesModule, LedgerModule, GuildsModule, WebhooksModule, ClaimEndingsModule, ResultsModule],
-  controllers: [WorkController],
-  providers: [WorkService, SubmitAnswer, LeaseSweeper],
+  controllers: [WorkController, ReviewController],
+  providers: [WorkService, SubmitAnswer, LeaseSweeper, ReviewSubmissions, SubmissionsService],
   // the worker pages' "claim next" (src/pages) claims through the same code
   exports: [WorkService],
 })

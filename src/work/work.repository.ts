@@ -83,7 +83,8 @@ export async function cancelWorkOfBatch(em: EntityManager, batchId: string): Pro
      o AS (
        UPDATE answer_slots SET status = 'canceled', updated = now() WHERE work_item_id IN (SELECT id FROM c) AND status = 'open'),
      h AS (
-       SELECT work_item_id, count(*) AS n FROM answer_slots WHERE work_item_id IN (SELECT id FROM c) AND status = 'claimed' GROUP BY work_item_id)
+       -- a slot claimed, or answered and pending review, keeps its reward in escrow (paid on approval, refunded on rejection)
+       SELECT work_item_id, count(*) AS n FROM answer_slots WHERE work_item_id IN (SELECT id FROM c) AND status IN ('claimed', 'pending') GROUP BY work_item_id)
      SELECT ((c.reserved_answers - c.approved_answers - coalesce(h.n, 0)) * c.reward_cents)::text AS reward_cents FROM c LEFT JOIN h ON h.work_item_id = c.id`,
     [batchId],
   );
@@ -125,10 +126,10 @@ export async function liveAssignmentIdsOfMember(em: EntityManager, memberId: str
 export async function submitCanceledWork(em: EntityManager, w: WorkItemRow, a: AssignmentRow): Promise<void> {
   await sql(em, `UPDATE work_items SET status = 'done', updated = now() WHERE id = $1`, [w.id]);
   await sql(em, `UPDATE assignments SET status = 'submitted', submitted_at = now(), updated = now() WHERE id = $1`, [a.id]);
-  await sql(em, `INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters) VALUES ($1, $2, $3, $4, '{}')`, [
-    a.id,
-    w.datum_id,
-    w.task_id,
-    a.member_id,
-  ]);
+  await sql(
+    em,
+    `INSERT INTO submissions (assignment_id, datum_id, task_id, member_id, parameters, reward_cents, seconds)
+     SELECT $1, $2, $3, $4, '{}', reward_cents, round(extract(epoch FROM (submitted_at - created)))::int FROM assignments WHERE id = $1`,
+    [a.id, w.datum_id, w.task_id, a.member_id],
+  );
 }

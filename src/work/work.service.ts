@@ -48,7 +48,8 @@ export interface AssignmentAuth {
 }
 
 const VIEW_SQL = `
-  SELECT a.*, ${VISIBLE_PARAMETERS_SQL} AS parameters, w.preview, (a.expires <= now()) AS lapsed
+  SELECT a.*, ${VISIBLE_PARAMETERS_SQL} AS parameters, w.preview, (a.expires <= now()) AS lapsed,
+         (SELECT id FROM submissions WHERE assignment_id = a.id) AS submission_id
     FROM assignments a
     JOIN data d ON d.id = a.datum_id
     JOIN tasks t ON t.id = a.task_id

@@ -65,8 +65,13 @@ export interface TestServer extends RunningServer {
  * The real server (same bootstrap as `npm start`) on a fresh database and an ephemeral port,
  * with a local Stripe mock and logs captured at debug level.
  */
-export async function startTestServer(overrides: Partial<AppConfig> = {}, env: Record<string, string> = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
+export async function startTestServer(
+  overrides: Partial<AppConfig> = {},
+  env: Record<string, string> = {},
+  /** `db`: run on this database (several servers on one, or a restart on the same data) and leave it on close */
+  opts: { db?: TestDatabase } = {},
+): Promise<TestServer> {
+  const db = opts.db ?? (await createTestDatabase());
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'og-test-data-'));
   const config: AppConfig = {
     ...loadConfig({ NODE_ENV: 'test', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'debug', ...env }),
@@ -89,7 +94,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}, env: R
     close: async () => {
       await pool.end();
       await server.close();
-      await db.drop();
+      if (!opts.db) await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
       assertNoSecretsLogged(logs.text());
     },

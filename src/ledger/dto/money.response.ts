@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Cents, ListOf, MoneyText, ObjectName, Timestamp, WireId } from '../../common/openapi/properties';
+import { Cents, ListOf, MoneyText, ObjectName, Timestamp, WireId, WireIdOrNull } from '../../common/openapi/properties';
 
 /** The wire objects of transaction.presenter.ts. */
 export class Transaction {
@@ -13,6 +13,9 @@ export class Transaction {
   type: 'Guild Credit' | 'Guild Debit' | 'Fiat Credit' | 'Fiat Debit';
   @MoneyText('$12.00', 'a positive magnitude; `type` says the direction') amount: string;
   @Cents(1200) amount_cents: number;
+  @WireIdOrNull({ description: 'the batch the movement was for (rewards, refunds, batch payments, appeals); null otherwise' }) batch_id: string | null;
+  @ApiProperty({ enum: ['reward', 'refund', 'bonus', 'appeal', 'charge', 'payout'], example: 'reward', description: 'why the money moved (API.md §11.6)' })
+  reason: string;
   @Timestamp() created: string;
 }
 
@@ -22,6 +25,8 @@ export class Wallet {
   @WireId() guild_id: string;
   @MoneyText('$12.00') balance: string;
   @Cents(1200) balance_cents: number;
+  @MoneyText('$0.15', 'rewards awaiting review (API.md §12.2): still in the guild\'s escrow, not part of the balance') pending: string;
+  @Cents(15) pending_cents: number;
   @ApiProperty({ type: () => [Transaction], description: 'newest first, at most 100 (a List under OpenGuilds-Version 2018-12-18)' })
   transactions: Transaction[];
   @Timestamp() created: string;
