@@ -258,6 +258,39 @@ describe('OpenAPI document: every real response matches it', () => {
     await expectStatus(200, 'get', `/api/tasks/${labelled.id}/gold`, { key: O });
     await expectStatus(200, 'delete', `/api/gold/${gold.data[0].id}`, { key: O });
 
+    // review (API.md §12): a manual-review task, its submissions, approve, reject, appeal, uphold, bulk approve
+    const reviewed = await expectStatus(201, 'post', `/api/guilds/${g2.id}/tasks`, {
+      key: O,
+      body: { name: 'Reviewed', minimum_amount_cents: 5, quality: { answer: 'label', labels: ['cat', 'dog'], review: { mode: 'manual' } } },
+    });
+    const inv2 = await expectStatus(201, 'post', `/api/guilds/${g2.id}/invites`, { key: O, body: { email: 'worker@example.com' } });
+    await expectStatus(200, 'post', `/api/invites/${inv2.id}/accept`, { key: W });
+    await expectStatus(201, 'post', `/api/tasks/${reviewed.id}/subscriptions`, { key: W });
+    const rb = await expectStatus(201, 'post', `/api/guilds/${g2.id}/batches`, {
+      key: O,
+      body: { batch: { data: [{ image_url: 'https://example.com/1.png' }, { image_url: 'https://example.com/2.png' }] } },
+    });
+    await expectStatus(201, 'post', `/api/batches/${rb.id}/debits`, { key: O });
+    const subs: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const a = await expectStatus(201, 'post', `/api/tasks/${reviewed.id}/claims`, { key: W });
+      const submitted = await expectStatus(200, 'post', `/api/assignments/${a.id}/submit`, { key: W, body: { parameters: { label: 'cat' } } });
+      subs.push(submitted.submission_id as string);
+    }
+    await expectStatus(200, 'get', `/api/tasks/${reviewed.id}/submissions?status=pending`, { key: O });
+    await expectStatus(200, 'get', '/api/me/submissions', { key: W });
+    await expectStatus(200, 'get', `/api/submissions/${subs[0]}`, { key: W });
+    await expectStatus(422, 'post', `/api/submissions/${subs[0]}/reject`, { key: O, body: { reason: 'incorrect' } });
+    await expectStatus(200, 'post', `/api/submissions/${subs[0]}/reject`, { key: O, body: { reason: 'incorrect', message: 'It is a dog.' } });
+    await expectStatus(409, 'post', `/api/submissions/${subs[0]}/uphold`, { key: O, body: { message: 'no appeal yet' } });
+    await expectStatus(200, 'post', `/api/submissions/${subs[0]}/appeal`, { key: W, body: { message: 'It is a cat.' } });
+    await expectStatus(409, 'post', `/api/submissions/${subs[0]}/appeal`, { key: W, body: { message: 'again' } });
+    await expectStatus(200, 'post', `/api/submissions/${subs[0]}/uphold`, { key: O, body: { message: 'Look at the ears.' } });
+    await expectStatus(200, 'post', `/api/submissions/${subs[1]}/approve`, { key: O });
+    await expectStatus(409, 'post', `/api/submissions/${subs[1]}/approve`, { key: O });
+    await expectStatus(200, 'post', `/api/tasks/${reviewed.id}/submissions/approve`, { key: O, body: { ids: [subs[1], subs[0]] } });
+    await expectStatus(200, 'get', '/api/wallets', { key: W });
+
     // tidy-ups and their refusals
     await expectStatus(409, 'delete', `/api/batches/${B}`, { key: O });
     await expectStatus(200, 'delete', `/api/batches/${unpaid.id}`, { key: O });

@@ -186,7 +186,9 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
     const wantPaid = r.status === 'approved' && r.appeal !== 'approved' ? reward : 0n;
     const wantAppeal = r.appeal === 'approved' ? reward : 0n;
     if (paid !== wantPaid || appealed !== wantAppeal) {
-      out.push(`submission ${r.id} (${r.status}, appeal ${r.appeal ?? 'none'}) was paid ${paid} as a reward and ${appealed} on appeal; expected ${wantPaid} and ${wantAppeal}`);
+      out.push(
+        `submission ${r.id} (${r.status}, appeal ${r.appeal ?? 'none'}) was paid ${paid} as a reward and ${appealed} on appeal; expected ${wantPaid} and ${wantAppeal}`,
+      );
     }
   }
   for (const r of await rows<{ guild_id: string; pending: string; escrow: string }>(

@@ -97,7 +97,8 @@ export class ReviewController {
   @ApiDoc({
     id: 'approveTaskSubmissions',
     summary: 'Approve many submissions of a task',
-    description: 'Guild owner only. At most 1,000 ids; each is approved on its own and the answer lists every id with its outcome, so one bad id does not stop the others.',
+    description:
+      'Guild owner only. At most 1,000 ids; each is approved on its own and the answer lists every id with its outcome, so one bad id does not stop the others.',
     body: true,
     ok: { status: 200, type: BulkApprovalOutcomeList, description: 'one outcome per id, in the order given' },
     errors: [404, 422],
@@ -121,7 +122,8 @@ export class ReviewController {
   @ApiDoc({
     id: 'appealSubmission',
     summary: 'Appeal a rejection',
-    description: 'The member who submitted it, once, within 7 days of the rejection. A second appeal, a late one, or an appeal of what is not rejected is a 409.',
+    description:
+      'The member who submitted it, once, within 7 days of the rejection. A second appeal, a late one, or an appeal of what is not rejected is a 409.',
     body: true,
     ok: { status: 200, type: Submission, description: 'the submission with its appeal `open`' },
     errors: [404, 409, 422],

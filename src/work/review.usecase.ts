@@ -81,7 +81,9 @@ export class ReviewSubmissions implements OnModuleInit {
    * (unknown, another task's, not pending) is reported and does not stop the others.
    */
   async bulkApprove(caller: Caller, taskId: string, ids: string[]): Promise<BulkOutcome[]> {
-    const task = await sqlOne<{ owner_id: string }>(this.ds.manager, 'SELECT g.owner_id FROM tasks t JOIN guilds g ON g.id = t.guild_id WHERE t.id = $1', [taskId]);
+    const task = await sqlOne<{ owner_id: string }>(this.ds.manager, 'SELECT g.owner_id FROM tasks t JOIN guilds g ON g.id = t.guild_id WHERE t.id = $1', [
+      taskId,
+    ]);
     if (!task || String(task.owner_id) !== String(caller.userId)) throw notFound('Task', taskId);
     const out: BulkOutcome[] = [];
     for (const id of ids) {

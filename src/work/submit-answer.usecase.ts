@@ -122,7 +122,12 @@ export class SubmitAnswer {
         value,
         autoApproveAfter: q.review.auto_approve_after,
       });
-      await this.queue.add(em, AUTO_APPROVE_TASK, { submission_id: String(sub.submission_id) }, { runAt: sub.auto_approve_at, key: autoApproveKey(sub.submission_id) });
+      await this.queue.add(
+        em,
+        AUTO_APPROVE_TASK,
+        { submission_id: String(sub.submission_id) },
+        { runAt: sub.auto_approve_at, key: autoApproveKey(sub.submission_id) },
+      );
       await this.afterSubmit(em, w, a, sub, reward, parameters);
       // an answer that disagrees with an aggregate already confident enough (auto_reject consensus)
       if (name !== null) await this.consensus(em, w, q);
@@ -140,12 +145,8 @@ export class SubmitAnswer {
       a.slot_id,
       value,
     ]))!;
-    await this.approve(
-      em,
-      w,
-      q,
-      { guildId: a.guild_id, userId: a.user_id, rewardKey: `slot:${a.slot_id}:reward`, answerId: sub.answer_id, parameters },
-      () => this.afterSubmit(em, w, a, sub, reward, parameters),
+    await this.approve(em, w, q, { guildId: a.guild_id, userId: a.user_id, rewardKey: `slot:${a.slot_id}:reward`, answerId: sub.answer_id, parameters }, () =>
+      this.afterSubmit(em, w, a, sub, reward, parameters),
     );
     return 'submitted';
   }
@@ -268,7 +269,9 @@ export class SubmitAnswer {
    */
   private async consensus(em: EntityManager, w: WorkItemRow, q: FrozenQuality, known?: { agg: Aggregate; labels: string[]; approved: number }): Promise<void> {
     if (q.review?.mode !== 'manual' || q.answer === null) return;
-    const current = await sqlOne<{ on: boolean }>(em, `SELECT coalesce(quality->'auto_reject', '[]'::jsonb) ? 'consensus' AS on FROM tasks WHERE id = $1`, [w.task_id]);
+    const current = await sqlOne<{ on: boolean }>(em, `SELECT coalesce(quality->'auto_reject', '[]'::jsonb) ? 'consensus' AS on FROM tasks WHERE id = $1`, [
+      w.task_id,
+    ]);
     if (!current?.on) return;
     const { agg, labels, approved } = known ?? (await this.currentAggregate(em, w, q));
     if (approved === 0 || agg.confidence < q.overlap.confidence) return;
@@ -276,7 +279,14 @@ export class SubmitAnswer {
     for (const p of await pendingOfWorkItem(em, w.id)) {
       if (p.value === aggregate) continue;
       const evidence = { aggregate, confidence: Number(agg.confidence.toFixed(CONFIDENCE_DIGITS)), answers: approved };
-      await this.reject(em, w, p.submission_id, 'consensus', `Your answer ${JSON.stringify(p.value)} disagrees with the answer of the other members, ${JSON.stringify(aggregate)} (confidence ${evidence.confidence} over ${approved} approved answers)`, evidence);
+      await this.reject(
+        em,
+        w,
+        p.submission_id,
+        'consensus',
+        `Your answer ${JSON.stringify(p.value)} disagrees with the answer of the other members, ${JSON.stringify(aggregate)} (confidence ${evidence.confidence} over ${approved} approved answers)`,
+        evidence,
+      );
     }
   }
 
@@ -293,7 +303,13 @@ export class SubmitAnswer {
     if (reopen) return;
     const reward = toCents(s.reward_cents);
     if (reward > 0) {
-      await this.money.refund(em, { guildId: s.guild_id, requesterUserId: s.owner_id, amountCents: reward, businessKey: `submission:${s.id}:refund`, batchId: w.batch_id });
+      await this.money.refund(em, {
+        guildId: s.guild_id,
+        requesterUserId: s.owner_id,
+        amountCents: reward,
+        businessKey: `submission:${s.id}:refund`,
+        batchId: w.batch_id,
+      });
       await countOnShard(em, w.batch_id, w.datum_id, { refundedCents: reward });
       if (w.status === 'done') await addRefundedCents(em, w.id, reward);
     }

@@ -43,6 +43,8 @@ interface Ids {
   assignment: string;
   submitted: string;
   submittedToken: string;
+  /** the Submission of `submitted` (approved at submit: review routes answer 409 or 422 to it) */
+  submission: string;
   wallet: string;
   payout: string;
   apiKey: string;
@@ -121,8 +123,9 @@ const fresh = {
   },
   async submitted() {
     const a = ok(await asMember(s.http.post(`/api/tasks/${ids.task}/claims`)), 201, 'claim');
-    ok(await asMember(s.http.post(`/api/assignments/${a.id}/submit`)).send({ parameters: { answer: 'a' } }), 200, 'submit');
+    const done = ok(await asMember(s.http.post(`/api/assignments/${a.id}/submit`)).send({ parameters: { answer: 'a' } }), 200, 'submit');
     ids.submitted = a.id;
+    ids.submission = done.submission_id;
     ids.submittedToken = new URL(a.submit_to).searchParams.get('token') ?? '';
   },
   async payout() {
@@ -265,6 +268,22 @@ const TARGETS: Target[] = [
     fresh: fresh.submitted,
   },
   { route: 'DELETE /api/batches/:id', who: 'owner', path: (i) => `/api/batches/${i.unpaid}`, fresh: fresh.unpaid },
+  // review (API.md §12): the submission is approved, so a valid body meets a 409 and nothing changes
+  { route: 'POST /api/submissions/:id/approve', who: 'owner', path: (i) => `/api/submissions/${i.submission}/approve`, template: () => ({}) },
+  {
+    route: 'POST /api/submissions/:id/reject',
+    who: 'owner',
+    path: (i) => `/api/submissions/${i.submission}/reject`,
+    template: () => ({ reason: 'incorrect', message: 'wrong' }),
+  },
+  { route: 'POST /api/submissions/:id/uphold', who: 'owner', path: (i) => `/api/submissions/${i.submission}/uphold`, template: () => ({ message: 'no' }) },
+  { route: 'POST /api/submissions/:id/appeal', who: 'member', path: (i) => `/api/submissions/${i.submission}/appeal`, template: () => ({ message: 'please' }) },
+  {
+    route: 'POST /api/tasks/:id/submissions/approve',
+    who: 'owner',
+    path: (i) => `/api/tasks/${i.task}/submissions/approve`,
+    template: (i) => ({ ids: [i.submission] }),
+  },
   { route: 'POST /api/batches/:id/debits', who: 'owner', path: (i) => `/api/batches/${i.unpaid}/debits`, template: () => ({}), fresh: fresh.unpaid },
   { route: 'DELETE /api/api_keys/:id', who: 'owner', path: (i) => `/api/api_keys/${i.apiKey}`, fresh: fresh.apiKey },
   { route: 'DELETE /api/guilds/:gid/members/:id', who: 'owner', path: (i) => `/api/guilds/${i.memberGuild}/members/${i.member}`, fresh: fresh.member },

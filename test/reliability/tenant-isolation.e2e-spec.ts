@@ -42,6 +42,7 @@ interface World {
   ownerKeyId: string; // a second API key of the owner
   ownerKeySecret: string;
   gold: string; // a gold item of tasks[2] (which has quality.labels)
+  submission: string; // the member's submitted (and approved) work at tasks[0]
 }
 
 interface Row {
@@ -289,6 +290,35 @@ const ROWS: Row[] = [
   },
   { route: 'GET /api/tasks/:id/gold', path: (w) => `/api/tasks/${w.tasks[2]}/gold`, expect: E(401, 404, 404, 403, 200) },
   { route: 'DELETE /api/gold/:id', path: (w) => `/api/gold/${w.gold}`, expect: E(401, 404, 404, 403, 200) },
+  // review (API.md §12): the owner reviews, the member reads and appeals their own; the submission is approved already
+  { route: 'GET /api/tasks/:id/submissions', path: (w) => `/api/tasks/${w.tasks[0]}/submissions`, expect: OWNER_ONLY },
+  { route: 'GET /api/me/submissions', path: () => '/api/me/submissions', expect: SIGNED_IN },
+  { route: 'GET /api/submissions/:id', path: (w) => `/api/submissions/${w.submission}`, expect: E(401, 404, 404, 200, 200) },
+  { route: 'POST /api/submissions/:id/approve', path: (w) => `/api/submissions/${w.submission}/approve`, expect: E(401, 404, 404, 404, 409) },
+  {
+    route: 'POST /api/submissions/:id/reject',
+    path: (w) => `/api/submissions/${w.submission}/reject`,
+    body: () => ({ reason: 'incorrect', message: 'no' }),
+    expect: E(401, 404, 404, 404, 409),
+  },
+  {
+    route: 'POST /api/tasks/:id/submissions/approve',
+    path: (w) => `/api/tasks/${w.tasks[0]}/submissions/approve`,
+    body: (w) => ({ ids: [w.submission] }),
+    expect: E(401, 404, 404, 404, 200),
+  },
+  {
+    route: 'POST /api/submissions/:id/appeal',
+    path: (w) => `/api/submissions/${w.submission}/appeal`,
+    body: () => ({ message: 'please' }),
+    expect: E(401, 404, 404, 409, 404),
+  },
+  {
+    route: 'POST /api/submissions/:id/uphold',
+    path: (w) => `/api/submissions/${w.submission}/uphold`,
+    body: () => ({ message: 'no' }),
+    expect: E(401, 404, 404, 404, 409),
+  },
 ];
 
 /** Routes the matrix leaves out on purpose, with the reason (the interactive docs are static HTML). */
@@ -429,7 +459,7 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
     );
     // the member does one piece of work (so its wallet has money), then holds a second
     const first = ok(await s.http.post(`/api/tasks/${tasks[0]}/claims`).set('Authorization', member.auth), 201, 'claim');
-    ok(
+    const submitted = ok(
       await s.http
         .post(`/api/assignments/${first.id}/submit`)
         .set('Authorization', member.auth)
@@ -468,6 +498,7 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
       memberId: m.id,
       member2Id: m2.id,
       invite: inv.id,
+      submission: submitted.submission_id,
       inviteEmail,
       paid: paid.id,
       unpaid: unpaid.id,

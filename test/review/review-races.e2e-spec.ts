@@ -36,7 +36,10 @@ describe('review races (API.md §12.2, §12.3)', () => {
 
   /** A guild with one manual-review task, `n` workers each holding one pending submission of a paid batch of `n` data. */
   async function pendingSubmissions(n: number, reward = 9): Promise<{ guildId: string; workers: TestUser[]; subs: string[] }> {
-    const g = await a.http.post('/api/guilds').set('Authorization', owner.auth).send({ name: 'R', description: 'r', input_parameters: ['image_url'] });
+    const g = await a.http
+      .post('/api/guilds')
+      .set('Authorization', owner.auth)
+      .send({ name: 'R', description: 'r', input_parameters: ['image_url'] });
     const t = await a.http.post(`/api/guilds/${g.body.id}/tasks`).set('Authorization', owner.auth).send({ name: 'T', minimum_amount_cents: reward, quality });
     expect(t.status).toBe(201);
     const bt = await a.http
@@ -51,7 +54,10 @@ describe('review races (API.md §12.2, §12.3)', () => {
       await addMember(a.http, owner, g.body.id, w);
       await subscribe(a.http, w, t.body.id);
       const c = await a.http.post(`/api/tasks/${t.body.id}/claims`).set('Authorization', w.auth);
-      const r = await a.http.post(`/api/assignments/${c.body.id}/submit`).set('Authorization', w.auth).send({ parameters: { label: 'cat' } });
+      const r = await a.http
+        .post(`/api/assignments/${c.body.id}/submit`)
+        .set('Authorization', w.auth)
+        .send({ parameters: { label: 'cat' } });
       expect(r.status).toBe(200);
       workers.push(w);
       subs.push(r.body.submission_id);
@@ -83,7 +89,10 @@ describe('review races (API.md §12.2, §12.3)', () => {
     for (const r of results) expect([200, 409]).toContain(r.status);
     await eventually(async () => (await a.sql(`SELECT 1 FROM submissions WHERE id = ANY($1::bigint[]) AND status = 'pending'`, [subs])).length === 0);
     // the jobs are gone (or no-ops): wait for them before counting
-    await eventually(async () => (await a.sql(`SELECT 1 FROM graphile_worker.jobs WHERE key = ANY($1::text[])`, [subs.map((x) => `submission-auto-approve:${x}`)])).length === 0);
+    await eventually(
+      async () =>
+        (await a.sql(`SELECT 1 FROM graphile_worker.jobs WHERE key = ANY($1::text[])`, [subs.map((x) => `submission-auto-approve:${x}`)])).length === 0,
+    );
     expect(await payments(subs)).toBe(subs.length);
     for (const w of workers) expect(await walletCents(a, guildId, w)).toBe(9);
   });
@@ -101,7 +110,8 @@ describe('review races (API.md §12.2, §12.3)', () => {
       expect(rej.status).toBe(200);
       // the appeal either came first (409: nothing rejected yet) or after (200: open)
       expect([200, 409]).toContain(app.status);
-      if (app.status === 409) expect((await a.http.post(`/api/submissions/${subs[i]}/appeal`).set('Authorization', workers[i].auth).send({ message: 'please' })).status).toBe(200);
+      if (app.status === 409)
+        expect((await a.http.post(`/api/submissions/${subs[i]}/appeal`).set('Authorization', workers[i].auth).send({ message: 'please' })).status).toBe(200);
     }
     const approvals = await Promise.all(
       subs.flatMap((id) => [
@@ -121,7 +131,9 @@ describe('review races (API.md §12.2, §12.3)', () => {
     // a duplicate job per submission (no key), so both runners have the same work to race for
     for (const id of subs) await a.sql(`SELECT graphile_worker.add_job('submission-auto-approve', json_build_object('submission_id', $1::text))`, [id]);
     await due(subs);
-    await a.sql(`SELECT graphile_worker.reschedule_jobs(array_agg(id), run_at => now()) FROM graphile_worker.jobs WHERE task_identifier = 'submission-auto-approve'`);
+    await a.sql(
+      `SELECT graphile_worker.reschedule_jobs(array_agg(id), run_at => now()) FROM graphile_worker.jobs WHERE task_identifier = 'submission-auto-approve'`,
+    );
     await eventually(async () => (await a.sql(`SELECT 1 FROM graphile_worker.jobs WHERE task_identifier = 'submission-auto-approve'`)).length === 0, 60_000);
     expect((await a.sql(`SELECT 1 FROM submissions WHERE id = ANY($1::bigint[]) AND status = 'pending'`, [subs])).length).toBe(0);
     expect(await payments(subs)).toBe(subs.length);

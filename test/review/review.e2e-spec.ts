@@ -263,9 +263,14 @@ describe('review: submissions, approval, rejection, appeals (API.md §12)', () =
     const tooMany = Array.from({ length: 1001 }, (_, i) => String(i + 1));
     expect((await s.http.post(`/api/tasks/${taskId}/submissions/approve`).set('Authorization', owner.auth).send({ ids: tooMany })).status).toBe(422);
     expect((await s.http.post(`/api/tasks/${taskId}/submissions/approve`).set('Authorization', owner.auth).send({ ids: [] })).status).toBe(422);
-    expect((await s.http.post(`/api/tasks/${taskId}/submissions/approve`).set('Authorization', workers[0].auth).send({ ids: [subs[0]] })).status).toBe(
-      404,
-    );
+    expect(
+      (
+        await s.http
+          .post(`/api/tasks/${taskId}/submissions/approve`)
+          .set('Authorization', workers[0].auth)
+          .send({ ids: [subs[0]] })
+      ).status,
+    ).toBe(404);
     // the foreign one stays pending: approve it so the queue is empty
     expect((await approve(foreign)).status).toBe(200);
   });
@@ -303,7 +308,10 @@ describe('review: submissions, approval, rejection, appeals (API.md §12)', () =
   // ------------------------------------------------------------------ auto_reject consensus
 
   it('auto_reject consensus needs manual review (422), and rejects pending answers that disagree with a confident aggregate, with evidence', async () => {
-    const g = await s.http.post('/api/guilds').set('Authorization', owner.auth).send({ name: 'C', description: 'c', input_parameters: ['image_url'] });
+    const g = await s.http
+      .post('/api/guilds')
+      .set('Authorization', owner.auth)
+      .send({ name: 'C', description: 'c', input_parameters: ['image_url'] });
     const bad = await s.http
       .post(`/api/guilds/${g.body.id}/tasks`)
       .set('Authorization', owner.auth)
@@ -333,10 +341,7 @@ describe('review: submissions, approval, rejection, appeals (API.md §12)', () =
     expect(await walletCents(s, guildId, workers[1])).toBe(0);
     // the member may appeal a machine rejection too
     expect((await appeal(workers[1], dog.submissionId)).status).toBe(200);
-    const upheld = await s.http
-      .post(`/api/submissions/${dog.submissionId}/uphold`)
-      .set('Authorization', owner.auth)
-      .send({ message: 'Two others said cat.' });
+    const upheld = await s.http.post(`/api/submissions/${dog.submissionId}/uphold`).set('Authorization', owner.auth).send({ message: 'Two others said cat.' });
     expect(upheld.body.appeal).toMatchObject({ status: 'upheld', reply: 'Two others said cat.' });
   });
 
@@ -394,13 +399,14 @@ describe('review: submissions, approval, rejection, appeals (API.md §12)', () =
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: 'approved', appeal: { status: 'approved' } });
     expect(await walletCents(s, guild.body.id, workers[0])).toBe(40);
-    expect(await walletCents(s, guild.body.id, requester)).toBe(0);
+    // the card was charged the shortfall, raised to Stripe's minimum charge (50¢): 10¢ stay in the wallet
+    expect(await walletCents(s, guild.body.id, requester)).toBe(10);
     const charges = await s.sql<{ amount_cents: string; status: string }>(
       `SELECT amount_cents::text, status FROM card_charges WHERE user_id = $1 ORDER BY id`,
       [requester.id],
     );
     expect(charges).toHaveLength(chargesBefore + 1);
-    expect(charges[charges.length - 1]).toEqual({ amount_cents: '40', status: 'succeeded' });
+    expect(charges[charges.length - 1]).toEqual({ amount_cents: '50', status: 'succeeded' });
     const tx = await s.sql<{ kind: string; batch_id: string }>(`SELECT kind, batch_id::text FROM ledger_transactions WHERE business_key = $1`, [
       `appeal:${one}:payment`,
     ]);
