@@ -159,17 +159,6 @@ export async function addRefundedCents(em: EntityManager, workItemId: string, ce
   await sql(em, `UPDATE work_items SET refunded_cents = coalesce(refunded_cents, 0) + $2, updated = now() WHERE id = $1`, [workItemId, cents]);
 }
 
-/** An approval paid from the work item's reservation (a bug guard: none left → no row). */
-export async function countApproval(em: EntityManager, workItemId: string): Promise<number | undefined> {
-  const r = await sqlOne<{ approved_answers: number }>(
-    em,
-    `UPDATE work_items SET approved_answers = approved_answers + 1, updated = now()
-      WHERE id = $1 AND approved_answers < reserved_answers RETURNING approved_answers`,
-    [workItemId],
-  );
-  return r?.approved_answers;
-}
-
 export async function openAppeal(em: EntityManager, id: string, message: string): Promise<void> {
   await sql(em, `UPDATE submissions SET appeal_status = 'open', appeal_message = $2, appeal_created = now(), updated = now() WHERE id = $1`, [id, message]);
 }

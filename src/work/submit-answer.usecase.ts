@@ -21,7 +21,6 @@ import { AssignmentRow, WorkItemRow } from './rows';
 import { DONE_WITH_DATUM_SQL, ONE_MORE_SLOT_SQL, SLOT_ANSWER_SQL } from './work-sql';
 import {
   addRefundedCents,
-  countApproval,
   lockSubmission,
   markRejected,
   pendingCountOfWorkItem,
@@ -29,6 +28,7 @@ import {
   recordPendingAnswer,
   RejectReason,
 } from './review.repository';
+import { countApprovedAnswer, expireClaimedAssignment } from './work.repository';
 
 /** The assignment as the submit locked it (work.service.ts, SUBMIT_LOCK_ASSIGNMENT_SQL). */
 export type SubmittingAssignment = AssignmentRow & { guild_id: string };
@@ -90,7 +90,7 @@ export class SubmitAnswer {
     if (!slot || slot.status !== 'claimed' || String(slot.assignment_id) !== String(a.id)) {
       // its reservation went back to the requester when the task was done with the datum: the
       // claim ends as a lapsed one does
-      await sql(em, `UPDATE assignments SET status = 'expired', updated = now() WHERE id = $1 AND status = 'claimed'`, [a.id]);
+      await expireClaimedAssignment(em, a.id);
       return 'done_with_datum';
     }
 
@@ -172,7 +172,7 @@ export class SubmitAnswer {
   async approve(em: EntityManager, w: WorkItemRow, q: FrozenQuality, p: Approval, afterSubmit?: () => Promise<void>): Promise<void> {
     const reward = toCents(w.reward_cents);
     // the reservation pays it (a bug guard: by the slot rules one is always left)
-    const approved = await countApproval(em, w.id);
+    const approved = (await countApprovedAnswer(em, w.id))?.approved_answers;
     if (approved === undefined) throw new Error(`work item ${w.id} has no reserved answer left for answer ${p.answerId}`);
     await this.payAnswer(em, w, p, reward);
     // every N-th answer (by id: no counter row) refreshes the task's model, after this commits (B.7)
