@@ -25,7 +25,7 @@ export class Wallet {
   @WireId() guild_id: string;
   @MoneyText('$12.00') balance: string;
   @Cents(1200) balance_cents: number;
-  @MoneyText('$0.15', 'rewards awaiting review (API.md §12.2): still in the guild\'s escrow, not part of the balance') pending: string;
+  @MoneyText('$0.15', "rewards awaiting review (API.md §12.2): still in the guild's escrow, not part of the balance") pending: string;
   @Cents(15) pending_cents: number;
   @ApiProperty({ type: () => [Transaction], description: 'newest first, at most 100 (a List under OpenGuilds-Version 2018-12-18)' })
   transactions: Transaction[];

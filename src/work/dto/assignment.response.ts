@@ -31,7 +31,13 @@ export class Assignment {
     example: 'https://preview.interface.com?workerId=9&assignmentId=17&submitTo=…',
   })
   workspace_url: string | null;
-  @ApiProperty({ type: String, nullable: true, pattern: '^[1-9][0-9]*$', example: '31', description: 'its Submission once submitted (API.md §12.1); null before' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    pattern: '^[1-9][0-9]*$',
+    example: '31',
+    description: 'its Submission once submitted (API.md §12.1); null before',
+  })
   submission_id: string | null;
   @Timestamp() created: string;
   @Timestamp() updated: string;
