@@ -111,7 +111,7 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
                 WHEN w.status IN ('waiting', 'open', 'claimed', 'collecting') THEN (w.reserved_answers - w.approved_answers) * w.reward_cents
                 -- after the task is done with the datum (or its batch was canceled): the reward of each
                 -- claim still live and of each answer pending review
-                WHEN w.status IN ('canceled', 'done') THEN w.reward_cents * (SELECT count(*) FROM answer_slots s WHERE s.work_item_id = w.id AND s.status IN ('claimed', 'pending'))
+                WHEN w.status = 'canceled' OR (w.status = 'done' AND w.min_answers IS NOT NULL) THEN w.reward_cents * (SELECT count(*) FROM answer_slots s WHERE s.work_item_id = w.id AND s.status IN ('claimed', 'pending'))
                 ELSE 0 END) AS cents
          FROM work_items w GROUP BY w.batch_id)
      SELECT b.id, coalesce(esc.net, 0)::text AS escrow,
