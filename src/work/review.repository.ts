@@ -41,10 +41,13 @@ export interface ReviewRow {
 }
 
 const REVIEW_SELECT = `
-  SELECT s.id, s.assignment_id, s.datum_id, s.task_id, s.member_id, s.parameters, s.status, s.reward_cents, s.auto_approve_at,
-         s.reject_reason, s.rejected_at, s.appeal_status, an.id AS answer_id, an.slot_id, an.value, a.work_item_id, a.user_id,
-         t.guild_id, g.owner_id, w.batch_id,
-         (s.rejected_at IS NOT NULL AND s.rejected_at + interval '7 days' <= now()) AS appeal_late,
+  SELECT s.id, s.assignment_id, s.datum_id, s.task_id, s.member_id, s.parameters,
+         -- an answer rejected at submit by the gold work (gold_mismatch, written on answers only) is rejected too
+         CASE WHEN an.status = 'rejected' AND s.appeal_status IS DISTINCT FROM 'approved' THEN 'rejected' ELSE s.status END AS status,
+         s.reward_cents, s.auto_approve_at, coalesce(s.reject_reason, an.reject_reason) AS reject_reason,
+         coalesce(s.rejected_at, CASE WHEN an.status = 'rejected' THEN s.created END) AS rejected_at, s.appeal_status,
+         an.id AS answer_id, an.slot_id, an.value, a.work_item_id, a.user_id, t.guild_id, g.owner_id, w.batch_id,
+         (coalesce(s.rejected_at, CASE WHEN an.status = 'rejected' THEN s.created END) + interval '7 days' <= now()) IS TRUE AS appeal_late,
          (s.auto_approve_at IS NOT NULL AND s.auto_approve_at <= now()) AS due
     FROM submissions s
     JOIN assignments a ON a.id = s.assignment_id

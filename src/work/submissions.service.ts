@@ -39,7 +39,7 @@ interface SubmissionRow {
  */
 const SELECT = `
   SELECT s.id, s.assignment_id, s.task_id, s.datum_id, s.member_id, s.parameters,
-         CASE WHEN an.status = 'rejected' THEN 'rejected' ELSE s.status END AS status,
+         CASE WHEN an.status = 'rejected' AND s.appeal_status IS DISTINCT FROM 'approved' THEN 'rejected' ELSE s.status END AS status,
          s.reward_cents, s.auto_approve_at,
          coalesce(s.reject_reason, an.reject_reason) AS reject_reason,
          coalesce(s.reject_message, an.reject_message) AS reject_message,

@@ -339,10 +339,15 @@ describe('review: submissions, approval, rejection, appeals (API.md §12)', () =
     expect((await approve(third.submissionId)).status).toBe(200);
     expect(await getBatch(batchId)).toMatchObject({ status: 'completed', cost_cents: 30, spent_cents: 20, refunded_cents: 10 });
     expect(await walletCents(s, guildId, workers[1])).toBe(0);
-    // the member may appeal a machine rejection too
+    // the member may appeal a machine rejection too; approved after the datum is done, it is paid
+    // from the owner's wallet and changes nothing of the datum or the batch
     expect((await appeal(workers[1], dog.submissionId)).status).toBe(200);
-    const upheld = await s.http.post(`/api/submissions/${dog.submissionId}/uphold`).set('Authorization', owner.auth).send({ message: 'Two others said cat.' });
-    expect(upheld.body.appeal).toMatchObject({ status: 'upheld', reply: 'Two others said cat.' });
+    const approvedAppeal = await approve(dog.submissionId);
+    expect(approvedAppeal.status).toBe(200);
+    expect(approvedAppeal.body).toMatchObject({ status: 'approved', appeal: { status: 'approved' } });
+    expect((await getSub(workers[1], dog.submissionId)).body.status).toBe('approved');
+    expect(await walletCents(s, guildId, workers[1])).toBe(10);
+    expect(await getBatch(batchId)).toMatchObject({ status: 'completed', spent_cents: 20, refunded_cents: 10 });
   });
 
   // ------------------------------------------------------------------ §12.3 appeals
@@ -359,7 +364,7 @@ describe('review: submissions, approval, rejection, appeals (API.md §12)', () =
       .set('Authorization', requester.auth)
       .send({ name: 'T', minimum_amount_cents: 40, quality: manual() });
     const workers: TestUser[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       const w = await registerUser(s.http);
       await addMember(s.http, requester, guild.body.id, w);
       await subscribe(s.http, w, task.body.id);
@@ -415,18 +420,28 @@ describe('review: submissions, approval, rejection, appeals (API.md §12)', () =
     expect((await asOwner(`/api/submissions/${one}/approve`)).status).toBe(409);
     expect((await appeal(workers[0], one)).status).toBe(409);
 
-    // the second: late (rejected more than 7 days ago) → 409
-    await s.sql(`UPDATE submissions SET rejected_at = now() - interval '7 days 1 minute' WHERE id = $1`, [two]);
-    const late = await appeal(workers[1], two);
-    expect(late.status).toBe(409);
-    expect(late.body.error).toMatch(/7 days/);
+    // the second: appealed, and upheld with a message; no second appeal
+    expect((await appeal(workers[1], two, 'They are not random.')).status).toBe(200);
+    const upheld = await asOwner(`/api/submissions/${two}/uphold`, { message: 'Both were wrong.' });
+    expect(upheld.status).toBe(200);
+    expect(upheld.body).toMatchObject({ status: 'rejected', appeal: { status: 'upheld', message: 'They are not random.', reply: 'Both were wrong.' } });
+    expect((await appeal(workers[1], two)).status).toBe(409);
+    expect((await asOwner(`/api/submissions/${two}/uphold`, { message: 'again' })).status).toBe(409);
     expect(await walletCents(s, guild.body.id, workers[1])).toBe(0);
 
-    // the rejected slots reopened and are answered by the third member; approving finishes the batch
-    for (let i = 0; i < 2; i++) {
-      const x = await answer(workers[2], task.body.id, { label: 'cat' });
-      expect((await asOwner(`/api/submissions/${x.submissionId}/approve`)).status).toBe(200);
-    }
+    // the rejected slots reopened: the third member answers both; one is rejected and appealed late (409)
+    const x1 = await answer(workers[2], task.body.id, { label: 'cat' });
+    const x2 = await answer(workers[2], task.body.id, { label: 'cat' });
+    expect((await asOwner(`/api/submissions/${x1.submissionId}/reject`, { reason: 'other', message: 'blurry' })).status).toBe(200);
+    await s.sql(`UPDATE submissions SET rejected_at = now() - interval '7 days 1 minute' WHERE id = $1`, [x1.submissionId]);
+    const late = await appeal(workers[2], x1.submissionId);
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatch(/7 days/);
+    expect((await asOwner(`/api/submissions/${x2.submissionId}/approve`)).status).toBe(200);
+    // a fourth member answers the slot reopened once more; approving it finishes the batch
+    const x3 = await answer(workers[3], task.body.id, { label: 'cat' });
+    expect(x3.datumId).toBe(x1.datumId);
+    expect((await asOwner(`/api/submissions/${x3.submissionId}/approve`)).status).toBe(200);
     const done = await s.http.get(`/api/batches/${b.body.id}`).set('Authorization', requester.auth);
     expect(done.body).toMatchObject({ status: 'completed', cost_cents: 80, spent_cents: 80, refunded_cents: 0 });
   });
