@@ -115,6 +115,7 @@ describe('work: claim, submit, release, cancel, lapse', () => {
             expires: expect.any(String),
             submit_to: expect.stringMatching(new RegExp(`^${s.config.publicUrl}/api/assignments/${c.body.id}/submit\\?token=ogs_`)),
             workspace_url: `https://workspace.example.com/task?workerId=${w.memberId}&assignmentId=${c.body.id}&submitTo=${encodeURIComponent(c.body.submit_to)}`,
+            submission_id: null,
             created: expect.any(String),
             updated: expect.any(String),
           });
