@@ -11,6 +11,7 @@ import { QueueProcesses1732500850000 } from './1732500850000-QueueProcesses';
 import { AnswerSlots1732500900000 } from './1732500900000-AnswerSlots';
 import { LedgerAccountShards1732500950000 } from './1732500950000-LedgerAccountShards';
 import { Review1732501300000 } from './1732501300000-Review';
+import { BatchShardProgress1732501500000 } from './1732501500000-BatchShardProgress';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works compiled,
@@ -30,4 +31,5 @@ export const ALL_MIGRATIONS = [
   AnswerSlots1732500900000,
   LedgerAccountShards1732500950000,
   Review1732501300000,
+  BatchShardProgress1732501500000,
 ];

@@ -1,4 +1,4 @@
-import { answerDatumSql, countCompletedDatumSql, countOnShardSql } from '../batches/batches.repository';
+import { answerDatumSql, countFinishedShardSql, countOnShardSql } from '../batches/batches.repository';
 import { guildMovementCtes } from '../ledger/ledger-sql';
 import { openSlotsSql } from './work.repository';
 
@@ -181,11 +181,11 @@ export const SUBMIT_SQL = `
   ${moveOnCtes({ batchId: '$7', taskId: '$4', datumId: '$3' })},
   d AS (
     ${answerDatumSql({ datumId: '$3', answer: '$6' })}),
-  b AS (
-    ${countCompletedDatumSql({ batchId: '$7', datumCompleted: "(SELECT status FROM d) = 'completed'" })}),
   ${guildMovementCtes('reward', { kind: 'reward', businessKey: '$8', batchId: '$7', amount: '$9', from: '$10', to: '$11' })},
   shard AS (
-    ${countOnShardSql({ batchId: '$7', datumId: '$3', spent: '$9::bigint * (SELECT count(*) FROM reward_tx)', refunded: '0', answers: '1' })})
+    ${countOnShardSql({ batchId: '$7', datumId: '$3', spent: '$9::bigint * (SELECT count(*) FROM reward_tx)', refunded: '0', answers: '1', completed: "(SELECT status FROM d) = 'completed'" })}),
+  b AS (
+    ${countFinishedShardSql({ batchId: '$7', shardCte: 'shard' })})
   SELECT asg.*, d.parameters, b.status AS batch_status, coalesce(b.just_completed, false) AS just_completed,
          sub.id AS submission_id, sub.created AS submission_created,
          d.status AS datum_status, d.created AS datum_created, d.updated AS datum_updated,
@@ -262,8 +262,10 @@ export const DONE_WITH_DATUM_SQL = `
   ${moveOnCtes({ batchId: '$7', taskId: '$6', datumId: '$5' })},
   d AS (
     ${answerDatumSql({ datumId: '$5::bigint', answer: '$8' })}),
+  shard AS (
+    ${countOnShardSql({ batchId: '$7', datumId: '$5', spent: '0', refunded: '0', answers: '0', completed: "(SELECT status FROM d) = 'completed'" })}),
   b AS (
-    ${countCompletedDatumSql({ batchId: '$7::bigint', datumCompleted: "(SELECT status FROM d) = 'completed'" })})
+    ${countFinishedShardSql({ batchId: '$7::bigint', shardCte: 'shard' })})
   SELECT b.status AS batch_status, coalesce(b.just_completed, false) AS just_completed,
          (SELECT owner_id FROM batches WHERE id = $7::bigint) AS owner_id,
          (SELECT count(pg_notify('og_batch_progress', $7::text)) FROM batch_watchers WHERE batch_id = $7::bigint AND expires_at > now()) AS notified
