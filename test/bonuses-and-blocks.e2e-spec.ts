@@ -51,7 +51,10 @@ describe('bonuses, blocks and pay transparency', () => {
 
   const claim = (p: Pipeline, w: TestUser) => s.http.post(`/api/tasks/${p.taskIds[0]}/claims`).set('Authorization', w.auth);
   const submit = (w: TestUser, assignmentId: string) =>
-    s.http.post(`/api/assignments/${assignmentId}/submit`).set('Authorization', w.auth).send({ parameters: { label: 'cat' } });
+    s.http
+      .post(`/api/assignments/${assignmentId}/submit`)
+      .set('Authorization', w.auth)
+      .send({ parameters: { label: 'cat' } });
   const block = (p: Pipeline, memberId: string, body: object, as: TestUser = owner) =>
     s.http.post(`/api/guilds/${p.guildId}/members/${memberId}/block`).set('Authorization', as.auth).send(body);
   const unblock = (p: Pipeline, memberId: string, as: TestUser = owner) =>

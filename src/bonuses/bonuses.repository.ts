@@ -55,7 +55,17 @@ export interface BonusRow {
 
 export async function insertBonus(
   em: EntityManager,
-  b: { id: string; submissionId: string; guildId: string; memberId: string; batchId: string; payerUserId: string; amountCents: number; reason: string; ledgerTransactionId: string },
+  b: {
+    id: string;
+    submissionId: string;
+    guildId: string;
+    memberId: string;
+    batchId: string;
+    payerUserId: string;
+    amountCents: number;
+    reason: string;
+    ledgerTransactionId: string;
+  },
 ): Promise<BonusRow> {
   const rows = await sql<BonusRow>(
     em,

@@ -257,6 +257,8 @@ export class SubscriptionsController {
     const rows = await this.subscriptions.myTasks(caller, page);
     const views = await this.tasks.views(rows.map((r) => r.task));
     const items = views.map((v, i) => ({ v, count: rows[i].openWorkCount }));
-    return pageOf('/api/me/tasks', page, items, ({ v, count }) => presentTask(v.task, v.workspace, v.connections, version, { open_work_count: count }, v.medianSeconds));
+    return pageOf('/api/me/tasks', page, items, ({ v, count }) =>
+      presentTask(v.task, v.workspace, v.connections, version, { open_work_count: count }, v.medianSeconds),
+    );
   }
 }

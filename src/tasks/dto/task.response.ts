@@ -22,8 +22,7 @@ export class Task {
   @ApiProperty({
     type: 'integer',
     nullable: true,
-    description:
-      'API.md §12.3: the median whole seconds from claim to submit over the most recent 200 approved answers at the task; null before the first',
+    description: 'API.md §12.3: the median whole seconds from claim to submit over the most recent 200 approved answers at the task; null before the first',
     example: 41,
   })
   median_seconds: number | null;
