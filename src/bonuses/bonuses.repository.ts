@@ -75,8 +75,3 @@ export async function insertBonus(
   );
   return rows[0];
 }
-
-/** The bonuses given for a submission, newest first. */
-export function bonusesOf(em: EntityManager, submissionId: string, limit: number, offset: number): Promise<BonusRow[]> {
-  return sql<BonusRow>(em, `SELECT * FROM bonuses WHERE submission_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`, [submissionId, limit, offset]);
-}
