@@ -149,6 +149,37 @@ describe('bonuses, blocks and pay transparency', () => {
       await expectLedgerInvariant(s);
     });
 
+    it('on a task with overlap, the blocked member’s answer slot opens again for others at once', async () => {
+      const p = await pipeline();
+      const quality = { answer: 'label', labels: ['cat', 'dog'], overlap: { min: 2, max: 2, confidence: 0.95 } };
+      expect((await s.http.patch(`/api/tasks/${p.taskIds[0]}`).set('Authorization', owner.auth).send({ quality })).status).toBe(200);
+      await paidBatch(p, 1);
+      const [w, a, b] = [await newWorker(p), await newWorker(p), await newWorker(p)];
+      const live = await claim(p, w);
+      expect(live.status).toBe(201);
+      expect(await escrowCents(s, p.guildId)).toBe(200);
+
+      expect((await block(p, w.memberId, { reason: 'spam' })).status).toBe(200);
+      expect((await s.http.get(`/api/assignments/${live.body.id}`).set('Authorization', w.auth)).body.status).toBe('released');
+      // both slots of the datum are open for the others
+      const ca = await claim(p, a);
+      const cb = await claim(p, b);
+      expect([ca.status, cb.status]).toEqual([201, 201]);
+      expect([ca.body.datum.id, cb.body.datum.id]).toEqual([live.body.datum.id, live.body.datum.id]);
+      expect((await claim(p, w)).status).toBe(403);
+      expect(await escrowCents(s, p.guildId)).toBe(200);
+      await expectLedgerInvariant(s);
+      for (const [x, c] of [
+        [a, ca],
+        [b, cb],
+      ] as const) {
+        expect((await submit(x, c.body.id)).status).toBe(200);
+      }
+      expect(await escrowCents(s, p.guildId)).toBe(0);
+      expect(await walletCents(s, p.guildId, w)).toBe(0);
+      await expectLedgerInvariant(s);
+    });
+
     it('a block with `until` refuses claims until then and ends by itself; `until` in the past is a 422', async () => {
       const p = await pipeline();
       await paidBatch(p, 2);
