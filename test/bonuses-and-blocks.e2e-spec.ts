@@ -180,6 +180,27 @@ describe('bonuses, blocks and pay transparency', () => {
       await expectLedgerInvariant(s);
     });
 
+    it('claims racing a block: once the block is answered the member holds no live assignment, and every claim was 201, 204 or 403', async () => {
+      const p = await pipeline();
+      await paidBatch(p, 30);
+      const w = await newWorker(p);
+      const claims = Array.from({ length: 12 }, () => claim(p, w));
+      const blocked = block(p, w.memberId, { reason: 'race' });
+      const more = Array.from({ length: 12 }, () => claim(p, w));
+      const [b, ...answers] = await Promise.all([blocked, ...claims, ...more]);
+      expect(b.status).toBe(200);
+      expect(answers.filter((r) => ![201, 204, 403].includes(r.status)).map((r) => r.status)).toEqual([]);
+      const live = await s.sql(`SELECT id FROM assignments WHERE member_id = $1 AND status = 'claimed'`, [w.memberId]);
+      expect(live).toEqual([]);
+      // every piece of work is open again: another member can take all 30
+      const other = await newWorker(p);
+      let taken = 0;
+      for (let r = await claim(p, other); r.status === 201; r = await claim(p, other)) taken++;
+      expect(taken).toBe(30);
+      expect(await escrowCents(s, p.guildId)).toBe(3000);
+      await expectLedgerInvariant(s);
+    });
+
     it('a block with `until` refuses claims until then and ends by itself; `until` in the past is a 422', async () => {
       const p = await pipeline();
       await paidBatch(p, 2);
