@@ -10,6 +10,7 @@ import { ResultAnswersStreaming1732500830000 } from './1732500830000-ResultAnswe
 import { QueueProcesses1732500850000 } from './1732500850000-QueueProcesses';
 import { AnswerSlots1732500900000 } from './1732500900000-AnswerSlots';
 import { LedgerAccountShards1732500950000 } from './1732500950000-LedgerAccountShards';
+import { BonusesAndBlocks1732501400000 } from './1732501400000-BonusesAndBlocks';
 import { BatchShardProgress1732501500000 } from './1732501500000-BatchShardProgress';
 
 /**
@@ -29,5 +30,6 @@ export const ALL_MIGRATIONS = [
   QueueProcesses1732500850000,
   AnswerSlots1732500900000,
   LedgerAccountShards1732500950000,
+  BonusesAndBlocks1732501400000,
   BatchShardProgress1732501500000,
 ];

@@ -51,6 +51,7 @@ export const OWNERS: Record<string, string> = {
   webhook_attempts: 'webhooks',
   batch_watchers: 'results', // live progress streams (src/results/progress-hub.ts)
   queue_processes: 'queue', // the queue's live processes (src/queue)
+  bonuses: 'bonuses', // API.md §12.4 (src/bonuses)
 };
 
 const ROOT = path.resolve(__dirname, '..', '..');

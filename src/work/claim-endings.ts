@@ -13,9 +13,10 @@ import { countOnShard } from '../batches/batches.repository';
  * - `released`: the worker gave it back (POST …/release);
  * - `expired`: its lease lapsed (sweeper, a late submit or release, batch cancel);
  * - `member_removed`: the owner ended the membership (the assignment reads `released`, API.md §6,
- *   or `expired` when its lease had already lapsed).
+ *   or `expired` when its lease had already lapsed);
+ * - `member_blocked`: the owner blocked the member (API.md §12.4); ends as `member_removed` does.
  */
-export type ClaimEnd = 'released' | 'expired' | 'member_removed';
+export type ClaimEnd = 'released' | 'expired' | 'member_removed' | 'member_blocked';
 
 /**
  * The one place where a claim ends without a submit (issue 13: three copies had drifted, and the
@@ -37,9 +38,10 @@ export class ClaimEndings {
    * A no-op for an assignment that already ended, or a work item that is no longer this claim's.
    */
   async end(em: EntityManager, w: WorkItemRow, a: AssignmentRow, how: ClaimEnd): Promise<void> {
-    const status = how === 'member_removed' ? 'released' : how;
+    const byOwner = how === 'member_removed' || how === 'member_blocked';
+    const status = byOwner ? 'released' : how;
     // a removed member's lapsed claim is honestly `expired`; the database clock decides
-    await endAssignment(em, a.id, status, how === 'member_removed');
+    await endAssignment(em, a.id, status, byOwner);
     if (a.slot_id !== null) return this.endSlot(em, w, a);
     if (w.status !== 'claimed' || String(w.assignment_id) !== String(a.id)) return;
     if (w.canceled) {
@@ -86,9 +88,9 @@ export class ClaimEndings {
     await countOnShard(em, w.batch_id, w.datum_id, { refundedCents: toCents(w.reward_cents) });
   }
 
-  /** Ends every live claim of the member (their membership ends), as endMany does. Returns how many it ended. */
-  async endClaimsOfMember(em: EntityManager, memberId: string): Promise<number> {
-    return this.endMany(em, await liveAssignmentIdsOfMember(em, memberId), 'member_removed');
+  /** Ends every live claim of the member (their membership ends, or they are blocked), as endMany does. Returns how many it ended. */
+  async endClaimsOfMember(em: EntityManager, memberId: string, how: 'member_removed' | 'member_blocked' = 'member_removed'): Promise<number> {
+    return this.endMany(em, await liveAssignmentIdsOfMember(em, memberId), how);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { answerDatumSql, countFinishedShardSql, countOnShardSql } from '../batches/batches.repository';
 import { guildMovementCtes } from '../ledger/ledger-sql';
 import { openSlotsSql } from './work.repository';
+import { memberBlockedSql } from '../members/members.repository';
 
 /**
  * The SQL of the claim/submit hot path (docs/batches.md "Work: the SQL"), in one place so the
@@ -8,9 +9,18 @@ import { openSlotsSql } from './work.repository';
  * trip; the parameter lists name what each $n is.
  */
 
-/** Task, the caller's active membership of its guild and their subscription, in one query. */
+/**
+ * The member \`$2\` may claim now: active and not blocked (API.md §12.4). Read FOR SHARE by the claim
+ * statements (first, as a one-time filter, so no work is locked for a member who may not claim):
+ * a block or removal in flight (FOR UPDATE of the row) makes the claim wait for it and then see
+ * its outcome; a block waits for the claims in flight and then ends what they claimed.
+ */
+const CLAIMER_CTE = `mb AS (SELECT id FROM members m WHERE m.id = $2::bigint AND m.status = 'active' AND NOT ${memberBlockedSql('m')} FOR SHARE)`;
+
+/** Task, the caller's active membership of its guild (and its block, §12.4) and their subscription, in one query. */
 export const CLAIM_CHECK_SQL = `
   SELECT t.guild_id, t.lease_seconds, m.id AS member_id, (s.member_id IS NOT NULL) AS subscribed,
+         ${memberBlockedSql('m')} AS blocked, m.blocked_reason, m.blocked_until,
          (t.quality->>'answer') IS NOT NULL AS slotted,
          -- where the task's claimable work is (index probes of the claim indexes): work items (§7), answer slots (§11.1)
          EXISTS (SELECT 1 FROM work_items w WHERE w.task_id >= t.id AND w.task_id <= t.id AND w.status IN ('open', 'claimed')) AS has_items,
@@ -35,10 +45,12 @@ export const CLAIM_CHECK_PARAMS = ['task_id', 'user_id'] as const;
  * prefix — O(consumed) per claim (measured: 9 ms after 3,000 submits, growing).
  */
 export const CLAIM_SQL = `
-  WITH w AS (
+  WITH ${CLAIMER_CTE},
+  w AS (
     SELECT id, datum_id, reward_cents, status, assignment_id FROM work_items
      WHERE task_id >= $1::bigint AND task_id <= $1::bigint AND status IN ('open', 'claimed')
        AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled))
+       AND EXISTS (SELECT 1 FROM mb)
      ORDER BY task_id, id
      LIMIT 1
      FOR UPDATE SKIP LOCKED),
@@ -75,10 +87,12 @@ export const CLAIM_PARAMS = ['task_id', 'member_id', 'user_id', 'token_hash', 'l
  * returns one row; no assignment = its columns NULL.
  */
 export const SLOT_CLAIM_SQL = `
-  WITH s AS (
+  WITH ${CLAIMER_CTE},
+  s AS (
     SELECT sl.id, sl.work_item_id, sl.datum_id, sl.reward_cents, sl.status, sl.assignment_id FROM answer_slots sl
      WHERE sl.task_id >= $1::bigint AND sl.task_id <= $1::bigint AND sl.status IN ('open', 'claimed')
        AND (sl.status = 'open' OR sl.lease_expires_at <= now())
+       AND EXISTS (SELECT 1 FROM mb)
        AND NOT EXISTS (SELECT 1 FROM work_item_members x
                         WHERE x.work_item_id = sl.work_item_id AND x.member_id = $2::bigint
                           AND (x.state = 'answered' OR (x.state = 'holding' AND x.lease_expires_at > now())))

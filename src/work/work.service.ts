@@ -91,8 +91,15 @@ export class WorkService {
       slotted: boolean;
       has_items: boolean;
       has_slots: boolean;
+      blocked: boolean;
+      blocked_reason: string | null;
+      blocked_until: Date | null;
     }>(this.ds.manager, CLAIM_CHECK_SQL, [taskId, caller.userId]);
     if (!check || !check.member_id) throw notFound('Task', taskId);
+    if (check.blocked) {
+      const until = check.blocked_until ? ` until ${check.blocked_until.toISOString()}` : ' until the owner unblocks you';
+      throw forbidden(`You are blocked in guild ${check.guild_id}${until}: no claims in its tasks. Reason: ${check.blocked_reason}`);
+    }
     if (!check.subscribed) throw forbidden(`You are not subscribed to task ${taskId}; subscribe with POST /api/tasks/${taskId}/subscriptions`);
 
     const token = generateSecret('ogs');
