@@ -107,7 +107,7 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
                 WHEN w.status IN ('waiting', 'open', 'claimed', 'collecting') THEN (w.reserved_answers - w.approved_answers) * w.reward_cents
                 WHEN w.status = 'canceled' THEN w.reward_cents * (SELECT count(*) FROM answer_slots s WHERE s.work_item_id = w.id AND s.status = 'claimed')
                 ELSE 0 END) AS cents
-         FROM work_items w GROUP BY w.batch_id)
+         FROM work_items w GROUP BY w.batch_id),
      gold AS (
        SELECT b.id AS batch_id,
               -- live gold claims hold their reward; the share, while processing, what no serving took
@@ -146,7 +146,7 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
      lg AS (
        SELECT t.batch_id, sum(e.amount_cents) FILTER (WHERE t.kind = 'reward') AS rewards, sum(e.amount_cents) FILTER (WHERE t.kind = 'refund') AS refunds
          FROM ledger_transactions t JOIN ledger_entries e ON e.ledger_transaction_id = t.id
-        WHERE e.amount_cents > 0 AND t.batch_id IS NOT NULL GROUP BY t.batch_id)
+        WHERE e.amount_cents > 0 AND t.batch_id IS NOT NULL GROUP BY t.batch_id),
      live_gold AS (
        SELECT gs.batch_id, sum(gs.reward_cents) AS cents FROM gold_servings gs JOIN work_items gw ON gw.id = gs.work_item_id
         WHERE gw.status = 'collecting' GROUP BY gs.batch_id)

@@ -45,28 +45,32 @@ export function reserveAnswerForGold(em: EntityManager, workItemId: string): Pro
 }
 
 /**
- * The gold work of one claim, one statement: the work item (collecting, one answer reserved),
+ * The gold work of one claim, two statements: the work item (collecting, one answer reserved),
  * its slot claimed by the member, and the assignment — returned as the slot claim returns it, so
  * the presenter renders it exactly as real work.
  */
-export function openGoldWork(
+export async function openGoldWork(
   em: EntityManager,
   p: { batchId: string; taskId: string; datumId: string; rewardCents: string; memberId: string; userId: string; tokenHash: Buffer; leaseSeconds: number },
 ): Promise<AssignmentView & { work_item_id: string }> {
-  return sqlOne<AssignmentView & { work_item_id: string }>(
+  // the work item and its slot first: a later CTE of the same statement could not update the new slot
+  const slot = (await sqlOne<{ id: string; work_item_id: string }>(
     em,
     `WITH w AS (
        INSERT INTO work_items (batch_id, datum_id, task_id, status, waiting_for, reward_cents, min_answers, reserved_answers)
        VALUES (NULL, $3::bigint, $2::bigint, 'collecting', 0, $4::bigint, 1, 1)
-       RETURNING id),
-     sl AS (
-       INSERT INTO answer_slots (work_item_id, task_id, batch_id, datum_id, reward_cents, status, member_id, lease_expires_at)
-       SELECT w.id, $2::bigint, $1::bigint, $3::bigint, $4::bigint, 'claimed', $5::bigint, 'infinity' FROM w
-       RETURNING id, work_item_id),
-     a AS (
+       RETURNING id)
+     INSERT INTO answer_slots (work_item_id, task_id, batch_id, datum_id, reward_cents, status, member_id, lease_expires_at)
+     SELECT w.id, $2::bigint, $1::bigint, $3::bigint, $4::bigint, 'claimed', $5::bigint, 'infinity' FROM w
+     RETURNING id, work_item_id`,
+    [p.batchId, p.taskId, p.datumId, p.rewardCents, p.memberId],
+  ))!;
+  return (await sqlOne<AssignmentView & { work_item_id: string }>(
+    em,
+    `WITH a AS (
        INSERT INTO assignments (work_item_id, slot_id, member_id, user_id, task_id, datum_id, token_hash, reward_cents, expires, parameters_seen)
-       SELECT sl.work_item_id, sl.id, $5::bigint, $6::bigint, $2::bigint, $3::bigint, $7::bytea, $4::bigint, now() + make_interval(secs => $8::int),
-              (SELECT parameters FROM data WHERE id = $3::bigint) FROM sl
+       VALUES ($1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::bigint, $6::bigint, $7::bytea, $8::bigint, now() + make_interval(secs => $9::int),
+               (SELECT parameters FROM data WHERE id = $6::bigint))
        RETURNING *),
      claimed AS (
        UPDATE answer_slots SET assignment_id = a.id FROM a WHERE answer_slots.id = a.slot_id)
@@ -75,8 +79,8 @@ export function openGoldWork(
        JOIN data d ON d.id = a.datum_id
        JOIN tasks t ON t.id = a.task_id
        LEFT JOIN workspaces ws ON ws.id = t.workspace_id`,
-    [p.batchId, p.taskId, p.datumId, p.rewardCents, p.memberId, p.userId, p.tokenHash, p.leaseSeconds],
-  ) as Promise<AssignmentView & { work_item_id: string }>;
+    [slot.work_item_id, slot.id, p.memberId, p.userId, p.taskId, p.datumId, p.tokenHash, p.rewardCents, p.leaseSeconds],
+  ))!;
 }
 
 /**

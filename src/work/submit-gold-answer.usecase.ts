@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { QueueService } from '../queue/queue.service';
+import { SKILLS_REFRESH_TASK } from '../quality/skills-refresh';
 import { EntityManager } from 'typeorm';
 import { countOnShard } from '../batches/batches.repository';
 import { Params } from '../batches/datum-input';
@@ -31,7 +34,11 @@ import { SubmittingAssignment, SubmitAnswerOutcome } from './submit-answer.useca
  */
 @Injectable()
 export class SubmitGoldAnswer {
-  constructor(private readonly money: MoneyService) {}
+  constructor(
+    private readonly money: MoneyService,
+    private readonly queue: QueueService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async run(em: EntityManager, w: WorkItemRow, a: SubmittingAssignment, parameters: Params): Promise<SubmitAnswerOutcome> {
     // 1. (lock order: work item, assignment — the caller's — then the slot)
@@ -60,7 +67,7 @@ export class SubmitGoldAnswer {
     // 3. right or wrong; a wrong one rejected before any payment when the task says so
     const right = value === serving.expected;
     const rejected = !right && (current?.auto_reject ?? []).includes('gold_mismatch');
-    await finishGoldWork(em, {
+    const done = await finishGoldWork(em, {
       assignmentId: a.id,
       datumId: w.datum_id,
       taskId: w.task_id,
@@ -91,6 +98,10 @@ export class SubmitGoldAnswer {
     const stats = await countMemberAnswer(em, a.member_id, w.task_id, { right, qualGold });
     await this.decideQualification(em, stats, current);
     await refreshQualityScore(em, a.member_id);
+    // gold answers feed the task's model too (as truth): the same every-N-th-answer refresh as real answers
+    if (frozen.aggregation === 'dawid_skene' && BigInt(done.answer_id) % BigInt(this.config.qualityRefreshEveryAnswers) === 0n) {
+      await this.queue.add(em, SKILLS_REFRESH_TASK, { task_id: String(w.task_id) }, { key: `${SKILLS_REFRESH_TASK}:${w.task_id}` });
+    }
     return 'submitted';
   }
 
