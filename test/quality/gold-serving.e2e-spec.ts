@@ -134,12 +134,26 @@ describe('gold serving, qualification and skills (API.md §11.2–§11.4)', () =
 
     const refused = await claim(a, taskId);
     expect(refused.status).toBe(403);
-    expect(refused.body).toMatchObject({ type: 'Forbidden', status: 403, error: 'not qualified for this task: 3 of 5 control answers right (60%), 80% needed' });
+    expect(refused.body).toMatchObject({
+      type: 'Forbidden',
+      status: 403,
+      error: 'not qualified for this task: 3 of 5 control answers right (60%), 80% needed',
+    });
     // final: a new batch and new gold change nothing
-    await addGold(taskId, ['cat']);
+    gold.push(...(await addGold(taskId, ['cat'])));
     expect((await claim(a, taskId)).body.error).toBe('not qualified for this task: 3 of 5 control answers right (60%), 80% needed');
     // the two wrong answers were rejected before payment: 3 × 10 paid
     expect(await walletCents(s, guildId, a)).toBe(30);
+    // each rejection keeps its reason and evidence on the answer (shown by the review work's Submission, §12.3)
+    const rejections = await s.sql<{ reject_reason: string; evidence: { gold_id: string; expected: string; given: string }; assignment_id: string }>(
+      `SELECT an.reject_reason, an.evidence, an.assignment_id::text FROM answers an WHERE an.status = 'rejected' AND an.member_id = $1 ORDER BY an.id`,
+      [a.memberId],
+    );
+    expect(rejections.map((r) => r.assignment_id)).toEqual([served[3].id, served[4].id]);
+    for (const [i, r] of rejections.entries()) {
+      const g = gold.find((x) => x.parameters.image_url === served[3 + i].datum.parameters.image_url)!;
+      expect(r).toMatchObject({ reject_reason: 'gold_mismatch', evidence: { gold_id: g.id, expected: g.answer, given: g.answer === 'cat' ? 'dog' : 'cat' } });
+    }
 
     // member b: five right gold answers, then real work of the batch, with the same shape
     const bGold: string[] = [];
@@ -180,7 +194,16 @@ describe('gold serving, qualification and skills (API.md §11.2–§11.4)', () =
     expect(skills).toMatchObject({ object: 'List', url: `/api/tasks/${taskId}/workers`, has_more: false, page: 1 });
     const ra = skills.data.find((x: { member_id: string }) => x.member_id === a.memberId);
     const rb = skills.data.find((x: { member_id: string }) => x.member_id === b.memberId);
-    expect(ra).toMatchObject({ object: 'WorkerSkill', id: a.memberId, answers: 5, gold_answers: 5, gold_right: 3, accuracy: 0.6, qualified: false, blocked: false });
+    expect(ra).toMatchObject({
+      object: 'WorkerSkill',
+      id: a.memberId,
+      answers: 5,
+      gold_answers: 5,
+      gold_right: 3,
+      accuracy: 0.6,
+      qualified: false,
+      blocked: false,
+    });
     expect(typeof ra.median_seconds).toBe('number');
     expect(rb).toMatchObject({ answers: bGold.length + 1, gold_answers: bGold.length, gold_right: bGold.length, accuracy: 1, qualified: true, blocked: false });
     // newest member first
@@ -228,7 +251,13 @@ describe('gold serving, qualification and skills (API.md §11.2–§11.4)', () =
 
   it("the gold share spent, a gold answer is paid from the batch's reservation; with none spare a member still qualifying gets 204", async () => {
     // gold_rate 0: no share at all; overlap up to 3 leaves spare reservation below max
-    const q = { answer: 'label', labels: ['cat', 'dog'], aggregation: 'majority', overlap: { min: 1, max: 3, confidence: 0.9 }, qualification: { gold: 1, min_accuracy: 1 } };
+    const q = {
+      answer: 'label',
+      labels: ['cat', 'dog'],
+      aggregation: 'majority',
+      overlap: { min: 1, max: 3, confidence: 0.9 },
+      qualification: { gold: 1, min_accuracy: 1 },
+    };
     const { guildId, taskId, workers } = await setUp(q, 2);
     const gold = await addGold(taskId, ['dog']);
     const { id: batchId } = await batch(guildId, 1);
@@ -337,5 +366,41 @@ describe('gold serving, qualification and skills (API.md §11.2–§11.4)', () =
       return m.quality_score !== 0.5 ? m.quality_score : undefined;
     });
     expect(score).toBeCloseTo(fitted.a.accuracy, 1);
+  });
+
+  it('a gold claim live when its batch is canceled or completes keeps its reward: paid at its submit, every other cent back', async () => {
+    const q = { answer: 'label', labels: ['cat', 'dog'], aggregation: 'majority', gold_rate: 0.5, qualification: { gold: 1, min_accuracy: 0 } };
+    const { guildId, taskId, workers } = await setUp(q, 2);
+    const [x, y] = workers;
+    await addGold(taskId, ['cat', 'dog', 'cat']);
+
+    // canceled: 2 data × 10 + gold 10; x holds a gold claim, the owner cancels, x submits and is paid
+    const first = await batch(guildId, 2);
+    const g = await claim(x, taskId);
+    expect(isGold(g.body)).toBe(true);
+    expect((await s.http.delete(`/api/batches/${first.id}`).set('Authorization', owner.auth)).status).toBe(200);
+    expect(await escrowCents(s, guildId)).toBe(10);
+    expect((await submit(x, g.body.id, { label: 'dog' })).status).toBe(200);
+    expect(await walletCents(s, guildId, x)).toBe(10);
+    expect(await escrowCents(s, guildId)).toBe(0);
+    await expectLedgerInvariant(s);
+
+    // completed: y qualifies with one gold answer; then holds a second gold claim while x does the real data
+    const second = await batch(guildId, 2); // 20 + gold 10: one share slot
+    const gy = await claim(y, taskId);
+    expect(isGold(gy.body)).toBe(true);
+    // x: qualified already; every real datum answered (the share is taken: x gets real work)
+    for (let i = 0; i < 2; i++) {
+      const c = await claim(x, taskId);
+      expect(isGold(c.body)).toBe(false);
+      expect((await submit(x, c.body.id, { label: 'cat' })).status).toBe(200);
+    }
+    expect(await getBatch(second.id)).toMatchObject({ status: 'completed', data_completed_count: 2 });
+    // the gold claim still holds its reward in escrow
+    expect(await escrowCents(s, guildId)).toBe(10);
+    await expectLedgerInvariant(s);
+    expect((await submit(y, gy.body.id, { label: 'cat' })).status).toBe(200);
+    expect(await escrowCents(s, guildId)).toBe(0);
+    expect(await getBatch(second.id)).toMatchObject({ spent_cents: 30, refunded_cents: 0 });
   });
 });
