@@ -6,9 +6,9 @@ import { inTransaction } from '../database/transaction';
 import { QueueService } from '../queue/queue.service';
 import { Confusion, dawidSkene, workerAccuracy } from './aggregation/dawid-skene';
 import { writeModelSkills } from './gold-serving.repository';
-import { upsertMemberSkills, upsertTaskModel } from './model.repository';
 import { refreshQualityScore } from './skills';
 import { QualitySettings } from './settings/quality-settings';
+import { saveMemberSkill, saveTaskModel } from './skills.repository';
 
 export const SKILLS_REFRESH_TASK = 'quality-skills-refresh';
 
@@ -83,12 +83,10 @@ export class SkillsRefresh implements OnModuleInit {
       init ? { init: { priors: init.priors, confusion: [...members.keys()].map((m) => init.confusion.get(m)) as Confusion[] } } : {},
     );
     await inTransaction(this.ds, async (em) => {
-      await upsertMemberSkills(
-        em,
-        taskId,
-        [...members].map(([memberId, w]) => ({ memberId, confusion: model.confusion[w], answers: model.answers[w] })),
-      );
-      await upsertTaskModel(em, taskId, model.priors, answerItem.length);
+      for (const [memberId, w] of members) {
+        await saveMemberSkill(em, { memberId, taskId, confusion: model.confusion[w], answers: model.answers[w] });
+      }
+      await saveTaskModel(em, { taskId, priors: model.priors, answersSeen: answerItem.length });
       // the per-member skill a claim reads (min_quality) and the WorkerSkill list shows, then quality_score
       await writeModelSkills(
         em,
