@@ -35,7 +35,7 @@ describe('gold serving, qualification and skills (API.md §11.2–§11.4)', () =
     reward_cents: number;
   }
 
-  async function setUp(quality: object, workers: number, reward = 10): Promise<Setup> {
+  async function setUp(quality: object, workers: number, reward = 10, taskFields: object = {}): Promise<Setup> {
     const guild = await s.http
       .post('/api/guilds')
       .set('Authorization', owner.auth)
@@ -44,7 +44,7 @@ describe('gold serving, qualification and skills (API.md §11.2–§11.4)', () =
     const task = await s.http
       .post(`/api/guilds/${guild.body.id}/tasks`)
       .set('Authorization', owner.auth)
-      .send({ name: 'Label', minimum_amount_cents: reward, quality });
+      .send({ name: 'Label', minimum_amount_cents: reward, quality, ...taskFields });
     expect(task.status).toBe(201);
     const list: Worker[] = [];
     for (let i = 0; i < workers; i++) {
@@ -281,7 +281,7 @@ describe('gold serving, qualification and skills (API.md §11.2–§11.4)', () =
     expect((await claim(fixed.workers[0], fixed.taskId)).status).toBe(204);
   });
 
-  it('a released or lapsed gold claim is refunded and never served again; a wrong answer without auto_reject is paid', async () => {
+  it('a released gold claim is refunded and the item never served again; a wrong answer without auto_reject is paid', async () => {
     const q = { answer: 'label', labels: ['cat', 'dog'], aggregation: 'majority', gold_rate: 0.5, qualification: { gold: 2, min_accuracy: 0 } };
     const { guildId, taskId, workers } = await setUp(q, 1);
     const w = workers[0];
@@ -402,5 +402,27 @@ describe('gold serving, qualification and skills (API.md §11.2–§11.4)', () =
     expect((await submit(y, gy.body.id, { label: 'cat' })).status).toBe(200);
     expect(await escrowCents(s, guildId)).toBe(0);
     expect(await getBatch(second.id)).toMatchObject({ spent_cents: 30, refunded_cents: 0 });
+  });
+
+  it('a lapsed gold claim (late submit: 410) and one of a removed member are refunded at once', async () => {
+    const q = { answer: 'label', labels: ['cat', 'dog'], aggregation: 'majority', gold_rate: 0.5, qualification: { gold: 2, min_accuracy: 0 } };
+    const { guildId, taskId, workers } = await setUp(q, 2, 10, { lease_seconds: 1 });
+    await addGold(taskId, ['cat', 'dog', 'cat', 'dog']);
+    const { id: batchId } = await batch(guildId, 8); // 80 + gold 40: four gold answers
+    const g = await claim(workers[0], taskId);
+    expect(isGold(g.body)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_200));
+    const late = await submit(workers[0], g.body.id, { label: 'cat' });
+    expect(late.status).toBe(410);
+    expect(await walletCents(s, guildId, workers[0])).toBe(0);
+    expect(await getBatch(batchId)).toMatchObject({ refunded_cents: 10, spent_cents: 0 });
+    await expectLedgerInvariant(s);
+
+    const h = await claim(workers[1], taskId);
+    expect(isGold(h.body)).toBe(true);
+    expect((await s.http.delete(`/api/guilds/${guildId}/members/${workers[1].memberId}`).set('Authorization', owner.auth)).status).toBe(200);
+    expect(await getBatch(batchId)).toMatchObject({ refunded_cents: 20, spent_cents: 0 });
+    // the batch still holds its 8 data and the rest of the share: 80 + 40 − 20
+    expect(await escrowCents(s, guildId)).toBe(100);
   });
 });
