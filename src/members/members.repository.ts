@@ -233,3 +233,8 @@ export function subscribedTasks(em: EntityManager, userId: string, limit: number
     [userId, limit, offset],
   );
 }
+
+/** The member's quality_score (§6, §11.4), as the quality module computes it (0.00–1.00, two decimals). */
+export async function setQualityScore(em: EntityManager, memberId: string, score: number): Promise<void> {
+  await sql(em, `UPDATE members SET quality_score = $2, updated = now() WHERE id = $1 AND quality_score IS DISTINCT FROM $2::numeric(3, 2)`, [memberId, score]);
+}

@@ -24,10 +24,18 @@ export const CLAIM_CHECK_SQL = `
          (t.quality->>'answer') IS NOT NULL AS slotted,
          -- where the task's claimable work is (index probes of the claim indexes): work items (§7), answer slots (§11.1)
          EXISTS (SELECT 1 FROM work_items w WHERE w.task_id >= t.id AND w.task_id <= t.id AND w.status IN ('open', 'claimed')) AS has_items,
-         EXISTS (SELECT 1 FROM answer_slots sl WHERE sl.task_id >= t.id AND sl.task_id <= t.id AND sl.status IN ('open', 'claimed')) AS has_slots
+         EXISTS (SELECT 1 FROM answer_slots sl WHERE sl.task_id >= t.id AND sl.task_id <= t.id AND sl.status IN ('open', 'claimed')) AS has_slots,
+         -- quality (§11.2–§11.4): the settings, the member's counters at the task (one primary-key
+         -- probe) and the gold they have not been served (gold sets are small; only for a task with labels)
+         t.quality, st.gold_answers, st.gold_right, st.qual_answers, st.qual_right, st.qualified, st.model_skill, st.model_answers,
+         CASE WHEN jsonb_typeof(t.quality->'labels') = 'array' AND m.id IS NOT NULL THEN
+           (SELECT count(*)::int FROM gold_items g
+             WHERE g.task_id = t.id AND g.deleted_at IS NULL AND (t.quality->'labels') ? g.answer
+               AND NOT EXISTS (SELECT 1 FROM gold_served gs WHERE gs.gold_item_id = g.id AND gs.member_id = m.id)) END AS unseen_gold
     FROM tasks t
     LEFT JOIN members m ON m.guild_id = t.guild_id AND m.user_id = $2 AND m.status = 'active'
     LEFT JOIN subscriptions s ON s.member_id = m.id AND s.task_id = t.id
+    LEFT JOIN member_task_stats st ON st.member_id = m.id AND st.task_id = t.id
    WHERE t.id = $1`;
 export const CLAIM_CHECK_PARAMS = ['task_id', 'user_id'] as const;
 

@@ -304,6 +304,8 @@ const ROWS: Row[] = [
   },
   { route: 'GET /api/tasks/:id/gold', path: (w) => `/api/tasks/${w.tasks[2]}/gold`, expect: E(401, 404, 404, 403, 200) },
   { route: 'DELETE /api/gold/:id', path: (w) => `/api/gold/${w.gold}`, expect: E(401, 404, 404, 403, 200) },
+  // skills (§11.4): the owner's, like gold (a member sees the task, so 403)
+  { route: 'GET /api/tasks/:id/workers', path: (w) => `/api/tasks/${w.tasks[2]}/workers`, expect: E(401, 404, 404, 403, 200) },
 ];
 
 /** Routes the matrix leaves out on purpose, with the reason (the interactive docs are static HTML). */
