@@ -10,6 +10,8 @@ import { ResultAnswersStreaming1732500830000 } from './1732500830000-ResultAnswe
 import { QueueProcesses1732500850000 } from './1732500850000-QueueProcesses';
 import { AnswerSlots1732500900000 } from './1732500900000-AnswerSlots';
 import { LedgerAccountShards1732500950000 } from './1732500950000-LedgerAccountShards';
+import { GoldServing1732501100000 } from './1732501100000-GoldServing';
+import { BonusesAndBlocks1732501400000 } from './1732501400000-BonusesAndBlocks';
 import { Review1732501300000 } from './1732501300000-Review';
 import { BatchShardProgress1732501500000 } from './1732501500000-BatchShardProgress';
 
@@ -30,6 +32,8 @@ export const ALL_MIGRATIONS = [
   QueueProcesses1732500850000,
   AnswerSlots1732500900000,
   LedgerAccountShards1732500950000,
+  GoldServing1732501100000,
   Review1732501300000,
+  BonusesAndBlocks1732501400000,
   BatchShardProgress1732501500000,
 ];

@@ -190,8 +190,8 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
         type: 'Guild Debit',
         amount: '$6.00',
         amount_cents: 600,
-        batch_id: String(b),
-        reason: 'charge',
+        reason: 'payment',
+        batch_id: b,
         created: expect.stringMatching(TIME),
       });
       expect(entry.amountCents).toBe(-600);
@@ -212,8 +212,8 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
           type: 'Guild Debit',
           amount: '$6.00',
           amount_cents: 600,
-          batch_id: String(b),
-          reason: 'charge',
+          reason: 'payment',
+          batch_id: b,
           created: expect.stringMatching(TIME),
         },
         {
@@ -222,8 +222,8 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
           type: 'Fiat Credit',
           amount: '$6.00',
           amount_cents: 600,
-          batch_id: null,
           reason: 'charge',
+          batch_id: null,
           created: expect.stringMatching(TIME),
         },
       ]);
@@ -272,8 +272,8 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
           type: 'Guild Credit',
           amount: '$2.50',
           amount_cents: 250,
-          batch_id: b1,
           reason: 'reward',
+          batch_id: b1,
           created: expect.any(String),
         },
       ]);
@@ -421,8 +421,8 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
         type: 'Guild Debit',
         amount: expect.any(String),
         amount_cents: cost,
+        reason: 'payment',
         batch_id: batchId,
-        reason: 'charge',
         created: expect.stringMatching(TIME),
       });
       for (const r of results.filter((x) => x.status === 409))
@@ -559,8 +559,8 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
         type: 'Fiat Debit',
         amount: '$6.00',
         amount_cents: 600,
-        batch_id: null,
         reason: 'payout',
+        batch_id: null,
         created: expect.any(String),
       });
 

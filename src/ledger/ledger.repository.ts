@@ -31,9 +31,9 @@ export interface LedgerEntryView {
   /** signed: positive credited the account, negative debited it */
   amountCents: number;
   created: Date;
-  /** what the movement was (its ledger transaction's kind) */
+  /** what the movement was (ledger_transactions.kind): the wire `reason` (API.md §11.6) */
   kind: LedgerKind;
-  /** the batch it was for, if any */
+  /** the batch the movement belongs to (ledger_transactions.batch_id) */
   batchId: string | null;
 }
 
@@ -48,7 +48,7 @@ export interface EntryRow {
   batch_id: string | null;
 }
 
-/** The columns of an EntryRow, from ledger_entries `e` joined with its ledger_transactions `t`. */
+/** The columns of an EntryRow, for a read of ledger_entries \`e\` joined to its ledger_transactions \`t\`. */
 export const ENTRY_COLUMNS = 'e.id, e.ledger_transaction_id, e.account_id, e.amount_cents, e.type, e.created, t.kind, t.batch_id';
 
 export function entryView(r: EntryRow): LedgerEntryView {

@@ -131,25 +131,29 @@ export class MoneyService {
   }
 
   /**
-   * Step 2 of a payment from one user's wallet to another's in the guild (an approved appeal,
-   * API.md §12.3), in the caller's transaction, after fundPayment (same purposeKey) charged the
-   * card for any shortfall: the payer's wallet is debited under the lock rule (a wallet drained
-   * since step 1 fails with InsufficientFundsError), business key `${purposeKey}:payment`.
-   * Returns false when that key was used before (paid already: nothing moves).
+   * Step 2 of a payment to a member (a bonus, an approved appeal: API.md §12.3, §12.4), in the
+   * caller's transaction, after fundPayment(p): the Guild Debit from the payer's wallet straight
+   * to the member's wallet in the guild (a Guild Credit there), business key
+   * `${purposeKey}:payment`, kind `kind`, naming p.batchId. The payer's wallet is debited under the
+   * lock rule, as debitPayment does: drained since step 1 → InsufficientFundsError
+   * (isInsufficientFunds; the caller starts over, at most PAY_ATTEMPTS times). Returns the payer
+   * wallet's entry; a 409 when the key was used before. The amount must be > 0.
    */
-  async walletToWallet(em: EntityManager, p: BatchPayment & { kind: 'appeal' | 'bonus'; payeeUserId: string }, accounts: PaymentAccounts): Promise<boolean> {
-    const payee = await ensureWallet(em, p.guildId, p.payeeUserId);
-    if (p.amountCents > 0) await lockForDebit(em, accounts.walletId, p.amountCents);
+  async payMember(em: EntityManager, p: BatchPayment, accounts: PaymentAccounts, memberUserId: string, kind: 'bonus' | 'appeal'): Promise<LedgerEntryView> {
+    if (!Number.isSafeInteger(p.amountCents) || p.amountCents <= 0) throw new Error(`invalid amount: ${p.amountCents}`);
+    const memberWallet = await ensureWallet(em, p.guildId, memberUserId);
+    await lockForDebit(em, accounts.walletId, p.amountCents);
     const posted = await post(em, {
-      kind: p.kind,
+      kind,
       businessKey: paymentKey(p),
       batchId: p.batchId,
       from: accounts.walletId,
-      to: payee,
+      to: memberWallet,
       amountCents: p.amountCents,
       currency: 'Guild',
     });
-    return posted !== undefined;
+    if (!posted) throw conflict(`${p.purposeKey} has already been paid`);
+    return posted.entries.get(accounts.walletId)!;
   }
 
   /** Escrow → the member's wallet ('Guild Credit' on the wallet). A second call with the same key is a no-op. */

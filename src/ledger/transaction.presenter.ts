@@ -1,18 +1,20 @@
 import { money } from '../common/money';
-import { ApiVersion, nestedCollection, wireId, wireIdOrNull, wireTime } from '../common/wire';
+import { ApiVersion, nestedCollection, wireId, wireTime } from '../common/wire';
 import type { PaymentMethodRow } from './card.service';
 import { LedgerEntryView, LedgerKind } from './ledger.repository';
 
-/** A Transaction's `reason` (API.md §11.6) by its ledger transaction's kind: paying a batch and a card charge are both `charge`. */
-export const TRANSACTION_REASONS = ['reward', 'refund', 'bonus', 'appeal', 'charge', 'payout'] as const;
-const REASON: Record<LedgerKind, (typeof TRANSACTION_REASONS)[number]> = {
+/**
+ * The wire `reason` of a Transaction (API.md §11.6) for each kind of movement. A batch's payment
+ * (wallet → escrow) is not in §11.6's list: it reads `payment` (docs/bonuses-and-blocks.md).
+ */
+export const TRANSACTION_REASONS: Record<LedgerKind, string> = {
+  card_charge: 'charge',
+  batch_payment: 'payment',
   reward: 'reward',
   refund: 'refund',
+  payout: 'payout',
   bonus: 'bonus',
   appeal: 'appeal',
-  card_charge: 'charge',
-  batch_payment: 'charge',
-  payout: 'payout',
 };
 
 /** A ledger entry seen from its account: `amount_cents` is the positive magnitude, `type` says the direction. */
@@ -22,8 +24,8 @@ export function presentTransaction(entry: LedgerEntryView) {
     id: wireId(entry.id),
     type: entry.type,
     ...money('amount', Math.abs(entry.amountCents)),
-    batch_id: wireIdOrNull(entry.batchId),
-    reason: REASON[entry.kind],
+    reason: TRANSACTION_REASONS[entry.kind],
+    batch_id: entry.batchId === null ? null : wireId(entry.batchId),
     created: wireTime(entry.created),
   };
 }

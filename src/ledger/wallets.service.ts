@@ -74,11 +74,12 @@ export class WalletsService {
   private async withTransactions(accounts: AccountRow[]): Promise<WalletView[]> {
     if (accounts.length === 0) return [];
     const rows: Array<EntryRow & { rn: string }> = await this.db.query(
-      `SELECT * FROM (
-         SELECT ${ENTRY_COLUMNS},
-                row_number() OVER (PARTITION BY e.account_id ORDER BY e.id DESC) AS rn
-           FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.ledger_transaction_id WHERE e.account_id = ANY($1::bigint[])
-       ) e WHERE rn <= $2 ORDER BY account_id, id DESC`,
+      `SELECT ${ENTRY_COLUMNS} FROM (
+         SELECT id, ledger_transaction_id, account_id, amount_cents, type, created,
+                row_number() OVER (PARTITION BY account_id ORDER BY id DESC) AS rn
+           FROM ledger_entries WHERE account_id = ANY($1::bigint[])
+       ) e JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
+        WHERE e.rn <= $2 ORDER BY e.account_id, e.id DESC`,
       [accounts.map((a) => a.id), WALLET_TRANSACTIONS + 1],
     );
     const byAccount = new Map<string, LedgerEntryView[]>();

@@ -130,6 +130,7 @@ export class ReviewSubmissions implements OnModuleInit {
     const q = await this.submit.frozenSettings(em, w);
     await this.submit.approve(em, w, q, {
       guildId: s.guild_id,
+      memberId: s.member_id,
       userId: s.user_id,
       rewardKey: `submission:${s.id}:reward`,
       answerId: s.answer_id,
@@ -183,7 +184,7 @@ export class ReviewSubmissions implements OnModuleInit {
           const { w, s } = await this.lock(em, pre.id);
           if (s.appeal_status !== 'open') throw conflict(`Submission ${pre.id} has no open appeal`);
           await decideAppeal(em, { id: s.id, answerId: s.answer_id, decision: 'approved', message: null, countAnswer: w.status === 'collecting' });
-          await this.money.walletToWallet(em, { ...payment, kind: 'appeal', payeeUserId: s.user_id }, accounts);
+          if (payment.amountCents > 0) await this.money.payMember(em, payment, accounts, s.user_id, 'appeal');
         });
         return;
       } catch (err) {

@@ -1,5 +1,6 @@
 export interface WorkItemRow {
   id: string;
+  /** NULL for a served gold item (isGoldWork): gold belongs to no batch's data */
   batch_id: string;
   datum_id: string;
   task_id: string;
@@ -41,4 +42,9 @@ export interface AssignmentView extends AssignmentRow {
   lapsed: boolean;
   /** its Submission once submitted (API.md §12.1) */
   submission_id?: string | null;
+}
+
+/** A served gold item's work (API.md §11.2): its work item has no batch (quality's gold_servings says which batch pays it). */
+export function isGoldWork(w: WorkItemRow): boolean {
+  return (w.batch_id as string | null) === null;
 }

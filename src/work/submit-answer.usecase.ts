@@ -18,6 +18,7 @@ import { FrozenQuality } from '../quality/settings/quality-settings';
 import { BatchEventsService } from '../results/batch-events.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { AssignmentRow, WorkItemRow } from './rows';
+import { closeGoldShare, countMemberAnswer } from '../quality/gold-serving.repository';
 import { DONE_WITH_DATUM_SQL, ONE_MORE_SLOT_SQL, SLOT_ANSWER_SQL } from './work-sql';
 import {
   addRefundedCents,
@@ -38,6 +39,8 @@ export type SubmitAnswerOutcome = 'submitted' | 'done_with_datum';
 /** Who an approved answer pays and how (its ledger business key: at most one payment per key). */
 export interface Approval {
   guildId: string;
+  /** the member (their answer counts at the task, §11.4) */
+  memberId: string;
   /** the member's user */
   userId: string;
   rewardKey: string;
@@ -49,6 +52,12 @@ export interface Approval {
 /** The job that approves a pending submission at its auto_approve_at (review.usecase.ts). */
 export const AUTO_APPROVE_TASK = 'submission-auto-approve';
 export const autoApproveKey = (submissionId: string) => `${AUTO_APPROVE_TASK}:${submissionId}`;
+
+/** overlap.max lowered to what the work item still reserves (min with it, so the datum can finish). */
+function cappedOverlap(o: { min: number; max: number; confidence: number }, reserved: number) {
+  const max = Math.min(o.max, reserved);
+  return { min: Math.min(o.min, max), max, confidence: o.confidence };
+}
 
 /** Digits kept of `<answer>_confidence` in the datum's parameters (work_items.confidence keeps the double). */
 const CONFIDENCE_DIGITS = 4;
@@ -145,8 +154,12 @@ export class SubmitAnswer {
       a.slot_id,
       value,
     ]))!;
-    await this.approve(em, w, q, { guildId: a.guild_id, userId: a.user_id, rewardKey: `slot:${a.slot_id}:reward`, answerId: sub.answer_id, parameters }, () =>
-      this.afterSubmit(em, w, a, sub, reward, parameters),
+    await this.approve(
+      em,
+      w,
+      q,
+      { guildId: a.guild_id, memberId: a.member_id, userId: a.user_id, rewardKey: `slot:${a.slot_id}:reward`, answerId: sub.answer_id, parameters },
+      () => this.afterSubmit(em, w, a, sub, reward, parameters),
     );
     return 'submitted';
   }
@@ -175,6 +188,7 @@ export class SubmitAnswer {
     const approved = (await countApprovedAnswer(em, w.id))?.approved_answers;
     if (approved === undefined) throw new Error(`work item ${w.id} has no reserved answer left for answer ${p.answerId}`);
     await this.payAnswer(em, w, p, reward);
+    await countMemberAnswer(em, p.memberId, w.task_id, null);
     // every N-th answer (by id: no counter row) refreshes the task's model, after this commits (B.7)
     if (q.aggregation === 'dawid_skene' && p.answerId && BigInt(p.answerId) % BigInt(this.config.qualityRefreshEveryAnswers) === 0n) {
       await this.queue.add(em, SKILLS_REFRESH_TASK, { task_id: String(w.task_id) }, { key: `${SKILLS_REFRESH_TASK}:${w.task_id}` });
@@ -196,7 +210,8 @@ export class SubmitAnswer {
       const { agg, labels } = await this.currentAggregate(em, w, q);
       await this.consensus(em, w, q, { agg, labels, approved });
       // not done: more slots when every outstanding one is answered (slots beyond min open only after an approval)
-      if (!doneWithDatum(q.overlap, approved, agg)) {
+      // a gold answer paid from this datum's reservation lowered reserved_answers: that is its max now
+      if (!doneWithDatum(cappedOverlap(q.overlap, w.reserved_answers), approved, agg)) {
         await sql(em, ONE_MORE_SLOT_SQL, [w.id, Math.min(w.reserved_answers, Math.max(q.overlap.min, approved + 1)) - approved]);
         await afterSubmit?.();
         return;
@@ -317,12 +332,12 @@ export class SubmitAnswer {
 
   /**
    * The batch just completed (in the transaction of the submit that completed it, so exactly
-   * once): its unused gold share goes back to the requester — no gold is served yet, so all of
-   * it — and the batch.completed webhooks are queued, their body showing the final money.
+   * once): its unused gold share goes back to the requester, and the batch.completed webhooks are queued, their body showing the final money.
    */
   async completed(em: EntityManager, batchId: string, guildId: string): Promise<void> {
-    const b = await sqlOne<{ gold_cents: string; owner_id: string }>(em, 'SELECT gold_cents, owner_id FROM batches WHERE id = $1', [batchId]);
-    const gold = toCents(b!.gold_cents);
+    const b = await sqlOne<{ owner_id: string }>(em, 'SELECT owner_id FROM batches WHERE id = $1', [batchId]);
+    // what gold servings did not take (a live gold claim keeps its reward until it ends)
+    const gold = await closeGoldShare(em, batchId);
     if (gold > 0) {
       await this.money.refund(em, { guildId, requesterUserId: b!.owner_id, amountCents: gold, businessKey: `batch:${batchId}:gold-refund`, batchId });
       await countOnShard(em, batchId, '0', { refundedCents: gold });

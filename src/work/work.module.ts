@@ -12,11 +12,13 @@ import { SubmitAnswer } from './submit-answer.usecase';
 import { ReviewController } from './review.controller';
 import { ReviewSubmissions } from './review.usecase';
 import { SubmissionsService } from './submissions.service';
+import { SubmitGoldAnswer } from './submit-gold-answer.usecase';
+import { ClaimGold } from './claim-gold.usecase';
 
 @Module({
   imports: [BatchesModule, LedgerModule, GuildsModule, WebhooksModule, ClaimEndingsModule, ResultsModule],
   controllers: [WorkController, ReviewController],
-  providers: [WorkService, SubmitAnswer, LeaseSweeper, ReviewSubmissions, SubmissionsService],
+  providers: [WorkService, SubmitAnswer, SubmitGoldAnswer, ClaimGold, LeaseSweeper, ReviewSubmissions, SubmissionsService],
   // the worker pages' "claim next" (src/pages) claims through the same code
   exports: [WorkService],
 })

@@ -13,9 +13,14 @@ export class Transaction {
   type: 'Guild Credit' | 'Guild Debit' | 'Fiat Credit' | 'Fiat Debit';
   @MoneyText('$12.00', 'a positive magnitude; `type` says the direction') amount: string;
   @Cents(1200) amount_cents: number;
-  @WireIdOrNull({ description: 'the batch the movement was for (rewards, refunds, batch payments, appeals); null otherwise' }) batch_id: string | null;
-  @ApiProperty({ enum: ['reward', 'refund', 'bonus', 'appeal', 'charge', 'payout'], example: 'reward', description: 'why the money moved (API.md §11.6)' })
-  reason: string;
+  @ApiProperty({
+    enum: ['charge', 'payment', 'reward', 'refund', 'payout', 'bonus', 'appeal'],
+    example: 'reward',
+    description: 'what moved the money (API.md §11.6): a card charge, a batch payment, a reward, a refund, a payout, a bonus, an approved appeal',
+  })
+  reason: 'charge' | 'payment' | 'reward' | 'refund' | 'payout' | 'bonus' | 'appeal';
+  @WireIdOrNull({ description: 'the batch the movement belongs to (payments, rewards, refunds, bonuses, appeals); null for charges and payouts' })
+  batch_id: string | null;
   @Timestamp() created: string;
 }
 
