@@ -274,6 +274,9 @@ describe('OpenAPI document: every real response matches it', () => {
     });
     await expectStatus(200, 'get', `/api/tasks/${labelled.id}/gold`, { key: O });
     await expectStatus(200, 'delete', `/api/gold/${gold.data[0].id}`, { key: O });
+    // the task's workers and their skills (§11.4): the worker answered at the first task
+    await expectStatus(200, 'get', `/api/tasks/${t1.id}/workers`, { key: O });
+    await expectStatus(422, 'get', `/api/tasks/${t1.id}/workers?limit=0`, { key: O });
 
     // review (API.md §12): a manual-review task, its submissions, approve, reject, appeal, uphold, bulk approve
     const reviewed = await expectStatus(201, 'post', `/api/guilds/${g2.id}/tasks`, {
