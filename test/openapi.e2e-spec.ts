@@ -310,8 +310,6 @@ describe('OpenAPI document: every real response matches it', () => {
     await expectStatus(409, 'post', `/api/submissions/${subs[1]}/approve`, { key: O });
     await expectStatus(200, 'post', `/api/tasks/${reviewed.id}/submissions/approve`, { key: O, body: { ids: [subs[1], subs[0]] } });
     await expectStatus(200, 'get', '/api/wallets', { key: W });
-    // the task's workers and their skills (§11.4; main's flow did not reach this route)
-    await expectStatus(200, 'get', `/api/tasks/${reviewed.id}/workers`, { key: O });
 
     // tidy-ups and their refusals
     await expectStatus(409, 'delete', `/api/batches/${B}`, { key: O });
