@@ -571,11 +571,11 @@ async function main() {
       });
       const settings = `seed ${CFG.crowdSeed}, ${CFG.crowdData} data, ${CFG.crowdMembers} members, ${CFG.crowdConcurrency} claims in flight, 100 gold items, reward 5¢, adaptive runs: overlap 1–7 @ 0.95, dawid_skene, gold_rate 0.1, qualification.gold ${CFG.crowdQualGold}, min_quality ${CFG.crowdMinQuality}; load average ${loadAverage()}`;
       console.log(`\n### crowd (${settings})\n\n${crowdTable(runs)}\n`);
-      for (const { report: r, seconds, met } of runs) {
+      for (const { report: r, seconds, met, retried503 } of runs) {
         record(
           '1d crowd',
           r.name,
-          `${round(r.accuracy * 100, 2)} % right at ${round(r.answersPerDatum, 2)} answers/datum (+${round(r.goldAnswersPerDatum, 2)} gold); ${r.unfinished} unfinished; ${round(r.submitted / seconds)} answers/s`,
+          `${round(r.accuracy * 100, 2)} % right at ${round(r.answersPerDatum, 2)} answers/datum (+${round(r.goldAnswersPerDatum, 2)} gold); ${r.unfinished} unfinished; ${round(r.submitted / seconds)} answers/s; ${r.late} late submits (410); ${retried503} claims/submits answered 503 and retried`,
           '',
           '',
           met === undefined ? '' : r.name.startsWith('binary') ? '≥ 95 % at ≤ 4.3' : '≥ 97 % at ≤ 3.5',

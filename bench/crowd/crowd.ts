@@ -23,6 +23,10 @@ export interface CrowdRunReport {
   goldCents: number;
   spentCents: number;
   refundedCents: number;
+  /** data that stopped below `overlap.max` (the aggregate reached the confidence), and how many of them are right */
+  confident: { data: number; right: number };
+  /** data that took `overlap.max` answers, and how many of them are right */
+  atMax: { data: number; right: number };
   /** answers the backend took (real and gold) */
   submitted: number;
   /** submits refused because the task was already done with the datum (410) */
@@ -134,10 +138,19 @@ export async function runCrowd(spec: CrowdRunSpec, backend: CrowdBackend, option
   let right = 0;
   let answers = 0;
   let unfinished = 0;
+  const confident = { data: 0, right: 0 };
+  const atMax = { data: 0, right: 0 };
   for (const r of results) {
     answers += r.answers;
-    if (r.label === null) unfinished++;
-    else if (spec.labels.indexOf(r.label) === truth.get(r.parameters.item)) right++;
+    if (r.label === null) {
+      unfinished++;
+      continue;
+    }
+    const ok = spec.labels.indexOf(r.label) === truth.get(r.parameters.item);
+    if (ok) right++;
+    const bucket = r.answers >= spec.quality.overlap.max ? atMax : confident;
+    bucket.data++;
+    if (ok) bucket.right++;
   }
   const money = await backend.money();
   return {
@@ -147,6 +160,8 @@ export async function runCrowd(spec: CrowdRunSpec, backend: CrowdBackend, option
     goldAnswersPerDatum: goldAnswers / results.length,
     unfinished,
     refused,
+    confident,
+    atMax,
     submitted,
     late,
     ...money,

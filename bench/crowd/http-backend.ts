@@ -110,8 +110,23 @@ export class HttpBackend implements CrowdBackend {
     await expect(request('POST', `${url}/api/batches/${batch.id}/debits`, { auth: owner.key }), 201, 'pay');
   }
 
+  /**
+   * A 503 ("collided with others too often; retry shortly", with Retry-After) is retried as a
+   * worker's client would: after Retry-After plus jitter, up to 10 times. Each is counted, so the
+   * report shows how often the server asked for it.
+   */
+  retried503 = 0;
+  private async send(method: string, url: string, opts: { auth: string; body?: unknown }) {
+    for (let attempt = 1; ; attempt++) {
+      const r = await request(method, url, opts);
+      if (r.status !== 503 || attempt >= 10) return r;
+      this.retried503++;
+      await new Promise((done) => setTimeout(done, 1000 + Math.random() * 500));
+    }
+  }
+
   async claim(member: number): Promise<ClaimOutcome> {
-    const r = await request('POST', `${this.o.url}/api/tasks/${this.taskId}/claims`, { auth: this.o.crowd[member].key });
+    const r = await this.send('POST', `${this.o.url}/api/tasks/${this.taskId}/claims`, { auth: this.o.crowd[member].key });
     if (r.status === 204) return { kind: 'none' };
     if (r.status === 403) return { kind: 'refused', message: String(r.body?.error?.message ?? r.text) };
     if (r.status !== 201) throw new Error(`claim: HTTP ${r.status} ${r.text.slice(0, 300)}`);
@@ -119,7 +134,7 @@ export class HttpBackend implements CrowdBackend {
   }
 
   async submit(member: number, assignmentId: string, answer: string): Promise<boolean> {
-    const r = await request('POST', `${this.o.url}/api/assignments/${assignmentId}/submit`, {
+    const r = await this.send('POST', `${this.o.url}/api/assignments/${assignmentId}/submit`, {
       auth: this.o.crowd[member].key,
       body: { parameters: { label: answer } },
     });

@@ -35,6 +35,8 @@ export interface CrowdSectionRun {
   batchId: string;
   /** the target's verdict (undefined for the baselines) */
   met?: boolean;
+  /** claims and submits the server answered 503 (retried by the client) */
+  retried503: number;
 }
 
 const BINARY = ['yes', 'no'];
@@ -87,25 +89,26 @@ export async function crowdSection(o: CrowdSectionOptions): Promise<CrowdSection
     const met = t ? report.accuracy >= t.accuracy && report.answersPerDatum <= t.answers && report.unfinished === 0 : undefined;
     o.log(
       `  ${name}: accuracy ${(report.accuracy * 100).toFixed(2)} %, ${report.answersPerDatum.toFixed(2)} answers/datum, ${report.unfinished} unfinished, ` +
-        `reserved ${report.reservedCents}¢ spent ${report.spentCents}¢ refunded ${report.refundedCents}¢ (${report.balanced ? 'balanced' : 'NOT balanced'}), ${seconds.toFixed(0)} s`,
+        `reserved ${report.reservedCents}¢ spent ${report.spentCents}¢ refunded ${report.refundedCents}¢ (${report.balanced ? 'balanced' : 'NOT balanced'}), ${report.late} late submits (410), ${backend.retried503} 503s retried, ${seconds.toFixed(0)} s`,
     );
-    out.push({ report, seconds, taskId: backend.taskId, batchId: backend.batchId, met });
+    out.push({ report, seconds, taskId: backend.taskId, batchId: backend.batchId, met, retried503: backend.retried503 });
   }
   return out;
 }
 
 const dollars = (c: number) => `$${(c / 100).toFixed(2)}`;
+const share = (b: { data: number; right: number }) => `${b.data}, ${b.data ? ((b.right / b.data) * 100).toFixed(1) : '–'} %`;
 
 /** The Markdown table of the runs (the one BENCHMARKS.md records). */
 export function crowdTable(runs: CrowdSectionRun[]): string {
   const lines = [
-    '| run | accuracy | answers / datum | gold answers / datum | unfinished | refused (good/medium/random) | reserved (cost) | gold share | spent | refunded | spent + refunded = reserved | answers/s | target | verdict |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | accuracy | answers / datum | gold answers / datum | unfinished | refused (good/medium/random) | reserved (cost) | gold share | spent | refunded | spent + refunded = reserved | stopped below max: data, right | at max: data, right | answers/s | 503s retried | target | verdict |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const { report: r, seconds, met } of runs) {
+  for (const { report: r, seconds, met, retried503 } of runs) {
     const t = CROWD_TARGETS[r.name];
     lines.push(
-      `| ${r.name} | ${(r.accuracy * 100).toFixed(2)} % | ${r.answersPerDatum.toFixed(2)} | ${r.goldAnswersPerDatum.toFixed(2)} | ${r.unfinished} | ${r.refused.good}/${r.refused.medium}/${r.refused.random} | ${dollars(r.reservedCents)} | ${dollars(r.goldCents)} | ${dollars(r.spentCents)} | ${dollars(r.refundedCents)} | ${r.balanced ? 'yes' : 'NO'} | ${(r.submitted / seconds).toFixed(0)} | ${t ? `≥ ${t.accuracy * 100} % at ≤ ${t.answers}` : ''} | ${met === undefined ? '' : met ? 'met' : 'MISSED'} |`,
+      `| ${r.name} | ${(r.accuracy * 100).toFixed(2)} % | ${r.answersPerDatum.toFixed(2)} | ${r.goldAnswersPerDatum.toFixed(2)} | ${r.unfinished} | ${r.refused.good}/${r.refused.medium}/${r.refused.random} | ${dollars(r.reservedCents)} | ${dollars(r.goldCents)} | ${dollars(r.spentCents)} | ${dollars(r.refundedCents)} | ${r.balanced ? 'yes' : 'NO'} | ${share(r.confident)} | ${share(r.atMax)} | ${(r.submitted / seconds).toFixed(0)} | ${retried503} | ${t ? `≥ ${t.accuracy * 100} % at ≤ ${t.answers}` : ''} | ${met === undefined ? '' : met ? 'met' : 'MISSED'} |`,
     );
   }
   return lines.join('\n');
