@@ -88,8 +88,7 @@ export async function runCrowd(spec: CrowdRunSpec, backend: CrowdBackend, option
   let submitted = 0;
   let late = 0;
   let stop = false;
-  const giveUp = () =>
-    concurrency === 1 ? idleInARow >= active.length * 4 : Date.now() - lastWork > (options.maxIdleMs ?? 60_000);
+  const giveUp = () => (concurrency === 1 ? idleInARow >= active.length * 4 : Date.now() - lastWork > (options.maxIdleMs ?? 60_000));
 
   const lane = async () => {
     while (!stop) {

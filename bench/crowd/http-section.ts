@@ -75,15 +75,11 @@ export async function crowdSection(o: CrowdSectionOptions): Promise<CrowdSection
     const backend = new HttpBackend({ url: o.url, owner: o.owner, crowd, name: `Crowd ${name}` });
     const started = Date.now();
     o.log(`crowd: ${name}: ${o.data} data, ${o.concurrency} claims in flight`);
-    const report = await runCrowd(
-      { name, seed: o.seed, labels, data: o.data, goldItems: 100, members: o.members, rewardCents: 5, quality },
-      backend,
-      {
-        concurrency: o.concurrency,
-        progressEvery: 2000,
-        onProgress: (n) => o.log(`  ${name}: ${n} answers (${Math.round(n / ((Date.now() - started) / 1000))}/s)`),
-      },
-    );
+    const report = await runCrowd({ name, seed: o.seed, labels, data: o.data, goldItems: 100, members: o.members, rewardCents: 5, quality }, backend, {
+      concurrency: o.concurrency,
+      progressEvery: 2000,
+      onProgress: (n) => o.log(`  ${name}: ${n} answers (${Math.round(n / ((Date.now() - started) / 1000))}/s)`),
+    });
     const seconds = (Date.now() - started) / 1000;
     const t = CROWD_TARGETS[name];
     const met = t ? report.accuracy >= t.accuracy && report.answersPerDatum <= t.answers && report.unfinished === 0 : undefined;

@@ -64,7 +64,10 @@ describe('overlap with two server processes claiming at once', () => {
     const REWARD = 7;
     const owner = await registerUser(a.http);
     expect((await b.http.post('/api/payment_methods').set('Authorization', owner.auth).send({ source: 'tok_visa' })).status).toBe(201);
-    const guild = await a.http.post('/api/guilds').set('Authorization', owner.auth).send({ name: 'Two processes', description: 'overlap', input_parameters: ['image_url'] });
+    const guild = await a.http
+      .post('/api/guilds')
+      .set('Authorization', owner.auth)
+      .send({ name: 'Two processes', description: 'overlap', input_parameters: ['image_url'] });
     expect(guild.status).toBe(201);
     const ws = await a.http
       .post('/api/workspaces')
