@@ -1,10 +1,11 @@
 import { EntityManager } from 'typeorm';
 import { sql, sqlOne } from '../database/sql';
-import { BatchRow } from './rows';
+import { Params } from './datum-input';
+import { BatchRow, FileRow } from './rows';
 
 /**
- * The SQL that writes batches, data and batch_connections (this module owns them; docs/architecture.md,
- * "Who owns which table"). Other modules call these functions inside their transaction, or compose
+ * The SQL that writes batches, data, batch_connections, files and file_blobs (this module owns them;
+ * docs/architecture.md, "Who owns which table"). Other modules call these functions inside their transaction, or compose
  * the fragments below into one hot-path statement (the submit, work/work-sql.ts).
  */
 
@@ -135,4 +136,74 @@ export const BATCH_MONEY_SQL = (batch: string) =>
 export async function markCanceled(em: EntityManager, batchId: string): Promise<void> {
   await sql(em, `UPDATE data SET parameters = '{}', status = 'canceled', updated = now() WHERE batch_id = $1`, [batchId]);
   await sql(em, `UPDATE batches SET status = 'canceled', canceled_at = now(), updated = now() WHERE id = $1`, [batchId]);
+}
+
+// ------------------------------------------------------------------ create, data (batches.service.ts)
+
+/** A new unpaid batch of the guild, owned by the requester. */
+export async function insertBatch(em: EntityManager, guildId: string, ownerId: string): Promise<BatchRow> {
+  return (await sqlOne<BatchRow>(em, 'INSERT INTO batches (guild_id, owner_id) VALUES ($1, $2) RETURNING *', [guildId, ownerId]))!;
+}
+
+/**
+ * The data join the batch, in order, and its data_count grows by as many. One statement for any
+ * number of data: the array goes to Postgres as one jsonb parameter and is expanded there, so
+ * 100,000 data take one round trip (plus the count). The caller holds the batch (or just created it).
+ */
+export async function appendData(em: EntityManager, batchId: string, data: Params[]): Promise<void> {
+  await sql(
+    em,
+    `INSERT INTO data (batch_id, parameters)
+     SELECT $1, x.p FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(p, n) ORDER BY x.n`,
+    [batchId, JSON.stringify(data)],
+  );
+  await sql(em, 'UPDATE batches SET data_count = data_count + $2, updated = now() WHERE id = $1', [batchId, data.length]);
+}
+
+/**
+ * The datum of the (locked) batch goes, with the records of its uploaded files (the stored bytes
+ * stay: other files may share them). Returns false, having removed nothing of the batch's data,
+ * when the batch has no such datum; the caller then answers 404 and rolls back. Otherwise the
+ * batch's data_count goes down by one.
+ */
+export async function deleteDatumOfBatch(em: EntityManager, batchId: string, datumId: string): Promise<boolean> {
+  await sql(em, 'DELETE FROM files WHERE datum_id = $1', [datumId]);
+  const gone = await sql(em, 'DELETE FROM data WHERE id = $1 AND batch_id = $2 RETURNING id', [datumId, batchId]);
+  if (gone.length === 0) return false;
+  await sql(em, 'UPDATE batches SET data_count = data_count - 1, updated = now() WHERE id = $1', [batchId]);
+  return true;
+}
+
+// ------------------------------------------------------------------ uploaded files (files.service.ts)
+
+/** The owner's stored bytes of this checksum are recorded; false when they already were (a duplicate upload). */
+export async function insertFileBlob(em: EntityManager, blob: { ownerId: string; checksum: string; fileSize: number; storageKey: string }): Promise<boolean> {
+  const inserted = await sql(
+    em,
+    'INSERT INTO file_blobs (owner_id, checksum, file_size, storage_key) VALUES ($1, $2, $3, $4) ON CONFLICT (owner_id, checksum) DO NOTHING RETURNING checksum',
+    [blob.ownerId, blob.checksum, blob.fileSize, blob.storageKey],
+  );
+  return inserted.length > 0;
+}
+
+/** One datum joins the (locked) batch, and its data_count grows by one. Returns the datum's id. */
+export async function appendDatum(em: EntityManager, batchId: string, parameters: Params): Promise<string> {
+  const d = await sqlOne<{ id: string }>(em, 'INSERT INTO data (batch_id, parameters) VALUES ($1, $2::jsonb) RETURNING id', [
+    batchId,
+    JSON.stringify(parameters),
+  ]);
+  await sql(em, 'UPDATE batches SET data_count = data_count + 1, updated = now() WHERE id = $1', [batchId]);
+  return d!.id;
+}
+
+/** The record of an uploaded file (its bytes are the owner's file_blobs row of `checksum`). */
+export async function insertFile(
+  em: EntityManager,
+  f: { id: string; ownerId: string; batchId: string; datumId: string; name: string; checksum: string; fileSize: number; duplicate: boolean },
+): Promise<FileRow> {
+  return (await sqlOne<FileRow>(
+    em,
+    `INSERT INTO files (id, owner_id, batch_id, datum_id, name, checksum, file_size, duplicate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+    [f.id, f.ownerId, f.batchId, f.datumId, f.name, f.checksum, f.fileSize, f.duplicate],
+  ))!;
 }

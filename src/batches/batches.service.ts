@@ -15,11 +15,11 @@ import { PipelineService } from '../tasks/pipeline.service';
 import { WebhookEntity } from '../webhooks/webhook.entities';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { BatchView, presentBatch } from './batch.presenter';
-import { normalizeData, Params } from './datum-input';
+import { normalizeData } from './datum-input';
 import { presentDatum, presentSubmission } from './datum.presenter';
 import { BatchRow, BatchStatus, DatumRow, DatumStatus, SubmissionRow } from './rows';
 import { sql, sqlOne } from '../database/sql';
-import { BATCH_MONEY_SQL, lockOwnedBatch } from './batches.repository';
+import { appendData, BATCH_MONEY_SQL, deleteDatumOfBatch, insertBatch, lockOwnedBatch } from './batches.repository';
 import { costOfBatch, UNPAID_COST_SQL } from './batch-cost';
 import { TaskEntity } from '../tasks/task.entity';
 
@@ -91,28 +91,12 @@ export class BatchesService {
     }));
 
     const id = await inTransaction(this.ds, async (em) => {
-      const batch = await sqlOne<BatchRow>(em, 'INSERT INTO batches (guild_id, owner_id) VALUES ($1, $2) RETURNING *', [guildId, caller.userId]);
-      await this.insertData(em, batch!.id, data);
-      if (hooks.length) await this.webhooks.createForBatch(em, batch!.id, hooks);
-      return batch!.id;
+      const batch = await insertBatch(em, guildId, caller.userId);
+      if (data.length) await appendData(em, batch.id, data);
+      if (hooks.length) await this.webhooks.createForBatch(em, batch.id, hooks);
+      return batch.id;
     });
     return this.get(caller, id, version);
-  }
-
-  /**
-   * One statement for any number of data: the array goes to Postgres as one jsonb parameter and
-   * is expanded there, in order, so 100,000 data take one round trip.
-   */
-  private async insertData(em: EntityManager, batchId: string, data: Params[]): Promise<DatumRow[] | undefined> {
-    if (data.length === 0) return [];
-    await sql(
-      em,
-      `INSERT INTO data (batch_id, parameters)
-       SELECT $1, x.p FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(p, n) ORDER BY x.n`,
-      [batchId, JSON.stringify(data)],
-    );
-    await sql(em, 'UPDATE batches SET data_count = data_count + $2, updated = now() WHERE id = $1', [batchId, data.length]);
-    return undefined;
   }
 
   /** POST /api/batches/:id/data: one datum's parameters, or {data: [...]}. */
@@ -128,7 +112,7 @@ export class BatchesService {
       if (locked.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${locked.status}; data can only be added while it is unpaid`);
       costOfBatch(locked.data_count + data.length, await this.pipeline.tasks(locked.guild_id, em), many ? 'data' : 'datum');
       const before = await sqlOne<{ m: string | null }>(em, 'SELECT max(id) AS m FROM data WHERE batch_id = $1', [batchId]);
-      await this.insertData(em, batchId, data);
+      if (data.length) await appendData(em, batchId, data);
       return sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 AND id > $2 ORDER BY batch_id, id', [batchId, before?.m ?? 0]);
     });
     if (!many) return { status: 201, body: presentDatum(rows[0]) };
@@ -140,11 +124,7 @@ export class BatchesService {
     await inTransaction(this.ds, async (em) => {
       const b = await this.lockBatch(em, caller, d.batch_id);
       if (b.status !== 'unpaid') throw conflict(`Batch ${b.id} is ${b.status}; data can only be deleted while it is unpaid`);
-      // an uploaded file's record goes with its datum; the stored bytes stay (other files may share them)
-      await sql(em, 'DELETE FROM files WHERE datum_id = $1', [datumId]);
-      const gone = await sql(em, 'DELETE FROM data WHERE id = $1 AND batch_id = $2 RETURNING id', [datumId, b.id]);
-      if (gone.length === 0) throw notFound('Datum', datumId);
-      await sql(em, 'UPDATE batches SET data_count = data_count - 1, updated = now() WHERE id = $1', [b.id]);
+      if (!(await deleteDatumOfBatch(em, b.id, datumId))) throw notFound('Datum', datumId);
     });
     return { object: 'Datum' as const, id: String(datumId), deleted: true };
   }

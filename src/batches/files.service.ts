@@ -11,11 +11,12 @@ import { costOfBatch } from './batch-cost';
 import { PipelineService } from '../tasks/pipeline.service';
 import { inTransaction } from '../database/transaction';
 import { GuildAccess } from '../guilds/guild-access.service';
+import { appendDatum, insertFile, insertFileBlob } from './batches.repository';
 import { BatchesService } from './batches.service';
 import { checkKey, normalizeDatum } from './datum-input';
 import { FILE_STORAGE, FileStorage } from './file-storage';
 import { FileRow } from './rows';
-import { sql, sqlOne } from '../database/sql';
+import { sqlOne } from '../database/sql';
 
 export interface UploadedFile {
   originalname: string;
@@ -89,26 +90,13 @@ export class FilesService {
       const b = await this.batches.lockBatch(em, caller, batchId);
       if (b.status !== 'unpaid') throw conflict(`Batch ${batchId} is ${b.status}; files can only be added while it is unpaid`);
       costOfBatch(b.data_count + 1, await this.pipeline.tasks(b.guild_id, em), 'file');
-      const inserted = await sql(
-        em,
-        'INSERT INTO file_blobs (owner_id, checksum, file_size, storage_key) VALUES ($1, $2, $3, $4) ON CONFLICT (owner_id, checksum) DO NOTHING RETURNING checksum',
-        [caller.userId, checksum, file.size, storageKey],
-      );
-      const duplicate = inserted.length === 0;
+      const duplicate = !(await insertFileBlob(em, { ownerId: caller.userId, checksum, fileSize: file.size, storageKey }));
       // bytes first, row commit after: a crash leaves at worst unreferenced bytes, never a row without bytes
       const wrote = !duplicate || !(await this.storage.exists(storageKey));
       if (wrote) await this.storage.put(storageKey, file.buffer);
       try {
-        const d = await sqlOne<{ id: string }>(em, 'INSERT INTO data (batch_id, parameters) VALUES ($1, $2::jsonb) RETURNING id', [
-          batchId,
-          JSON.stringify(params),
-        ]);
-        await sql(em, 'UPDATE batches SET data_count = data_count + 1, updated = now() WHERE id = $1', [batchId]);
-        return await sqlOne<FileRow>(
-          em,
-          `INSERT INTO files (id, owner_id, batch_id, datum_id, name, checksum, file_size, duplicate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-          [id, caller.userId, batchId, d!.id, name, checksum, file.size, duplicate],
-        );
+        const datumId = await appendDatum(em, batchId, params);
+        return await insertFile(em, { id, ownerId: caller.userId, batchId, datumId, name, checksum, fileSize: file.size, duplicate });
       } catch (err) {
         // the rows roll back, so do the bytes this request wrote (issue 13: they were left behind).
         // Removed while this transaction still holds the file_blobs row: a concurrent upload of the

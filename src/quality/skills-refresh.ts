@@ -6,6 +6,7 @@ import { inTransaction } from '../database/transaction';
 import { QueueService } from '../queue/queue.service';
 import { dawidSkene } from './aggregation/dawid-skene';
 import { QualitySettings } from './settings/quality-settings';
+import { saveMemberSkill, saveTaskModel } from './skills.repository';
 
 export const SKILLS_REFRESH_TASK = 'quality-skills-refresh';
 
@@ -64,19 +65,9 @@ export class SkillsRefresh implements OnModuleInit {
     const model = dawidSkene({ classes: labels.length, items: items.size, workers: members.size, answerItem, answerWorker, answerLabel });
     await inTransaction(this.ds, async (em) => {
       for (const [memberId, w] of members) {
-        await sql(
-          em,
-          `INSERT INTO member_task_skills (member_id, task_id, confusion, answers) VALUES ($1, $2, $3::float8[], $4)
-           ON CONFLICT (member_id, task_id) DO UPDATE SET confusion = EXCLUDED.confusion, answers = EXCLUDED.answers`,
-          [memberId, taskId, model.confusion[w], model.answers[w]],
-        );
+        await saveMemberSkill(em, { memberId, taskId, confusion: model.confusion[w], answers: model.answers[w] });
       }
-      await sql(
-        em,
-        `INSERT INTO task_models (task_id, priors, fitted_at, answers_seen) VALUES ($1, $2::float8[], now(), $3)
-         ON CONFLICT (task_id) DO UPDATE SET priors = EXCLUDED.priors, fitted_at = now(), answers_seen = EXCLUDED.answers_seen`,
-        [taskId, model.priors, answerItem.length],
-      );
+      await saveTaskModel(em, { taskId, priors: model.priors, answersSeen: answerItem.length });
     });
   }
 }

@@ -5,7 +5,7 @@ import { sql, sqlOne } from '../database/sql';
 import { MoneyService } from '../ledger/money.service';
 import { LedgerModule } from '../ledger/ledger.module';
 import { AssignmentRow, WorkItemRow } from './rows';
-import { liveAssignmentIdsOfMember } from './work.repository';
+import { cancelClaimedWorkItem, cancelSlot, endAssignment, letGoOfDatum, liveAssignmentIdsOfMember, reopenSlot, reopenWorkItem } from './work.repository';
 import { countOnShard } from '../batches/batches.repository';
 
 /**
@@ -39,19 +39,14 @@ export class ClaimEndings {
   async end(em: EntityManager, w: WorkItemRow, a: AssignmentRow, how: ClaimEnd): Promise<void> {
     const status = how === 'member_removed' ? 'released' : how;
     // a removed member's lapsed claim is honestly `expired`; the database clock decides
-    await sql(
-      em,
-      `UPDATE assignments SET status = CASE WHEN $3 AND expires <= now() THEN 'expired' ELSE $2 END, updated = now()
-        WHERE id = $1 AND status = 'claimed'`,
-      [a.id, status, how === 'member_removed'],
-    );
+    await endAssignment(em, a.id, status, how === 'member_removed');
     if (a.slot_id !== null) return this.endSlot(em, w, a);
     if (w.status !== 'claimed' || String(w.assignment_id) !== String(a.id)) return;
     if (w.canceled) {
-      await sql(em, `UPDATE work_items SET status = 'canceled', updated = now() WHERE id = $1`, [w.id]);
+      await cancelClaimedWorkItem(em, w.id);
       await this.refundReward(em, w, `work:${w.id}:refund`);
     } else {
-      await sql(em, `UPDATE work_items SET status = 'open', assignment_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [w.id]);
+      await reopenWorkItem(em, w.id);
     }
   }
 
@@ -63,12 +58,7 @@ export class ClaimEndings {
    * took over stays as it is. Lock order: work item, assignment (the caller's), then the slot.
    */
   private async endSlot(em: EntityManager, w: WorkItemRow, a: AssignmentRow): Promise<void> {
-    await sql(
-      em,
-      `UPDATE work_item_members SET state = 'let_go' WHERE work_item_id = $1 AND member_id = $2 AND state = 'holding'
-          AND lease_expires_at = (SELECT expires FROM assignments WHERE id = $3)`,
-      [w.id, a.member_id, a.id],
-    );
+    await letGoOfDatum(em, w.id, a.member_id, a.id);
     const slot = await sqlOne<{ id: string; status: string; assignment_id: string | null }>(
       em,
       'SELECT id, status, assignment_id FROM answer_slots WHERE id = $1 FOR UPDATE',
@@ -76,12 +66,10 @@ export class ClaimEndings {
     );
     if (!slot || slot.status !== 'claimed' || String(slot.assignment_id) !== String(a.id)) return;
     if (!w.canceled) {
-      await sql(em, `UPDATE answer_slots SET status = 'open', assignment_id = NULL, member_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [
-        slot.id,
-      ]);
+      await reopenSlot(em, slot.id);
       return;
     }
-    await sql(em, `UPDATE answer_slots SET status = 'canceled', updated = now() WHERE id = $1`, [slot.id]);
+    await cancelSlot(em, slot.id);
     await this.refundReward(em, w, `slot:${slot.id}:refund`);
   }
 

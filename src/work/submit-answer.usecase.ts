@@ -19,6 +19,7 @@ import { BatchEventsService } from '../results/batch-events.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { AssignmentRow, WorkItemRow } from './rows';
 import { DONE_WITH_DATUM_SQL, ONE_MORE_SLOT_SQL, SLOT_ANSWER_SQL } from './work-sql';
+import { countApprovedAnswer, expireClaimedAssignment } from './work.repository';
 
 /** The assignment as the submit locked it (work.service.ts, SUBMIT_LOCK_ASSIGNMENT_SQL). */
 export type SubmittingAssignment = AssignmentRow & { guild_id: string };
@@ -65,7 +66,7 @@ export class SubmitAnswer {
     if (!slot || slot.status !== 'claimed' || String(slot.assignment_id) !== String(a.id)) {
       // its reservation went back to the requester when the task was done with the datum: the
       // claim ends as a lapsed one does
-      await sql(em, `UPDATE assignments SET status = 'expired', updated = now() WHERE id = $1 AND status = 'claimed'`, [a.id]);
+      await expireClaimedAssignment(em, a.id);
       return 'done_with_datum';
     }
 
@@ -89,12 +90,7 @@ export class SubmitAnswer {
     // locked for the shortest time, just before commit, and never before a datum or batch row
     // (under load a reward paid here held an escrow shard across four more round trips; a bench
     // of 32 concurrent adaptive submits queued on them and deadlocked reward/refund pairs).
-    const counted = await sqlOne<{ approved_answers: number }>(
-      em,
-      `UPDATE work_items SET approved_answers = approved_answers + 1, updated = now()
-        WHERE id = $1 AND approved_answers < reserved_answers RETURNING approved_answers`,
-      [w.id],
-    );
+    const counted = await countApprovedAnswer(em, w.id);
     if (!counted) throw new Error(`work item ${w.id} has no reserved answer left for assignment ${a.id}`);
     const sub = (await sqlOne<{ submission_id: string; submission_created: Date; submitted_at: Date; answer_id: string }>(em, SLOT_ANSWER_SQL, [
       a.id,

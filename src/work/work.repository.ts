@@ -1,12 +1,14 @@
 import { EntityManager } from 'typeorm';
-import { sql } from '../database/sql';
+import { sql, sqlOne } from '../database/sql';
 import { AssignmentRow, WorkItemRow } from './rows';
 
 /**
  * The SQL that writes work_items, assignments and submissions for the flows of other modules
  * (this module owns those tables; docs/architecture.md, "Who owns which table"): paying a batch
- * opens its work, canceling it ends the work. The claim/submit hot path is in work-sql.ts, ending
- * a claim in claim-endings.ts.
+ * opens its work, canceling it ends the work. The claim/submit hot path's statements are in
+ * work-sql.ts; the single-row writes of ending a claim (claim-endings.ts) and of a submit on a slot
+ * (submit-answer.usecase.ts) are the named functions at the end of this file: each is one statement
+ * on the caller's transaction, so moving them here adds no round trip.
  */
 
 export interface TaskToOpen {
@@ -131,4 +133,75 @@ export async function submitCanceledWork(em: EntityManager, w: WorkItemRow, a: A
     w.task_id,
     a.member_id,
   ]);
+}
+
+// ------------------------------------------------------------------ ending a claim (claim-endings.ts)
+
+/**
+ * The claimed assignment ends with `status` (`released` or `expired`); when `expiredIfLapsed`,
+ * one whose lease already lapsed reads `expired` instead (the database clock decides).
+ * A no-op for an assignment that is no longer `claimed`.
+ */
+export async function endAssignment(em: EntityManager, assignmentId: string, status: 'released' | 'expired', expiredIfLapsed: boolean): Promise<void> {
+  await sql(
+    em,
+    `UPDATE assignments SET status = CASE WHEN $3 AND expires <= now() THEN 'expired' ELSE $2 END, updated = now()
+      WHERE id = $1 AND status = 'claimed'`,
+    [assignmentId, status, expiredIfLapsed],
+  );
+}
+
+/** The claimed work item of a canceled batch is canceled (its claim ended). */
+export async function cancelClaimedWorkItem(em: EntityManager, workItemId: string): Promise<void> {
+  await sql(em, `UPDATE work_items SET status = 'canceled', updated = now() WHERE id = $1`, [workItemId]);
+}
+
+/** The work item's claim ended: it is open again, without assignment or lease. */
+export async function reopenWorkItem(em: EntityManager, workItemId: string): Promise<void> {
+  await sql(em, `UPDATE work_items SET status = 'open', assignment_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [workItemId]);
+}
+
+/**
+ * The member lets go of the datum (they may claim it again) — unless they hold it again by a
+ * later claim than assignment `assignmentId` (its lease is the one recorded).
+ */
+export async function letGoOfDatum(em: EntityManager, workItemId: string, memberId: string, assignmentId: string): Promise<void> {
+  await sql(
+    em,
+    `UPDATE work_item_members SET state = 'let_go' WHERE work_item_id = $1 AND member_id = $2 AND state = 'holding'
+        AND lease_expires_at = (SELECT expires FROM assignments WHERE id = $3)`,
+    [workItemId, memberId, assignmentId],
+  );
+}
+
+/** The slot's claim ended: it is open again, without assignment, member or lease. */
+export async function reopenSlot(em: EntityManager, slotId: string): Promise<void> {
+  await sql(em, `UPDATE answer_slots SET status = 'open', assignment_id = NULL, member_id = NULL, lease_expires_at = NULL, updated = now() WHERE id = $1`, [
+    slotId,
+  ]);
+}
+
+/** The slot of a canceled batch is canceled (its claim ended). */
+export async function cancelSlot(em: EntityManager, slotId: string): Promise<void> {
+  await sql(em, `UPDATE answer_slots SET status = 'canceled', updated = now() WHERE id = $1`, [slotId]);
+}
+
+// ------------------------------------------------------------------ a submit on a slot (submit-answer.usecase.ts)
+
+/** A claim still `claimed` ends as a lapsed one does (`expired`); a no-op otherwise. */
+export async function expireClaimedAssignment(em: EntityManager, assignmentId: string): Promise<void> {
+  await sql(em, `UPDATE assignments SET status = 'expired', updated = now() WHERE id = $1 AND status = 'claimed'`, [assignmentId]);
+}
+
+/**
+ * One more approved answer on the work item, if a reserved one is left: returns the new count,
+ * or undefined when every reserved answer was already approved.
+ */
+export async function countApprovedAnswer(em: EntityManager, workItemId: string): Promise<{ approved_answers: number } | undefined> {
+  return sqlOne<{ approved_answers: number }>(
+    em,
+    `UPDATE work_items SET approved_answers = approved_answers + 1, updated = now()
+      WHERE id = $1 AND approved_answers < reserved_answers RETURNING approved_answers`,
+    [workItemId],
+  );
 }
