@@ -567,6 +567,11 @@ async function main() {
         concurrency: CFG.crowdConcurrency,
         qualGold: CFG.crowdQualGold,
         minQuality: CFG.crowdMinQuality,
+        runs: process.argv
+          .find((a) => a.startsWith('--crowd-runs='))
+          ?.slice(13)
+          .split(',')
+          .filter(Boolean),
         log,
       });
       const settings = `seed ${CFG.crowdSeed}, ${CFG.crowdData} data, ${CFG.crowdMembers} members, ${CFG.crowdConcurrency} claims in flight, 100 gold items, reward 5¢, adaptive runs: overlap 1–7 @ 0.95, dawid_skene, gold_rate 0.1, qualification.gold ${CFG.crowdQualGold}, min_quality ${CFG.crowdMinQuality}; load average ${loadAverage()}`;

@@ -18,6 +18,8 @@ export interface CrowdSectionOptions {
   concurrency: number;
   /** `qualification.gold` of the adaptive runs (0 = none) */
   qualGold: number;
+  /** only the runs whose name contains one of these words (`adaptive`, `majority`, `binary`, `four`); empty = all four */
+  runs?: string[];
   /** `min_quality` of the adaptive runs (null = off) */
   minQuality: number | null;
   log: (msg: string) => void;
@@ -71,7 +73,8 @@ export async function crowdSection(o: CrowdSectionOptions): Promise<CrowdSection
   o.log(`crowd: registering ${o.members} members`);
   const crowd = await inParallel(Array.from({ length: o.members }), 5, () => registerUser(o.url, 'crowd'));
   const out: CrowdSectionRun[] = [];
-  for (const [name, labels, quality] of crowdRuns(o)) {
+  const chosen = crowdRuns(o).filter(([name]) => !o.runs?.length || o.runs.some((w) => name.includes(w)));
+  for (const [name, labels, quality] of chosen) {
     const backend = new HttpBackend({ url: o.url, owner: o.owner, crowd, name: `Crowd ${name}` });
     const started = Date.now();
     o.log(`crowd: ${name}: ${o.data} data, ${o.concurrency} claims in flight`);
