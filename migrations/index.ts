@@ -10,6 +10,9 @@ import { ResultAnswersStreaming1732500830000 } from './1732500830000-ResultAnswe
 import { QueueProcesses1732500850000 } from './1732500850000-QueueProcesses';
 import { AnswerSlots1732500900000 } from './1732500900000-AnswerSlots';
 import { LedgerAccountShards1732500950000 } from './1732500950000-LedgerAccountShards';
+import { GoldServing1732501100000 } from './1732501100000-GoldServing';
+import { BonusesAndBlocks1732501400000 } from './1732501400000-BonusesAndBlocks';
+import { BatchShardProgress1732501500000 } from './1732501500000-BatchShardProgress';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works compiled,
@@ -28,4 +31,7 @@ export const ALL_MIGRATIONS = [
   QueueProcesses1732500850000,
   AnswerSlots1732500900000,
   LedgerAccountShards1732500950000,
+  GoldServing1732501100000,
+  BonusesAndBlocks1732501400000,
+  BatchShardProgress1732501500000,
 ];

@@ -20,6 +20,7 @@ import { QualityModule } from './quality/quality.module';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 import { BatchesModule } from './batches/batches.module';
 import { WorkModule } from './work/work.module';
+import { BonusesModule } from './bonuses/bonuses.module';
 import { ResultsModule } from './results/results.module';
 import { LOGGER, Logger } from './logging/logger';
 import { MetricsModule } from './metrics/metrics.module';
@@ -71,6 +72,7 @@ export class AppModule {
         WebhooksModule,
         BatchesModule,
         WorkModule,
+        BonusesModule,
         ResultsModule,
         PagesModule,
       ],

@@ -294,6 +294,8 @@ describe('batches and data: create, read, add, delete, files, cancel (unpaid)', 
         type: 'Guild Debit',
         amount: '$2.00',
         amount_cents: 200,
+        reason: 'payment',
+        batch_id: b.id,
         created: expect.stringMatching(TIME),
       });
       const res = await s.http.post(`/api/batches/${b.id}/data`).set('Authorization', owner.auth).send({ image_url: 'z' });

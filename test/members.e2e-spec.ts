@@ -67,6 +67,10 @@ describe('members, invites and subscriptions (invite links logged: no SMTP)', ()
       quality_score: 1,
       credit: '$0.00',
       credit_cents: 0,
+      blocked: false,
+      blocked_reason: null,
+      blocked_at: null,
+      blocked_until: null,
       created: expect.stringMatching(TIME),
       updated: expect.any(String),
     });

@@ -188,6 +188,8 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
         type: 'Guild Debit',
         amount: '$6.00',
         amount_cents: 600,
+        reason: 'payment',
+        batch_id: b,
         created: expect.stringMatching(TIME),
       });
       expect(entry.amountCents).toBe(-600);
@@ -202,8 +204,26 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       const res = await s.http.get(`/api/wallets/${wallet!.id}`).set('Authorization', user.auth);
       expect(res.body.balance_cents).toBe(0);
       expect(res.body.transactions).toEqual([
-        { object: 'Transaction', id: entry.id, type: 'Guild Debit', amount: '$6.00', amount_cents: 600, created: expect.stringMatching(TIME) },
-        { object: 'Transaction', id: expect.any(String), type: 'Fiat Credit', amount: '$6.00', amount_cents: 600, created: expect.stringMatching(TIME) },
+        {
+          object: 'Transaction',
+          id: entry.id,
+          type: 'Guild Debit',
+          amount: '$6.00',
+          amount_cents: 600,
+          reason: 'payment',
+          batch_id: b,
+          created: expect.stringMatching(TIME),
+        },
+        {
+          object: 'Transaction',
+          id: expect.any(String),
+          type: 'Fiat Credit',
+          amount: '$6.00',
+          amount_cents: 600,
+          reason: 'charge',
+          batch_id: null,
+          created: expect.stringMatching(TIME),
+        },
       ]);
       const v2 = await s.http.get(`/api/wallets/${wallet!.id}`).set('Authorization', user.auth).set('OpenGuilds-Version', '2018-12-18');
       expect(v2.body.transactions).toEqual({
@@ -244,7 +264,16 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
       expect(await escrowOf(g)).toBe(350);
       const ww = await s.http.get('/api/wallets').set('Authorization', worker.auth);
       expect(ww.body.data[0].transactions).toEqual([
-        { object: 'Transaction', id: expect.any(String), type: 'Guild Credit', amount: '$2.50', amount_cents: 250, created: expect.any(String) },
+        {
+          object: 'Transaction',
+          id: expect.any(String),
+          type: 'Guild Credit',
+          amount: '$2.50',
+          amount_cents: 250,
+          reason: 'reward',
+          batch_id: b1,
+          created: expect.any(String),
+        },
       ]);
 
       const b2 = await batchIn(g, user);
@@ -390,6 +419,8 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
         type: 'Guild Debit',
         amount: expect.any(String),
         amount_cents: cost,
+        reason: 'payment',
+        batch_id: batchId,
         created: expect.stringMatching(TIME),
       });
       for (const r of results.filter((x) => x.status === 409))
@@ -526,6 +557,8 @@ describe('money: ledger, wallets, cards, payments and payouts', () => {
         type: 'Fiat Debit',
         amount: '$6.00',
         amount_cents: 600,
+        reason: 'payout',
+        batch_id: null,
         created: expect.any(String),
       });
 

@@ -234,6 +234,23 @@ describe('OpenAPI document: every real response matches it', () => {
     const second = await expectStatus(201, 'post', `/api/wallets/${wallet.id}/payouts`, { key: W, body: { amount_cents: 100 } });
     await expectStatus(200, 'post', `/api/payouts/${second.id}/decline`, { key: O });
 
+    // a bonus for one of the worker's submissions, a block and its end (API.md §12.4)
+    const [sub] = await s.sql<{ id: string }>(
+      'SELECT s.id FROM submissions s JOIN assignments a ON a.id = s.assignment_id WHERE a.user_id = $1 ORDER BY s.id LIMIT 1',
+      [worker.id],
+    );
+    await expectStatus(201, 'post', `/api/submissions/${sub.id}/bonuses`, {
+      key: O,
+      body: { amount_cents: 25, reason: 'thanks' },
+      headers: { 'Idempotency-Key': 'bonus-1' },
+    });
+    await expectStatus(422, 'post', `/api/submissions/${sub.id}/bonuses`, { key: O, body: { amount_cents: 0, reason: 'thanks' } });
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    await expectStatus(200, 'post', `/api/guilds/${G}/members/${member.id}/block`, { key: O, body: { reason: 'a test', until } });
+    await expectStatus(403, 'post', `/api/tasks/${t1.id}/claims`, { key: W });
+    await expectStatus(200, 'get', `/api/guilds/${G}/members?blocked=true`, { key: O });
+    await expectStatus(200, 'delete', `/api/guilds/${G}/members/${member.id}/block`, { key: O });
+
     // the webhook was called; its delivery log and a redelivery
     await receiver.waitFor(1);
     const hook = hooks.data[0].id as string;

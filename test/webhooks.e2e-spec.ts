@@ -245,10 +245,11 @@ describe('webhooks', () => {
       expect(new Webhook(w.secret, { format: 'raw' }).verify(req.body, req.headers)).toEqual(JSON.parse(payload));
       expect(() => new Webhook('not-the-secret', { format: 'raw' }).verify(req.body, req.headers)).toThrow();
 
+      // recorded after the receiver answered: a hang guard only (60 s, a loaded box is slow)
       const list = await eventually(async () => {
         const a = await attempts(s, owner, w.id);
         return a.length === 1 && a[0].delivery_status === 'succeeded' ? a : undefined;
-      });
+      }, 60_000);
       expect(list[0]).toEqual({
         object: 'WebhookAttempt',
         id: expect.any(String),

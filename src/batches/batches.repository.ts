@@ -25,15 +25,17 @@ export function answerDatumSql(p: { datumId: string; answer: string }): string {
 }
 
 /**
- * A CTE body: when `datumCompleted` (an SQL boolean) holds, the batch counts one completed datum
- * and completes at its last. Returns status and just_completed.
+ * A CTE body: when the shard CTE named `shardCte` (countOnShardSql with `completed`) says its
+ * last datum just completed, the batch counts one finished shard and completes at its last
+ * (docs/quality-and-scale.md B.4 step 7): the batch row is taken once per shard, not per datum.
+ * Returns status and just_completed.
  */
-export function countCompletedDatumSql(p: { batchId: string; datumCompleted: string }): string {
-  return `UPDATE batches SET data_completed_count = data_completed_count + 1,
-           status = CASE WHEN status = 'processing' AND data_completed_count + 1 >= data_count THEN 'completed' ELSE status END,
-           completed_at = CASE WHEN status = 'processing' AND data_completed_count + 1 >= data_count THEN now() ELSE completed_at END,
+export function countFinishedShardSql(p: { batchId: string; shardCte: string }): string {
+  return `UPDATE batches SET shards_remaining = shards_remaining - 1,
+           status = CASE WHEN status = 'processing' AND shards_remaining = 1 THEN 'completed' ELSE status END,
+           completed_at = CASE WHEN status = 'processing' AND shards_remaining = 1 THEN now() ELSE completed_at END,
            updated = now()
-     WHERE id = ${p.batchId} AND ${p.datumCompleted}
+     WHERE id = ${p.batchId} AND EXISTS (SELECT 1 FROM ${p.shardCte} WHERE shard_finished)
      RETURNING status, (completed_at = now()) AS just_completed`;
 }
 
@@ -80,8 +82,22 @@ export async function recordPaidSettings(
   p: { goldCents: number; dataCount: number; tasks: Array<{ taskId: string; quality: unknown; rewardCents: number; goldCents: number }> },
 ): Promise<void> {
   const shards = Math.max(1, Math.min(MAX_BATCH_SHARDS, p.dataCount));
-  await sql(em, `UPDATE batches SET gold_cents = $2, shard_count = $3 WHERE id = $1`, [batchId, p.goldCents, shards]);
-  await sql(em, `INSERT INTO batch_shards (batch_id, shard) SELECT $1, generate_series(0, $2::int - 1)`, [batchId, shards]);
+  // each shard knows how many data it holds; the batch, how many shards still have data to finish
+  await sql(
+    em,
+    `INSERT INTO batch_shards (batch_id, shard, data_count)
+     SELECT $1, g, coalesce(c.n, 0)
+       FROM generate_series(0, $2::int - 1) AS g
+       LEFT JOIN (SELECT id % $2::int AS shard, count(*)::int AS n FROM data WHERE batch_id = $1 GROUP BY 1) c ON c.shard = g`,
+    [batchId, shards],
+  );
+  await sql(
+    em,
+    `UPDATE batches SET gold_cents = $2, shard_count = $3,
+            shards_remaining = (SELECT count(*) FROM batch_shards WHERE batch_id = $1 AND data_count > 0)
+      WHERE id = $1`,
+    [batchId, p.goldCents, shards],
+  );
   await sql(
     em,
     `INSERT INTO batch_task_settings (batch_id, task_id, quality, reward_cents, gold_cents)
@@ -98,14 +114,20 @@ export async function recordPaidSettings(
 
 /**
  * A CTE body: the batch's shard of datum `datumId` counts what a submit or an ending paid out of
- * escrow for it (`spent`, `answers`) and gave back (`refunded`) — all SQL expressions of the
- * composing statement. A batch paid before shards existed has none: nothing is counted.
+ * escrow for it (`spent`, `answers`), gave back (`refunded`) and — when `completed` (an SQL
+ * boolean) holds — one completed datum. All are SQL expressions of the composing statement.
+ * Returns shard_finished: this datum was the shard's last (countFinishedShardSql then takes the
+ * batch row). One statement may update a shard row only once: compose one of these per statement.
  */
-export function countOnShardSql(p: { batchId: string; datumId: string; spent: string; refunded: string; answers: string }): string {
+export function countOnShardSql(p: { batchId: string; datumId: string; spent: string; refunded: string; answers: string; completed?: string }): string {
+  const completed = p.completed ?? 'false';
   return `UPDATE batch_shards SET spent_cents = spent_cents + ${p.spent}, refunded_cents = refunded_cents + ${p.refunded},
-           answers_count = answers_count + ${p.answers}
+           answers_count = answers_count + ${p.answers},
+           data_completed = data_completed + CASE WHEN ${completed} THEN 1 ELSE 0 END,
+           updated = CASE WHEN ${completed} THEN now() ELSE updated END
      WHERE batch_id = ${p.batchId}::bigint
-       AND shard = ${p.datumId}::bigint % greatest((SELECT shard_count FROM batches WHERE id = ${p.batchId}::bigint), 1)`;
+       AND shard = ${p.datumId}::bigint % greatest((SELECT shard_count FROM batches WHERE id = ${p.batchId}::bigint), 1)
+     RETURNING (${completed}) AND data_completed = data_count AS shard_finished`;
 }
 
 /** countOnShardSql as its own statement (paths off the one-statement hot path). */
@@ -125,10 +147,25 @@ export async function countOnShard(
   ]);
 }
 
-/** The batch's money as its shards hold it (Σ over at most 32 rows). */
+/**
+ * The batch's money and progress as its shards hold them (Σ over at most 32 rows): spent_cents,
+ * refunded_cents, shard_data_completed (add batches.data_completed_count: batchProgress) and
+ * shards_updated (the last datum completed, for the Batch's `updated`).
+ */
 export const BATCH_MONEY_SQL = (batch: string) =>
   `(SELECT coalesce(sum(spent_cents), 0) FROM batch_shards WHERE batch_id = ${batch}) AS spent_cents,
-   (SELECT coalesce(sum(refunded_cents), 0) FROM batch_shards WHERE batch_id = ${batch}) AS refunded_cents`;
+   (SELECT coalesce(sum(refunded_cents), 0) FROM batch_shards WHERE batch_id = ${batch}) AS refunded_cents,
+   (SELECT coalesce(sum(data_completed), 0)::int FROM batch_shards WHERE batch_id = ${batch}) AS shard_data_completed,
+   (SELECT max(updated) FROM batch_shards WHERE batch_id = ${batch}) AS shards_updated`;
+
+/** The batch row as readers see it: completed data counted on the row and on the shards, last change. */
+export function withShardProgress<B extends { data_completed_count: number; updated: Date }>(
+  b: B,
+  shards: { shard_data_completed: number | string; shards_updated: Date | null },
+): B {
+  const updated = shards.shards_updated && shards.shards_updated > b.updated ? shards.shards_updated : b.updated;
+  return { ...b, data_completed_count: Number(b.data_completed_count) + Number(shards.shard_data_completed), updated };
+}
 
 // ------------------------------------------------------------------ cancel
 

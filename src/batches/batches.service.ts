@@ -19,7 +19,7 @@ import { normalizeData } from './datum-input';
 import { presentDatum, presentSubmission } from './datum.presenter';
 import { BatchRow, BatchStatus, DatumRow, DatumStatus, SubmissionRow } from './rows';
 import { sql, sqlOne } from '../database/sql';
-import { appendData, BATCH_MONEY_SQL, deleteDatumOfBatch, insertBatch, lockOwnedBatch } from './batches.repository';
+import { appendData, BATCH_MONEY_SQL, deleteDatumOfBatch, insertBatch, lockOwnedBatch, withShardProgress } from './batches.repository';
 import { costOfBatch, UNPAID_COST_SQL } from './batch-cost';
 import { TaskEntity } from '../tasks/task.entity';
 
@@ -48,7 +48,8 @@ const BATCH_VIEW_SQL = `
     FROM batches b
    WHERE b.id = $1 AND ($2::bigint IS NULL OR b.owner_id = $2::bigint)`;
 
-type BatchViewRow = BatchRow & { unpaid_cost_cents: string | null; data_json: string; webhooks_json: string; spent_cents: string; refunded_cents: string };
+type ShardSums = { spent_cents: string; refunded_cents: string; shard_data_completed: number; shards_updated: Date | null };
+type BatchViewRow = BatchRow & ShardSums & { unpaid_cost_cents: string | null; data_json: string; webhooks_json: string };
 type DatumTuple = [string, DatumStatus, Record<string, unknown>, number, string, string];
 type WebhookTuple = [string, string, string, string, string[]];
 /** pg's parser for timestamptz text (OID 1184): the same Date the driver makes of a timestamptz column. */
@@ -170,9 +171,9 @@ export class BatchesService {
       ? await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 ORDER BY batch_id, id', [b.id])
       : await sql<DatumRow>(em, 'SELECT * FROM data WHERE batch_id >= $1 AND batch_id <= $1 ORDER BY batch_id, id LIMIT $2', [b.id, EMBEDDED_DATA + 1]);
     const dataHasMore = !opts.allData && data.length > EMBEDDED_DATA;
-    const [spent] = await sql<{ spent_cents: string; refunded_cents: string }>(em, `SELECT ${BATCH_MONEY_SQL('$1::bigint')}`, [b.id]);
+    const [spent] = await sql<ShardSums>(em, `SELECT ${BATCH_MONEY_SQL('$1::bigint')}`, [b.id]);
     return {
-      batch: b,
+      batch: withShardProgress(b, spent),
       costCents: await this.costOf(b, em, opts.priceCache),
       spentCents: toCents(spent.spent_cents),
       refundedCents: toCents(spent.refunded_cents),
@@ -204,7 +205,8 @@ export class BatchesService {
     const params = [id, owner, limit];
     const [r] = em ? await sql<BatchViewRow>(em, BATCH_VIEW_SQL, params) : await preparedRows<BatchViewRow>(this.ds, 'og_batch_view', BATCH_VIEW_SQL, params);
     if (!r) return undefined;
-    const { unpaid_cost_cents, data_json, webhooks_json, spent_cents, refunded_cents, ...batch } = r;
+    const { unpaid_cost_cents, data_json, webhooks_json, spent_cents, refunded_cents, shard_data_completed, shards_updated, ...row } = r;
+    const batch = withShardProgress(row, { shard_data_completed, shards_updated });
     // data inserted together share their timestamps' text: parse each distinct one once
     const parsed = new Map<string, Date>();
     const parseTimestamptz = (text: string): Date => {

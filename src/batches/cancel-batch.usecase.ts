@@ -1,3 +1,4 @@
+import { closeGoldShare } from '../quality/gold-serving.repository';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -34,8 +35,9 @@ export class CancelBatch {
       if (b.status === 'processing') {
         const work = await cancelWorkOfBatch(em, batchId);
         await this.claims.endMany(em, work.lapsedAssignmentIds, 'expired');
-        // the unclaimed work's reservations, and the whole gold share (no gold is served yet)
-        const refund = work.unclaimedRewardCents.reduce((sum, cents) => sum + toCents(cents), 0) + toCents(b.gold_cents);
+        // the unclaimed work's reservations, and what the gold share still holds (a live gold claim
+        // keeps its reward: it is paid at its submit, or refunded when it ends otherwise)
+        const refund = work.unclaimedRewardCents.reduce((sum, cents) => sum + toCents(cents), 0) + (await closeGoldShare(em, batchId));
         if (refund > 0) {
           await this.money.refund(em, {
             guildId: b.guild_id,

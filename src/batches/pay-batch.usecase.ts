@@ -10,8 +10,21 @@ import { frozenAtPay, reservedAnswers } from '../quality/settings/quality-settin
 import { costOfBatch } from './batch-cost';
 import { TaskEntity } from '../tasks/task.entity';
 import { openWork } from '../work/work.repository';
+import { openGoldSlots } from '../quality/gold-serving.repository';
+import { ceilPpm, rateToPpm } from '../quality/rules/cost';
 import { BatchesService } from './batches.service';
 import { lockOwnedBatch, recordPaidSettings, startProcessing } from './batches.repository';
+
+/**
+ * How many gold answers a task's gold share pays: floor(share / reward); with a zero reward gold
+ * costs nothing and the share counts answers, ceil(gold_rate × data × overlap.max). Gold needs labels.
+ */
+function goldUnits(dataCount: number, t: TaskEntity): number {
+  if (!t.quality?.labels || !t.quality.gold_rate) return 0;
+  const share = costOfBatch(dataCount, [t]).goldCents;
+  if (t.minimumAmountCents > 0) return Math.floor(share / t.minimumAmountCents);
+  return Number(ceilPpm(BigInt(dataCount) * BigInt(reservedAnswers(t.quality)), rateToPpm(t.quality.gold_rate)));
+}
 
 /** A task collects several answers per datum on answer slots when its frozen settings name an `answer`. */
 function slotted(t: TaskEntity): boolean {
@@ -73,6 +86,16 @@ export class PayBatch {
               goldCents: costOfBatch(locked.data_count, [t]).goldCents,
             })),
           });
+          // the gold share of each task as claimable units worth one answer each (§11.6 "Gold serving")
+          await openGoldSlots(
+            em,
+            batchId,
+            nowTasks.map((t) => ({
+              taskId: String(t.id),
+              rewardCents: t.minimumAmountCents,
+              units: goldUnits(locked.data_count, t),
+            })),
+          );
           await openWork(
             em,
             batchId,

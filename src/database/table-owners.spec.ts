@@ -46,11 +46,16 @@ export const OWNERS: Record<string, string> = {
   gold_items: 'quality',
   member_task_skills: 'quality', // the Dawid–Skene refresh (B.7); read by the submit
   task_models: 'quality',
+  gold_slots: 'quality', // a paid batch's gold share (docs/quality-and-scale.md, gold serving)
+  gold_servings: 'quality',
+  gold_served: 'quality',
+  member_task_stats: 'quality', // per member per task counters and skill (§11.3, §11.4)
   webhooks: 'webhooks',
   webhook_deliveries: 'webhooks',
   webhook_attempts: 'webhooks',
   batch_watchers: 'results', // live progress streams (src/results/progress-hub.ts)
   queue_processes: 'queue', // the queue's live processes (src/queue)
+  bonuses: 'bonuses', // API.md §12.4 (src/bonuses)
 };
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -11,12 +11,12 @@
  * 6. every ledger entry's type agrees with its sign (Credit positive, Debit negative);
  * 7. per paid batch (with batch_shards, docs/quality-and-scale.md B.6): its escrow entries sum to
  *    what its work still holds — (reserved − approved) × reward per unfinished work item, the
- *    reward of each claim still live on canceled work, and the gold share until it completes or is
- *    canceled;
+ *    reward of each claim still live on canceled work, the reward of each live gold claim it pays
+ *    (gold_servings), and — while processing — its gold share minus what gold servings took;
  * 8. per work item done on slots: refunded_cents = (reserved − approved) × reward, moved by exactly
  *    one work:<id>:refund of that amount (none at 0);
- * 9. per completed batch: spent + refunded (its shards) = cost_cents, and they equal the batch's
- *    rewards and refunds in the ledger.
+ * 9. per completed batch: spent + refunded (its shards) + the rewards its live gold claims hold =
+ *    cost_cents, and spent and refunded equal the batch's rewards and refunds in the ledger.
  * Returns the violations found, as readable strings; an empty list means the ledger is sound.
  * Balances are read through the `ledger_accounts` view (balance_cents = Σ shards). Every check is
  * a plain SELECT over committed rows, so it can run while the server is under load: an entry and
@@ -107,12 +107,19 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
                 WHEN w.status IN ('waiting', 'open', 'claimed', 'collecting') THEN (w.reserved_answers - w.approved_answers) * w.reward_cents
                 WHEN w.status = 'canceled' THEN w.reward_cents * (SELECT count(*) FROM answer_slots s WHERE s.work_item_id = w.id AND s.status = 'claimed')
                 ELSE 0 END) AS cents
-         FROM work_items w GROUP BY w.batch_id)
-     SELECT b.id, coalesce(esc.net, 0)::text AS escrow,
-            (coalesce(held.cents, 0) + CASE WHEN b.status = 'processing' THEN b.gold_cents ELSE 0 END)::text AS held
-       FROM batches b LEFT JOIN esc ON esc.batch_id = b.id LEFT JOIN held ON held.batch_id = b.id
-      WHERE b.cost_cents IS NOT NULL AND b.shard_count > 0
-        AND coalesce(esc.net, 0) <> coalesce(held.cents, 0) + CASE WHEN b.status = 'processing' THEN b.gold_cents ELSE 0 END`,
+         FROM work_items w GROUP BY w.batch_id),
+     gold AS (
+       SELECT b.id AS batch_id,
+              -- live gold claims hold their reward; the share, while processing, what no serving took
+              (SELECT coalesce(sum(gs.reward_cents), 0) FROM gold_servings gs JOIN work_items gw ON gw.id = gs.work_item_id
+                WHERE gs.batch_id = b.id AND gw.status = 'collecting')
+              + CASE WHEN b.status = 'processing'
+                     THEN b.gold_cents - (SELECT coalesce(sum(reward_cents), 0) FROM gold_slots WHERE batch_id = b.id AND status = 'used')
+                     ELSE 0 END AS cents
+         FROM batches b WHERE b.cost_cents IS NOT NULL AND b.shard_count > 0)
+     SELECT b.id, coalesce(esc.net, 0)::text AS escrow, (coalesce(held.cents, 0) + gold.cents)::text AS held
+       FROM batches b JOIN gold ON gold.batch_id = b.id LEFT JOIN esc ON esc.batch_id = b.id LEFT JOIN held ON held.batch_id = b.id
+      WHERE coalesce(esc.net, 0) <> coalesce(held.cents, 0) + gold.cents`,
   )) {
     out.push(`batch ${r.id} holds ${r.escrow} in escrow, but its work holds ${r.held}`);
   }
@@ -139,12 +146,15 @@ export async function checkLedgerInvariant(q: Queryable): Promise<string[]> {
      lg AS (
        SELECT t.batch_id, sum(e.amount_cents) FILTER (WHERE t.kind = 'reward') AS rewards, sum(e.amount_cents) FILTER (WHERE t.kind = 'refund') AS refunds
          FROM ledger_transactions t JOIN ledger_entries e ON e.ledger_transaction_id = t.id
-        WHERE e.amount_cents > 0 AND t.batch_id IS NOT NULL GROUP BY t.batch_id)
+        WHERE e.amount_cents > 0 AND t.batch_id IS NOT NULL GROUP BY t.batch_id),
+     live_gold AS (
+       SELECT gs.batch_id, sum(gs.reward_cents) AS cents FROM gold_servings gs JOIN work_items gw ON gw.id = gs.work_item_id
+        WHERE gw.status = 'collecting' GROUP BY gs.batch_id)
      SELECT b.id, b.cost_cents::text AS cost, coalesce(sh.spent, 0)::text AS spent, coalesce(sh.refunded, 0)::text AS refunded,
             coalesce(lg.rewards, 0)::text AS rewards, coalesce(lg.refunds, 0)::text AS refunds
-       FROM batches b LEFT JOIN sh ON sh.batch_id = b.id LEFT JOIN lg ON lg.batch_id = b.id
+       FROM batches b LEFT JOIN sh ON sh.batch_id = b.id LEFT JOIN lg ON lg.batch_id = b.id LEFT JOIN live_gold ON live_gold.batch_id = b.id
       WHERE b.status = 'completed' AND b.shard_count > 0
-        AND (coalesce(sh.spent, 0) + coalesce(sh.refunded, 0) <> b.cost_cents
+        AND (coalesce(sh.spent, 0) + coalesce(sh.refunded, 0) + coalesce(live_gold.cents, 0) <> b.cost_cents
              OR coalesce(sh.spent, 0) <> coalesce(lg.rewards, 0) OR coalesce(sh.refunded, 0) <> coalesce(lg.refunds, 0))`,
   )) {
     out.push(`completed batch ${r.id}: spent ${r.spent} + refunded ${r.refunded} vs cost ${r.cost}; the ledger has rewards ${r.rewards}, refunds ${r.refunds}`);

@@ -20,7 +20,7 @@ import type { PayoutRow } from './transaction.presenter';
  */
 
 export type EntryType = 'Guild Credit' | 'Guild Debit' | 'Fiat Credit' | 'Fiat Debit';
-export type LedgerKind = 'card_charge' | 'batch_payment' | 'reward' | 'refund' | 'payout';
+export type LedgerKind = 'card_charge' | 'batch_payment' | 'reward' | 'refund' | 'payout' | 'bonus' | 'appeal';
 
 /** One ledger entry as seen from its account: the wire Transaction is made from this. */
 export interface LedgerEntryView {
@@ -31,6 +31,10 @@ export interface LedgerEntryView {
   /** signed: positive credited the account, negative debited it */
   amountCents: number;
   created: Date;
+  /** what the movement was (ledger_transactions.kind): the wire `reason` (API.md §11.6) */
+  kind: LedgerKind;
+  /** the batch the movement belongs to (ledger_transactions.batch_id) */
+  batchId: string | null;
 }
 
 export interface EntryRow {
@@ -40,7 +44,12 @@ export interface EntryRow {
   amount_cents: string;
   type: EntryType;
   created: Date;
+  kind: LedgerKind;
+  batch_id: string | null;
 }
+
+/** The columns of an EntryRow, for a read of ledger_entries \`e\` joined to its ledger_transactions \`t\`. */
+export const ENTRY_COLUMNS = 'e.id, e.ledger_transaction_id, e.account_id, e.amount_cents, e.type, e.created, t.kind, t.batch_id';
 
 export function entryView(r: EntryRow): LedgerEntryView {
   return {
@@ -50,6 +59,8 @@ export function entryView(r: EntryRow): LedgerEntryView {
     type: r.type,
     amountCents: toCents(r.amount_cents),
     created: r.created,
+    kind: r.kind,
+    batchId: r.batch_id === null || r.batch_id === undefined ? null : String(r.batch_id),
   };
 }
 
@@ -150,7 +161,7 @@ export async function post(em: EntityManager, m: Movement): Promise<Posted | und
        RETURNING id, ledger_transaction_id, account_id, amount_cents, type, created`,
       [ledgerTransactionId, side.account, side.amount, side.type],
     );
-    entries.set(side.account, entryView(rows[0]));
+    entries.set(side.account, entryView({ ...rows[0], kind: m.kind, batch_id: m.batchId ?? null }));
   }
   return { ledgerTransactionId, entries };
 }

@@ -125,7 +125,35 @@ export class MoneyService {
       type: 'Guild Debit',
       amountCents: 0,
       created: new Date(),
+      kind: 'batch_payment',
+      batchId: p.batchId,
     };
+  }
+
+  /**
+   * Step 2 of a payment to a member (a bonus, an approved appeal: API.md §12.3, §12.4), in the
+   * caller's transaction, after fundPayment(p): the Guild Debit from the payer's wallet straight
+   * to the member's wallet in the guild (a Guild Credit there), business key
+   * `${purposeKey}:payment`, kind `kind`, naming p.batchId. The payer's wallet is debited under the
+   * lock rule, as debitPayment does: drained since step 1 → InsufficientFundsError
+   * (isInsufficientFunds; the caller starts over, at most PAY_ATTEMPTS times). Returns the payer
+   * wallet's entry; a 409 when the key was used before. The amount must be > 0.
+   */
+  async payMember(em: EntityManager, p: BatchPayment, accounts: PaymentAccounts, memberUserId: string, kind: 'bonus' | 'appeal'): Promise<LedgerEntryView> {
+    if (!Number.isSafeInteger(p.amountCents) || p.amountCents <= 0) throw new Error(`invalid amount: ${p.amountCents}`);
+    const memberWallet = await ensureWallet(em, p.guildId, memberUserId);
+    await lockForDebit(em, accounts.walletId, p.amountCents);
+    const posted = await post(em, {
+      kind,
+      businessKey: paymentKey(p),
+      batchId: p.batchId,
+      from: accounts.walletId,
+      to: memberWallet,
+      amountCents: p.amountCents,
+      currency: 'Guild',
+    });
+    if (!posted) throw conflict(`${p.purposeKey} has already been paid`);
+    return posted.entries.get(accounts.walletId)!;
   }
 
   /** Escrow → the member's wallet ('Guild Credit' on the wallet). A second call with the same key is a no-op. */

@@ -1,7 +1,21 @@
 import { money } from '../common/money';
 import { ApiVersion, nestedCollection, wireId, wireTime } from '../common/wire';
 import type { PaymentMethodRow } from './card.service';
-import { LedgerEntryView } from './ledger.repository';
+import { LedgerEntryView, LedgerKind } from './ledger.repository';
+
+/**
+ * The wire `reason` of a Transaction (API.md §11.6) for each kind of movement. A batch's payment
+ * (wallet → escrow) is not in §11.6's list: it reads `payment` (docs/bonuses-and-blocks.md).
+ */
+export const TRANSACTION_REASONS: Record<LedgerKind, string> = {
+  card_charge: 'charge',
+  batch_payment: 'payment',
+  reward: 'reward',
+  refund: 'refund',
+  payout: 'payout',
+  bonus: 'bonus',
+  appeal: 'appeal',
+};
 
 /** A ledger entry seen from its account: `amount_cents` is the positive magnitude, `type` says the direction. */
 export function presentTransaction(entry: LedgerEntryView) {
@@ -10,6 +24,8 @@ export function presentTransaction(entry: LedgerEntryView) {
     id: wireId(entry.id),
     type: entry.type,
     ...money('amount', Math.abs(entry.amountCents)),
+    reason: TRANSACTION_REASONS[entry.kind],
+    batch_id: entry.batchId === null ? null : wireId(entry.batchId),
     created: wireTime(entry.created),
   };
 }

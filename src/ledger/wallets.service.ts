@@ -5,7 +5,7 @@ import { Caller } from '../auth/caller';
 import { notFound } from '../common/errors';
 import { toCents } from '../common/money';
 import { CursorPage, Page, unknownCursor } from '../common/pagination';
-import { ensureWalletsOf, EntryRow, entryView, LedgerEntryView } from './ledger.repository';
+import { ENTRY_COLUMNS, ensureWalletsOf, EntryRow, entryView, LedgerEntryView } from './ledger.repository';
 import { WalletView } from './transaction.presenter';
 
 /** How many transactions a Wallet object embeds. */
@@ -55,8 +55,8 @@ export class WalletsService {
       if (!known) throw unknownCursor(page.after);
     }
     const rows: EntryRow[] = await this.db.query(
-      `SELECT id, ledger_transaction_id, account_id, amount_cents, type, created FROM ledger_entries
-        WHERE account_id = $1 AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $2 OFFSET $3`,
+      `SELECT ${ENTRY_COLUMNS} FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
+        WHERE e.account_id = $1 AND ($4::bigint IS NULL OR e.id < $4) ORDER BY e.id DESC LIMIT $2 OFFSET $3`,
       [id, page.limit + 1, page.offset, page.after ?? null],
     );
     return rows.map(entryView);
@@ -65,11 +65,12 @@ export class WalletsService {
   private async withTransactions(accounts: AccountRow[]): Promise<WalletView[]> {
     if (accounts.length === 0) return [];
     const rows: Array<EntryRow & { rn: string }> = await this.db.query(
-      `SELECT * FROM (
+      `SELECT ${ENTRY_COLUMNS} FROM (
          SELECT id, ledger_transaction_id, account_id, amount_cents, type, created,
                 row_number() OVER (PARTITION BY account_id ORDER BY id DESC) AS rn
            FROM ledger_entries WHERE account_id = ANY($1::bigint[])
-       ) e WHERE rn <= $2 ORDER BY account_id, id DESC`,
+       ) e JOIN ledger_transactions t ON t.id = e.ledger_transaction_id
+        WHERE e.rn <= $2 ORDER BY e.account_id, e.id DESC`,
       [accounts.map((a) => a.id), WALLET_TRANSACTIONS + 1],
     );
     const byAccount = new Map<string, LedgerEntryView[]>();

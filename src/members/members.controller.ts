@@ -7,7 +7,7 @@ import { PageQuery, pageOf, toPage } from '../common/pagination';
 import { ApiVersion, wireId, wireTime } from '../common/wire';
 import { presentTask } from '../tasks/tasks.presenter';
 import { TasksService } from '../tasks/tasks.service';
-import { AcceptInviteQuery, CreateInviteDto, FindMemberQuery } from './dto/members.dto';
+import { AcceptInviteQuery, BlockMemberDto, CreateInviteDto, FindMemberQuery, MemberListQuery } from './dto/members.dto';
 import { InvitesService } from './invites.service';
 import { presentInvite, presentMember } from './members.presenter';
 import { MembersService } from './members.service';
@@ -24,14 +24,45 @@ export class MembersController {
   @ApiDoc({
     id: 'listMembers',
     summary: "List a guild's members",
-    description: 'Owner only.',
+    description: 'Owner only. `blocked=true` lists only the members blocked now (§12.4), `blocked=false` only the others.',
     ok: { status: 200, type: MemberList, description: 'active members' },
     errors: [403, 404, 422],
   })
   @Get('guilds/:gid/members')
-  async list(@CurrentCaller() caller: Caller, @Param('gid', IdParam) gid: string, @Query() q: PageQuery) {
+  async list(@CurrentCaller() caller: Caller, @Param('gid', IdParam) gid: string, @Query() q: MemberListQuery) {
     const page = toPage(q);
-    return pageOf(`/api/guilds/${gid}/members`, page, await this.members.list(caller, gid, page), presentMember);
+    return pageOf(`/api/guilds/${gid}/members`, page, await this.members.list(caller, gid, page, q.blocked), presentMember);
+  }
+
+  @ApiDoc({
+    id: 'blockMember',
+    summary: 'Block a member',
+    description:
+      'Owner only (API.md §12.4). The member cannot claim in the guild (403) until unblocked or until `until`; their live assignments go back ' +
+      'to the pool at once; their records and wallet stay. Blocking a blocked member is answered with the Member, unchanged. ' +
+      '`until` in the past is a 422.',
+    body: true,
+    ok: { status: 200, type: Member, description: 'the member, `blocked: true`' },
+    errors: [403, 404, 422],
+  })
+  @Post('guilds/:gid/members/:id/block')
+  @HttpCode(200)
+  async block(@CurrentCaller() caller: Caller, @Param('gid', IdParam) gid: string, @Param('id', IdParam) id: string, @Body() dto: BlockMemberDto) {
+    const until = dto.until === undefined || dto.until === null ? null : new Date(dto.until);
+    return presentMember(await this.members.block(caller, gid, id, dto.reason, until));
+  }
+
+  @ApiDoc({
+    id: 'unblockMember',
+    summary: 'Unblock a member',
+    description: 'Owner only (API.md §12.4). Unblocking a member who is not blocked is answered with the Member, unchanged.',
+    ok: { status: 200, type: Member, description: 'the member, `blocked: false`' },
+    errors: [403, 404],
+  })
+  @Delete('guilds/:gid/members/:id/block')
+  @HttpCode(200)
+  async unblock(@CurrentCaller() caller: Caller, @Param('gid', IdParam) gid: string, @Param('id', IdParam) id: string) {
+    return presentMember(await this.members.unblock(caller, gid, id));
   }
 
   @ApiDoc({
@@ -226,6 +257,8 @@ export class SubscriptionsController {
     const rows = await this.subscriptions.myTasks(caller, page);
     const views = await this.tasks.views(rows.map((r) => r.task));
     const items = views.map((v, i) => ({ v, count: rows[i].openWorkCount }));
-    return pageOf('/api/me/tasks', page, items, ({ v, count }) => presentTask(v.task, v.workspace, v.connections, version, { open_work_count: count }));
+    return pageOf('/api/me/tasks', page, items, ({ v, count }) =>
+      presentTask(v.task, v.workspace, v.connections, version, { open_work_count: count }, v.medianSeconds),
+    );
   }
 }

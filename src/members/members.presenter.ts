@@ -9,6 +9,8 @@ export interface MemberView {
   email: string;
   /** ledger_accounts.balance_cents of the member's wallet in the guild (0 without one) */
   creditCents: number;
+  /** the block in force (API.md §12.4), or null: never blocked, unblocked, or its `until` has passed */
+  block: { reason: string; at: Date; until: Date | null } | null;
 }
 
 export function presentMember(v: MemberView) {
@@ -19,6 +21,10 @@ export function presentMember(v: MemberView) {
     email: v.email,
     quality_score: Math.round(Number(v.member.qualityScore) * 100) / 100,
     ...money('credit', v.creditCents),
+    blocked: v.block !== null,
+    blocked_reason: v.block?.reason ?? null,
+    blocked_at: v.block ? wireTime(v.block.at) : null,
+    blocked_until: v.block?.until ? wireTime(v.block.until) : null,
     created: wireTime(v.member.created),
     updated: wireTime(v.member.updated),
   };

@@ -22,10 +22,23 @@ export interface MemberViewRow {
   updated: Date;
   email: string;
   credit_cents: string;
+  /** the block in force (API.md §12.4): false once `blocked_until` has passed */
+  blocked: boolean;
+  blocked_at: Date | null;
+  blocked_until: Date | null;
+  blocked_reason: string | null;
 }
+
+/**
+ * Whether the member of alias `m` is blocked in its guild right now (API.md §12.4): a block with
+ * no end, or one whose `blocked_until` is still ahead (the database clock decides; a block ends by
+ * itself). A SQL expression for the reads of this module and the claim statements.
+ */
+export const memberBlockedSql = (m: string) => `(${m}.blocked_at IS NOT NULL AND (${m}.blocked_until IS NULL OR ${m}.blocked_until > now()))`;
 
 const VIEW_SQL = `
   SELECT m.id, m.guild_id, m.user_id, m.status, m.quality_score, m.removed_at, m.created, m.updated,
+         ${memberBlockedSql('m')} AS blocked, m.blocked_at, m.blocked_until, m.blocked_reason,
          u.email, coalesce(la.balance_cents, 0) AS credit_cents
     FROM members m
     JOIN users u ON u.id = m.user_id
@@ -35,9 +48,43 @@ export function memberView(em: EntityManager, memberId: string): Promise<MemberV
   return sqlOne<MemberViewRow>(em, `${VIEW_SQL} WHERE m.id = $1`, [memberId]);
 }
 
-/** Active members of the guild, newest first. */
-export function activeMemberViews(em: EntityManager, guildId: string, limit: number, offset: number): Promise<MemberViewRow[]> {
-  return sql<MemberViewRow>(em, `${VIEW_SQL} WHERE m.guild_id = $1 AND m.status = 'active' ORDER BY m.id DESC LIMIT $2 OFFSET $3`, [guildId, limit, offset]);
+/**
+ * Active members of the guild, newest first; `blocked` true: only those blocked now, false: only
+ * those not blocked, undefined: all. The blocked ones come from members_blocked_idx.
+ */
+export function activeMemberViews(em: EntityManager, guildId: string, limit: number, offset: number, blocked?: boolean): Promise<MemberViewRow[]> {
+  const filter = blocked === undefined ? '' : blocked ? `AND m.blocked_at IS NOT NULL AND ${memberBlockedSql('m')}` : `AND NOT ${memberBlockedSql('m')}`;
+  return sql<MemberViewRow>(em, `${VIEW_SQL} WHERE m.guild_id = $1 AND m.status = 'active' ${filter} ORDER BY m.id DESC LIMIT $2 OFFSET $3`, [
+    guildId,
+    limit,
+    offset,
+  ]);
+}
+
+/**
+ * Whether the member is blocked in their guild right now (API.md §12.4; a block with `until` ends
+ * by itself then). The one question other modules ask about blocks (e.g. the skills list of
+ * §11.4); false for an unknown member.
+ */
+export async function isMemberBlocked(em: EntityManager, memberId: string): Promise<boolean> {
+  const row = await sqlOne<{ blocked: boolean }>(em, `SELECT ${memberBlockedSql('m')} AS blocked FROM members m WHERE m.id = $1`, [memberId]);
+  return row?.blocked === true;
+}
+
+/** Whether `t` is later than the database's now() (the clock that ends a block). */
+export async function isAhead(em: EntityManager, t: Date): Promise<boolean> {
+  const row = await sqlOne<{ ok: boolean }>(em, 'SELECT $1::timestamptz > now() AS ok', [t]);
+  return row!.ok;
+}
+
+/** Blocks the member (API.md §12.4): a new block replaces an ended one. */
+export async function markMemberBlocked(em: EntityManager, memberId: string, reason: string, until: Date | null): Promise<void> {
+  await sql(em, `UPDATE members SET blocked_at = now(), blocked_until = $2, blocked_reason = $3, updated = now() WHERE id = $1`, [memberId, until, reason]);
+}
+
+/** Ends the member's block (a block that ended by itself is cleared too). */
+export async function markMemberUnblocked(em: EntityManager, memberId: string): Promise<void> {
+  await sql(em, `UPDATE members SET blocked_at = NULL, blocked_until = NULL, blocked_reason = NULL, updated = now() WHERE id = $1`, [memberId]);
 }
 
 export function activeMemberViewByEmail(em: EntityManager, guildId: string, email: string): Promise<MemberViewRow | undefined> {
@@ -185,4 +232,9 @@ export function subscribedTasks(em: EntityManager, userId: string, limit: number
       LIMIT $2 OFFSET $3`,
     [userId, limit, offset],
   );
+}
+
+/** The member's quality_score (§6, §11.4), as the quality module computes it (0.00–1.00, two decimals). */
+export async function setQualityScore(em: EntityManager, memberId: string, score: number): Promise<void> {
+  await sql(em, `UPDATE members SET quality_score = $2, updated = now() WHERE id = $1 AND quality_score IS DISTINCT FROM $2::numeric(3, 2)`, [memberId, score]);
 }

@@ -2,8 +2,8 @@ import { wireId, wireTime } from '../common/wire';
 import { GoldRow } from './gold.repository';
 
 /**
- * The Gold object (API.md §11.2). `accuracy` is the share of right answers among those given,
- * null until the item has been answered (gold is served once the quality integration lands).
+ * The Gold object (API.md §11.2). `answers_count` counts the answers given to the item when it was
+ * served (rejected ones included), `accuracy` the share of right ones among them, null until answered.
  */
 export function presentGold(g: GoldRow) {
   return {

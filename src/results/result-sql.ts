@@ -95,13 +95,14 @@ export const RESULT_EXISTS_SQL = `SELECT 1 FROM results WHERE id = $2::bigint AN
  * 32 rows); a batch paid before shards existed counts its done work items, each one answer. $1 batch.
  */
 export const PROGRESS_SQL = `
-  SELECT b.id, b.status, b.data_count, b.data_completed_count,
+  SELECT b.id, b.status, b.data_count, (b.data_completed_count + sh.data_completed)::int AS data_completed_count,
          (CASE WHEN b.shard_count > 0 THEN sh.answers ELSE w.done END)::int AS answers_count,
          (CASE WHEN b.shard_count > 0 THEN sh.spent ELSE w.spent END)::bigint AS spent_cents,
          (w.done + CASE WHEN b.shard_count > 0 THEN sh.answers ELSE w.done END)::bigint AS change_id
     FROM batches b
    CROSS JOIN LATERAL (SELECT count(*) AS done, coalesce(sum(reward_cents), 0) AS spent
                          FROM work_items wi WHERE wi.batch_id = b.id AND wi.status = 'done') w
-   CROSS JOIN LATERAL (SELECT coalesce(sum(answers_count), 0) AS answers, coalesce(sum(spent_cents), 0) AS spent
+   CROSS JOIN LATERAL (SELECT coalesce(sum(answers_count), 0) AS answers, coalesce(sum(spent_cents), 0) AS spent,
+                              coalesce(sum(data_completed), 0) AS data_completed
                          FROM batch_shards WHERE batch_id = b.id) sh
    WHERE b.id = $1::bigint`;

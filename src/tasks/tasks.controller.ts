@@ -10,7 +10,7 @@ import { TasksService, TaskView } from './tasks.service';
 import { ApiDoc } from '../common/openapi/api-doc.decorator';
 import { Connection, ConnectionList, DeletedConnection, Task, TaskList } from './dto/task.response';
 
-const present = (version: ApiVersion) => (v: TaskView) => presentTask(v.task, v.workspace, v.connections, version);
+const present = (version: ApiVersion) => (v: TaskView) => presentTask(v.task, v.workspace, v.connections, version, {}, v.medianSeconds);
 
 @ApiTags('Tasks')
 @Controller('api')

@@ -5,6 +5,7 @@ import { WorkspaceEntity } from '../workspaces/workspace.entity';
 import { presentNestedWorkspace } from '../workspaces/workspaces.presenter';
 import { ConnectionEntity } from './connection.entity';
 import { TaskEntity } from './task.entity';
+import { payFigures } from './pay-figures';
 
 /** Default shape `{source, target}`; under OpenGuilds-Version 2018-12-18 `{source_id, target_id}`. */
 export function presentConnection(c: ConnectionEntity, version: ApiVersion) {
@@ -21,6 +22,7 @@ export function presentTask(
   connections: ConnectionEntity[],
   version: ApiVersion,
   extra: { open_work_count?: number } = {},
+  medianSeconds: number | null = null,
 ) {
   return {
     object: 'Task' as const,
@@ -29,6 +31,8 @@ export function presentTask(
     name: task.name,
     ...money('minimum_amount', task.minimumAmountCents),
     lease_seconds: task.leaseSeconds,
+    // pay transparency (API.md §12.3): what the reward comes to per hour of the median work time
+    ...payFigures(task.minimumAmountCents, medianSeconds),
     quality: presentQuality(task.quality),
     workspace: presentNestedWorkspace(workspace),
     connections: nestedCollection(

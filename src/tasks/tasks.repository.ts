@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { sqlOne } from '../database/sql';
+import { sql, sqlOne } from '../database/sql';
 import { ConnectionEntity } from './connection.entity';
 import { TaskEntity } from './task.entity';
 
@@ -50,4 +50,31 @@ export async function unpaidCostInputs(em: EntityManager, guildId: string): Prom
 export async function priceSum(em: EntityManager, guildId: string): Promise<string> {
   const row = await sqlOne<{ cents: string }>(em, `SELECT coalesce(sum(minimum_amount_cents), 0) AS cents FROM tasks WHERE guild_id = $1`, [guildId]);
   return row!.cents;
+}
+
+/**
+ * The median seconds from claim to submit over each task's most recent `window` approved submits
+ * (API.md §12.3; docs/bonuses-and-blocks.md): one index range of assignments_task_submitted_idx per
+ * task, so the cost is bounded by the window, not the task's history. An answer on a slot counts
+ * while approved (answers.status); a §7 submit is approved at submit. Tasks without any: absent.
+ */
+export async function medianSubmitSeconds(em: EntityManager, taskIds: string[], window: number): Promise<Map<string, number>> {
+  if (taskIds.length === 0) return new Map();
+  const rows = await sql<{ task_id: string; median: number | null }>(
+    em,
+    `SELECT t.id AS task_id, f.median
+       FROM unnest($1::bigint[]) AS t(id)
+       CROSS JOIN LATERAL (
+         SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x.secs) AS median
+           FROM (SELECT extract(epoch FROM a.submitted_at - a.created)::float8 AS secs
+                   FROM assignments a
+                  WHERE a.task_id = t.id AND a.status = 'submitted' AND a.submitted_at IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM answers an WHERE an.assignment_id = a.id AND an.status <> 'approved')
+                  ORDER BY a.submitted_at DESC
+                  LIMIT $2) x) f`,
+    [taskIds, window],
+  );
+  const out = new Map<string, number>();
+  for (const r of rows) if (r.median !== null) out.set(String(r.task_id), Math.round(Number(r.median)));
+  return out;
 }

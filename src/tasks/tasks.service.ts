@@ -13,13 +13,16 @@ import { WorkspacesService } from '../workspaces/workspaces.service';
 import { ConnectionEntity } from './connection.entity';
 import { CreateConnectionDto, CreateTaskDto, UpdateTaskDto } from './dto/task.dto';
 import { TaskEntity } from './task.entity';
-import { deleteConnection, insertConnection, insertTask, saveTask, unpaidCostInputs } from './tasks.repository';
+import { deleteConnection, insertConnection, insertTask, medianSubmitSeconds, saveTask, unpaidCostInputs } from './tasks.repository';
+import { PAY_FIGURES_WINDOW } from './pay-figures';
 
 /** What a Task needs to be rendered: its workspace and its inbound and outbound connections. */
 export interface TaskView {
   task: TaskEntity;
   workspace: WorkspaceEntity | undefined;
   connections: ConnectionEntity[];
+  /** median seconds from claim to submit of recent approved answers (API.md §12.3), null without any */
+  medianSeconds: number | null;
 }
 
 @Injectable()
@@ -157,7 +160,7 @@ export class TasksService {
           .map(String),
       ),
     ];
-    const [workspaces, connections] = await Promise.all([
+    const [workspaces, connections, medians] = await Promise.all([
       wsIds.length ? this.db.getRepository(WorkspaceEntity).findBy({ id: In(wsIds) }) : Promise.resolve([]),
       this.db
         .getRepository(ConnectionEntity)
@@ -165,12 +168,14 @@ export class TasksService {
         .where('c.source_task_id IN (:...ids) OR c.target_task_id IN (:...ids)', { ids: taskIds })
         .orderBy('c.id', 'ASC')
         .getMany(),
+      medianSubmitSeconds(this.db.manager, taskIds, PAY_FIGURES_WINDOW),
     ]);
     const wsById = new Map(workspaces.map((w) => [String(w.id), w]));
     return tasks.map((task) => ({
       task,
       workspace: task.workspaceId === null ? undefined : wsById.get(String(task.workspaceId)),
       connections: connections.filter((c) => String(c.sourceTaskId) === String(task.id) || String(c.targetTaskId) === String(task.id)),
+      medianSeconds: medians.get(String(task.id)) ?? null,
     }));
   }
 

@@ -1,5 +1,6 @@
 export interface WorkItemRow {
   id: string;
+  /** NULL for a served gold item (isGoldWork): gold belongs to no batch's data */
   batch_id: string;
   datum_id: string;
   task_id: string;
@@ -39,4 +40,9 @@ export interface AssignmentView extends AssignmentRow {
   preview: string | null;
   /** the lease has passed (computed by the database clock) */
   lapsed: boolean;
+}
+
+/** A served gold item's work (API.md §11.2): its work item has no batch (quality's gold_servings says which batch pays it). */
+export function isGoldWork(w: WorkItemRow): boolean {
+  return (w.batch_id as string | null) === null;
 }

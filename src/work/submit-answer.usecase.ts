@@ -18,6 +18,7 @@ import { FrozenQuality } from '../quality/settings/quality-settings';
 import { BatchEventsService } from '../results/batch-events.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { AssignmentRow, WorkItemRow } from './rows';
+import { closeGoldShare, countMemberAnswer } from '../quality/gold-serving.repository';
 import { DONE_WITH_DATUM_SQL, ONE_MORE_SLOT_SQL, SLOT_ANSWER_SQL } from './work-sql';
 import { countApprovedAnswer, expireClaimedAssignment } from './work.repository';
 
@@ -25,6 +26,12 @@ import { countApprovedAnswer, expireClaimedAssignment } from './work.repository'
 export type SubmittingAssignment = AssignmentRow & { guild_id: string };
 
 export type SubmitAnswerOutcome = 'submitted' | 'done_with_datum';
+
+/** overlap.max lowered to what the work item still reserves (min with it, so the datum can finish). */
+function cappedOverlap(o: { min: number; max: number; confidence: number }, reserved: number) {
+  const max = Math.min(o.max, reserved);
+  return { min: Math.min(o.min, max), max, confidence: o.confidence };
+}
 
 /** Digits kept of `<answer>_confidence` in the datum's parameters (work_items.confidence keeps the double). */
 const CONFIDENCE_DIGITS = 4;
@@ -102,6 +109,7 @@ export class SubmitAnswer {
       a.slot_id,
       value,
     ]))!;
+    await countMemberAnswer(em, a.member_id, w.task_id, null);
     // every N-th answer (by id: no counter row) refreshes the task's model, after this commits (B.7)
     if (q.aggregation === 'dawid_skene' && BigInt(sub.answer_id) % BigInt(this.config.qualityRefreshEveryAnswers) === 0n) {
       await this.queue.add(em, SKILLS_REFRESH_TASK, { task_id: String(w.task_id) }, { key: `${SKILLS_REFRESH_TASK}:${w.task_id}` });
@@ -134,7 +142,9 @@ export class SubmitAnswer {
     const approved = counted.approved_answers;
 
     // 5. not done: one more slot when every outstanding one is answered (slots beyond min open only after an approval)
-    if (!doneWithDatum(q.overlap, approved, agg)) {
+    // a gold answer paid from this datum's reservation lowered reserved_answers: that is its max now
+    const overlap = cappedOverlap(q.overlap, w.reserved_answers);
+    if (!doneWithDatum(overlap, approved, agg)) {
       await sql(em, ONE_MORE_SLOT_SQL, [w.id, Math.min(w.reserved_answers, Math.max(q.overlap.min, approved + 1)) - approved]);
       await this.payAnswer(em, w, a, reward);
       await this.afterSubmit(em, w, a, sub, reward, parameters);
@@ -174,12 +184,12 @@ export class SubmitAnswer {
 
   /**
    * The batch just completed (in the transaction of the submit that completed it, so exactly
-   * once): its unused gold share goes back to the requester — no gold is served yet, so all of
-   * it — and the batch.completed webhooks are queued, their body showing the final money.
+   * once): its unused gold share goes back to the requester, and the batch.completed webhooks are queued, their body showing the final money.
    */
   async completed(em: EntityManager, batchId: string, guildId: string): Promise<void> {
-    const b = await sqlOne<{ gold_cents: string; owner_id: string }>(em, 'SELECT gold_cents, owner_id FROM batches WHERE id = $1', [batchId]);
-    const gold = toCents(b!.gold_cents);
+    const b = await sqlOne<{ owner_id: string }>(em, 'SELECT owner_id FROM batches WHERE id = $1', [batchId]);
+    // what gold servings did not take (a live gold claim keeps its reward until it ends)
+    const gold = await closeGoldShare(em, batchId);
     if (gold > 0) {
       await this.money.refund(em, { guildId, requesterUserId: b!.owner_id, amountCents: gold, businessKey: `batch:${batchId}:gold-refund`, batchId });
       await countOnShard(em, batchId, '0', { refundedCents: gold });

@@ -1,6 +1,7 @@
-import { answerDatumSql, countCompletedDatumSql, countOnShardSql } from '../batches/batches.repository';
+import { answerDatumSql, countFinishedShardSql, countOnShardSql } from '../batches/batches.repository';
 import { guildMovementCtes } from '../ledger/ledger-sql';
 import { openSlotsSql } from './work.repository';
+import { memberBlockedSql } from '../members/members.repository';
 
 /**
  * The SQL of the claim/submit hot path (docs/batches.md "Work: the SQL"), in one place so the
@@ -8,16 +9,33 @@ import { openSlotsSql } from './work.repository';
  * trip; the parameter lists name what each $n is.
  */
 
-/** Task, the caller's active membership of its guild and their subscription, in one query. */
+/**
+ * The member \`$2\` may claim now: active and not blocked (API.md §12.4). Read FOR SHARE by the claim
+ * statements (first, as a one-time filter, so no work is locked for a member who may not claim):
+ * a block or removal in flight (FOR UPDATE of the row) makes the claim wait for it and then see
+ * its outcome; a block waits for the claims in flight and then ends what they claimed.
+ */
+const CLAIMER_CTE = `mb AS (SELECT id FROM members m WHERE m.id = $2::bigint AND m.status = 'active' AND NOT ${memberBlockedSql('m')} FOR SHARE)`;
+
+/** Task, the caller's active membership of its guild (and its block, §12.4) and their subscription, in one query. */
 export const CLAIM_CHECK_SQL = `
   SELECT t.guild_id, t.lease_seconds, m.id AS member_id, (s.member_id IS NOT NULL) AS subscribed,
+         ${memberBlockedSql('m')} AS blocked, m.blocked_reason, m.blocked_until,
          (t.quality->>'answer') IS NOT NULL AS slotted,
          -- where the task's claimable work is (index probes of the claim indexes): work items (§7), answer slots (§11.1)
          EXISTS (SELECT 1 FROM work_items w WHERE w.task_id >= t.id AND w.task_id <= t.id AND w.status IN ('open', 'claimed')) AS has_items,
-         EXISTS (SELECT 1 FROM answer_slots sl WHERE sl.task_id >= t.id AND sl.task_id <= t.id AND sl.status IN ('open', 'claimed')) AS has_slots
+         EXISTS (SELECT 1 FROM answer_slots sl WHERE sl.task_id >= t.id AND sl.task_id <= t.id AND sl.status IN ('open', 'claimed')) AS has_slots,
+         -- quality (§11.2–§11.4): the settings, the member's counters at the task (one primary-key
+         -- probe) and the gold they have not been served (gold sets are small; only for a task with labels)
+         t.quality, st.gold_answers, st.gold_right, st.qual_answers, st.qual_right, st.qualified, st.model_skill, st.model_answers,
+         CASE WHEN jsonb_typeof(t.quality->'labels') = 'array' AND m.id IS NOT NULL THEN
+           (SELECT count(*)::int FROM gold_items g
+             WHERE g.task_id = t.id AND g.deleted_at IS NULL AND (t.quality->'labels') ? g.answer
+               AND NOT EXISTS (SELECT 1 FROM gold_served gs WHERE gs.gold_item_id = g.id AND gs.member_id = m.id)) END AS unseen_gold
     FROM tasks t
     LEFT JOIN members m ON m.guild_id = t.guild_id AND m.user_id = $2 AND m.status = 'active'
     LEFT JOIN subscriptions s ON s.member_id = m.id AND s.task_id = t.id
+    LEFT JOIN member_task_stats st ON st.member_id = m.id AND st.task_id = t.id
    WHERE t.id = $1`;
 export const CLAIM_CHECK_PARAMS = ['task_id', 'user_id'] as const;
 
@@ -35,10 +53,12 @@ export const CLAIM_CHECK_PARAMS = ['task_id', 'user_id'] as const;
  * prefix — O(consumed) per claim (measured: 9 ms after 3,000 submits, growing).
  */
 export const CLAIM_SQL = `
-  WITH w AS (
+  WITH ${CLAIMER_CTE},
+  w AS (
     SELECT id, datum_id, reward_cents, status, assignment_id FROM work_items
      WHERE task_id >= $1::bigint AND task_id <= $1::bigint AND status IN ('open', 'claimed')
        AND (status = 'open' OR (lease_expires_at <= now() AND NOT canceled))
+       AND EXISTS (SELECT 1 FROM mb)
      ORDER BY task_id, id
      LIMIT 1
      FOR UPDATE SKIP LOCKED),
@@ -75,10 +95,12 @@ export const CLAIM_PARAMS = ['task_id', 'member_id', 'user_id', 'token_hash', 'l
  * returns one row; no assignment = its columns NULL.
  */
 export const SLOT_CLAIM_SQL = `
-  WITH s AS (
+  WITH ${CLAIMER_CTE},
+  s AS (
     SELECT sl.id, sl.work_item_id, sl.datum_id, sl.reward_cents, sl.status, sl.assignment_id FROM answer_slots sl
      WHERE sl.task_id >= $1::bigint AND sl.task_id <= $1::bigint AND sl.status IN ('open', 'claimed')
        AND (sl.status = 'open' OR sl.lease_expires_at <= now())
+       AND EXISTS (SELECT 1 FROM mb)
        AND NOT EXISTS (SELECT 1 FROM work_item_members x
                         WHERE x.work_item_id = sl.work_item_id AND x.member_id = $2::bigint
                           AND (x.state = 'answered' OR (x.state = 'holding' AND x.lease_expires_at > now())))
@@ -180,11 +202,11 @@ export const SUBMIT_SQL = `
   ${moveOnCtes({ batchId: '$7', taskId: '$4', datumId: '$3' })},
   d AS (
     ${answerDatumSql({ datumId: '$3', answer: '$6' })}),
-  b AS (
-    ${countCompletedDatumSql({ batchId: '$7', datumCompleted: "(SELECT status FROM d) = 'completed'" })}),
   ${guildMovementCtes('reward', { kind: 'reward', businessKey: '$8', batchId: '$7', amount: '$9', from: '$10', to: '$11' })},
   shard AS (
-    ${countOnShardSql({ batchId: '$7', datumId: '$3', spent: '$9::bigint * (SELECT count(*) FROM reward_tx)', refunded: '0', answers: '1' })})
+    ${countOnShardSql({ batchId: '$7', datumId: '$3', spent: '$9::bigint * (SELECT count(*) FROM reward_tx)', refunded: '0', answers: '1', completed: "(SELECT status FROM d) = 'completed'" })}),
+  b AS (
+    ${countFinishedShardSql({ batchId: '$7', shardCte: 'shard' })})
   SELECT asg.*, d.parameters, b.status AS batch_status, coalesce(b.just_completed, false) AS just_completed,
          sub.id AS submission_id, sub.created AS submission_created,
          d.status AS datum_status, d.created AS datum_created, d.updated AS datum_updated,
@@ -260,8 +282,10 @@ export const DONE_WITH_DATUM_SQL = `
   ${moveOnCtes({ batchId: '$7', taskId: '$6', datumId: '$5' })},
   d AS (
     ${answerDatumSql({ datumId: '$5::bigint', answer: '$8' })}),
+  shard AS (
+    ${countOnShardSql({ batchId: '$7', datumId: '$5', spent: '0', refunded: '0', answers: '0', completed: "(SELECT status FROM d) = 'completed'" })}),
   b AS (
-    ${countCompletedDatumSql({ batchId: '$7::bigint', datumCompleted: "(SELECT status FROM d) = 'completed'" })})
+    ${countFinishedShardSql({ batchId: '$7::bigint', shardCte: 'shard' })})
   SELECT b.status AS batch_status, coalesce(b.just_completed, false) AS just_completed,
          (SELECT owner_id FROM batches WHERE id = $7::bigint) AS owner_id,
          (SELECT count(pg_notify('og_batch_progress', $7::text)) FROM batch_watchers WHERE batch_id = $7::bigint AND expires_at > now()) AS notified

@@ -24,6 +24,43 @@ import { submitCanceledWork } from './work.repository';
 import { Metrics } from '../metrics/metrics.service';
 import { countOnShard } from '../batches/batches.repository';
 import { SubmitAnswer } from './submit-answer.usecase';
+import { ClaimGold } from './claim-gold.usecase';
+import { SubmitGoldAnswer } from './submit-gold-answer.usecase';
+import { claimGate, MemberAtTask } from '../quality/rules/claim-gate';
+import { QualitySettings } from '../quality/settings/quality-settings';
+import { setQualified } from '../quality/gold-serving.repository';
+import { isGoldWork } from './rows';
+
+/** The quality columns of CLAIM_CHECK_SQL (member_task_stats columns are null without a row). */
+interface QualityCheck {
+  quality: QualitySettings | null;
+  gold_answers: number | null;
+  gold_right: number | null;
+  qual_answers: number | null;
+  qual_right: number | null;
+  qualified: boolean | null;
+  model_skill: number | null;
+  model_answers: number | null;
+  unseen_gold: number | null;
+}
+
+function memberAtTask(c: QualityCheck): MemberAtTask {
+  return {
+    goldAnswers: c.gold_answers ?? 0,
+    goldRight: c.gold_right ?? 0,
+    qualAnswers: c.qual_answers ?? 0,
+    qualRight: c.qual_right ?? 0,
+    qualified: c.qualified,
+    modelSkill: c.model_skill === null ? null : Number(c.model_skill),
+    modelAnswers: c.model_answers ?? 0,
+    unseenGold: c.unseen_gold ?? 0,
+  };
+}
+
+/** A qualification that failed at claim time (e.g. its gold was deleted) is stored: failing is final (§11.6). */
+function markQualificationFailed(em: EntityManager, memberId: string, taskId: string): Promise<void> {
+  return setQualified(em, memberId, taskId, false);
+}
 
 /** The assignment as the submit locks it (SUBMIT_LOCK_ASSIGNMENT_SQL). */
 type LockedAssignment = AssignmentRow & { lapsed: boolean; guild_id: string; preview: string | null; escrow_id: string | null; wallet_id: string | null };
@@ -73,6 +110,8 @@ export class WorkService {
     private readonly events: BatchEventsService,
     private readonly claims: ClaimEndings,
     private readonly submitAnswer: SubmitAnswer,
+    private readonly claimGold: ClaimGold,
+    private readonly submitGold: SubmitGoldAnswer,
   ) {}
 
   private async view(em: EntityManager, id: string): Promise<AssignmentView> {
@@ -83,19 +122,55 @@ export class WorkService {
 
   async claim(caller: Caller, taskId: string) {
     // one round trip for the task, the membership (404 unless active) and the subscription (403)
-    const check = await sqlOne<{
-      guild_id: string;
-      lease_seconds: number;
-      member_id: string | null;
-      subscribed: boolean;
-      slotted: boolean;
-      has_items: boolean;
-      has_slots: boolean;
-    }>(this.ds.manager, CLAIM_CHECK_SQL, [taskId, caller.userId]);
+    const check = await sqlOne<
+      {
+        guild_id: string;
+        lease_seconds: number;
+        member_id: string | null;
+        subscribed: boolean;
+        slotted: boolean;
+        has_items: boolean;
+        has_slots: boolean;
+        blocked: boolean;
+        blocked_reason: string | null;
+        blocked_until: Date | null;
+      } & QualityCheck
+    >(this.ds.manager, CLAIM_CHECK_SQL, [taskId, caller.userId]);
     if (!check || !check.member_id) throw notFound('Task', taskId);
+    if (check.blocked) {
+      const until = check.blocked_until ? ` until ${check.blocked_until.toISOString()}` : ' until the owner unblocks you';
+      throw forbidden(`You are blocked in guild ${check.guild_id}${until}: no claims in its tasks. Reason: ${check.blocked_reason}`);
+    }
     if (!check.subscribed) throw forbidden(`You are not subscribed to task ${taskId}; subscribe with POST /api/tasks/${taskId}/subscriptions`);
 
     const token = generateSecret('ogs');
+    // quality (§11.2, §11.3): who may claim, and whether this claim is gold
+    const q = check.quality;
+    if (q) {
+      const gate = claimGate(q, memberAtTask(check), Math.random());
+      if (gate.refuse !== null) {
+        if (gate.final) await markQualificationFailed(this.ds.manager, check.member_id, taskId);
+        throw forbidden(gate.refuse);
+      }
+      if (gate.gold && q.labels) {
+        const g = await this.claimGold.run({
+          taskId,
+          memberId: check.member_id,
+          userId: caller.userId,
+          tokenHash: sha256(token),
+          leaseSeconds: check.lease_seconds,
+          labels: q.labels,
+        });
+        if (g === 'no_work' || (g === 'no_gold' && gate.testing)) {
+          this.metrics.claims.inc({ outcome: 'empty' });
+          return undefined;
+        }
+        if (g !== 'no_gold') {
+          this.metrics.claims.inc({ outcome: 'claimed' });
+          return presentAssignment(g.served, this.config.publicUrl, token);
+        }
+      }
+    }
     // each one statement, so one implicit transaction and one round trip (see CLAIM_SQL, SLOT_CLAIM_SQL)
     const claimWith = (text: string) =>
       inTransaction(
@@ -178,7 +253,11 @@ export class WorkService {
         return 'expired' as const;
       }
       // a task with overlap: the answer goes on its slot (§11.1)
-      if (w.min_answers !== null) return await this.submitAnswer.run(em, w, a, parameters);
+      if (w.min_answers !== null) {
+        // a served gold item (§11.2): checked against its answer, paid from its batch, outside every batch's progress
+        if (isGoldWork(w)) return await this.submitGold.run(em, w, a, parameters);
+        return await this.submitAnswer.run(em, w, a, parameters);
+      }
       if (!w.canceled) {
         // the fast path: the whole state change and the reward in one statement (SUBMIT_SQL)
         // (a zero reward moves nothing and, as in MoneyService.reward, creates no accounts)

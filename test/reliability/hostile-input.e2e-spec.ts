@@ -43,6 +43,8 @@ interface Ids {
   assignment: string;
   submitted: string;
   submittedToken: string;
+  /** the Submission (submissions.id) of \`submitted\` */
+  submission: string;
   wallet: string;
   payout: string;
   apiKey: string;
@@ -124,6 +126,7 @@ const fresh = {
     ok(await asMember(s.http.post(`/api/assignments/${a.id}/submit`)).send({ parameters: { answer: 'a' } }), 200, 'submit');
     ids.submitted = a.id;
     ids.submittedToken = new URL(a.submit_to).searchParams.get('token') ?? '';
+    ids.submission = String((await s.sql<{ id: string }>('SELECT id FROM submissions WHERE assignment_id = $1', [a.id]))[0].id);
   },
   async payout() {
     ids.payout = ok(await asMember(s.http.post(`/api/wallets/${ids.wallet}/payouts`)).send({ amount_cents: 1 }), 201, 'payout').id;
@@ -270,6 +273,19 @@ const TARGETS: Target[] = [
   { route: 'DELETE /api/guilds/:gid/members/:id', who: 'owner', path: (i) => `/api/guilds/${i.memberGuild}/members/${i.member}`, fresh: fresh.member },
   { route: 'DELETE /api/guild/:gid/members/:id', who: 'owner', path: (i) => `/api/guild/${i.memberGuild}/members/${i.member}`, fresh: fresh.member },
   { route: 'DELETE /api/members/:id', who: 'owner', path: (i) => `/api/members/${i.member}`, fresh: fresh.member },
+  {
+    route: 'POST /api/guilds/:gid/members/:id/block',
+    who: 'owner',
+    path: (i) => `/api/guilds/${i.memberGuild}/members/${i.member}/block`,
+    template: () => ({ reason: 'r' }),
+  },
+  { route: 'DELETE /api/guilds/:gid/members/:id/block', who: 'owner', path: (i) => `/api/guilds/${i.memberGuild}/members/${i.member}/block` },
+  {
+    route: 'POST /api/submissions/:id/bonuses',
+    who: 'owner',
+    path: (i) => `/api/submissions/${i.submission}/bonuses`,
+    template: () => ({ amount_cents: 1, reason: 'r' }),
+  },
 ];
 
 // ------------------------------------------------------------------ hostile values

@@ -332,13 +332,24 @@ export class LoadWorld {
        WHERE d.status IN ('processing', 'completed')
          AND (d.open_work_count <> x.open OR ((d.status = 'completed') <> (x.open = 0)))`,
     );
-    // batch counters agree with the data
+    // batch counters agree with the data: completed data counted on the row plus its shards, and
+    // shards_remaining = the shards with data still to finish (docs/quality-and-scale.md B.4 step 7)
     await q(
       'batch counters',
-      `SELECT b.id, b.status, b.data_count, b.data_completed_count, x.n, x.c FROM batches b
+      `SELECT b.id, b.status, b.data_count, b.data_completed_count, sh.c AS shard_completed, b.shards_remaining, sh.open_shards, x.n, x.c FROM batches b
         CROSS JOIN LATERAL (SELECT count(*)::int AS n, count(*) FILTER (WHERE d.status = 'completed')::int AS c FROM data d WHERE d.batch_id = b.id) x
-       WHERE b.data_count <> x.n OR (b.status IN ('processing', 'completed') AND (b.data_completed_count <> x.c
-          OR ((b.status = 'completed') <> (x.c = x.n))))`,
+        CROSS JOIN LATERAL (SELECT coalesce(sum(data_completed), 0)::int AS c, count(*) FILTER (WHERE data_completed < data_count)::int AS open_shards
+                              FROM batch_shards s WHERE s.batch_id = b.id) sh
+       WHERE b.data_count <> x.n OR (b.status IN ('processing', 'completed') AND (b.data_completed_count + sh.c <> x.c
+          OR ((b.status = 'completed') <> (x.c = x.n)) OR b.shards_remaining <> sh.open_shards))`,
+    );
+    // each shard counts exactly its completed data
+    await q(
+      'batch shard counters',
+      `SELECT s.batch_id, s.shard, s.data_count, s.data_completed, x.n, x.c FROM batch_shards s JOIN batches b ON b.id = s.batch_id
+        CROSS JOIN LATERAL (SELECT count(*)::int AS n, count(*) FILTER (WHERE d.status = 'completed')::int AS c
+                              FROM data d WHERE d.batch_id = s.batch_id AND d.id % b.shard_count = s.shard) x
+       WHERE b.status IN ('processing', 'completed') AND (s.data_count <> x.n OR s.data_completed <> x.c)`,
     );
     // wallets hold exactly the rewards of their owners' submissions
     await q(

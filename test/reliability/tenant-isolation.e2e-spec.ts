@@ -35,6 +35,7 @@ interface World {
   webhookDestination: string;
   file: { id: string; name: string };
   assignment: string; // the member's live assignment
+  submission: string; // the Submission of the member's first piece of work
   assignmentToken: string;
   memberWallet: string;
   ownerWallet: string;
@@ -188,6 +189,20 @@ const ROWS: Row[] = [
   { alias: true, route: 'DELETE /api/guild/:gid/members/:id', path: (w) => `/api/guild/${w.guild}/members/${w.member2Id}`, expect: OWNER_ONLY },
   { route: 'DELETE /api/members/:id', path: (w) => `/api/members/${w.member2Id}`, expect: OWNER_ONLY },
   {
+    route: 'POST /api/guilds/:gid/members/:id/block',
+    path: (w) => `/api/guilds/${w.guild}/members/${w.member2Id}/block`,
+    body: () => ({ reason: 'r' }),
+    expect: OWNER_ONLY,
+  },
+  { route: 'DELETE /api/guilds/:gid/members/:id/block', path: (w) => `/api/guilds/${w.guild}/members/${w.member2Id}/block`, expect: OWNER_ONLY },
+  {
+    route: 'POST /api/submissions/:id/bonuses',
+    path: (w) => `/api/submissions/${w.submission}/bonuses`,
+    body: () => ({ amount_cents: 1, reason: 'r' }),
+    // the member who made it: 403 (they know it; only the owner gives bonuses)
+    expect: { ...E(401, 404, 404, 403, 201) },
+  },
+  {
     route: 'POST /api/guilds/:gid/invites',
     path: (w) => `/api/guilds/${w.guild}/invites`,
     body: () => ({ email: uniqueEmail('inv') }),
@@ -289,6 +304,8 @@ const ROWS: Row[] = [
   },
   { route: 'GET /api/tasks/:id/gold', path: (w) => `/api/tasks/${w.tasks[2]}/gold`, expect: E(401, 404, 404, 403, 200) },
   { route: 'DELETE /api/gold/:id', path: (w) => `/api/gold/${w.gold}`, expect: E(401, 404, 404, 403, 200) },
+  // skills (§11.4): the owner's, like gold (a member sees the task, so 403)
+  { route: 'GET /api/tasks/:id/workers', path: (w) => `/api/tasks/${w.tasks[2]}/workers`, expect: E(401, 404, 404, 403, 200) },
 ];
 
 /** Routes the matrix leaves out on purpose, with the reason (the interactive docs are static HTML). */
@@ -438,6 +455,7 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
       'submit',
     );
     const live = ok(await s.http.post(`/api/tasks/${tasks[0]}/claims`).set('Authorization', member.auth), 201, 'claim 2');
+    const [sub] = await s.sql<{ id: string }>('SELECT id FROM submissions WHERE assignment_id = $1', [first.id]);
     const [mw] = await s.sql<{ id: string }>(`SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND guild_id = $1 AND user_id = $2`, [guild.id, member.id]);
     const [ow] = await s.sql<{ id: string }>(`SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND guild_id = $1 AND user_id = $2`, [guild.id, owner.id]);
     const payout = ok(await s.http.post(`/api/wallets/${mw.id}/payouts`).set('Authorization', member.auth).send({ amount_cents: 1 }), 201, 'payout');
@@ -478,6 +496,7 @@ describe('tenant isolation: every route × {anonymous, stranger, worker elsewher
       webhookDestination,
       file: { id: file.id, name: file.name },
       assignment: live.id,
+      submission: String(sub.id),
       assignmentToken: new URL(live.submit_to).searchParams.get('token')!,
       memberWallet: String(mw.id),
       ownerWallet: String(ow.id),

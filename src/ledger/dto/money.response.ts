@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Cents, ListOf, MoneyText, ObjectName, Timestamp, WireId } from '../../common/openapi/properties';
+import { Cents, ListOf, MoneyText, ObjectName, Timestamp, WireId, WireIdOrNull } from '../../common/openapi/properties';
 
 /** The wire objects of transaction.presenter.ts. */
 export class Transaction {
@@ -13,6 +13,14 @@ export class Transaction {
   type: 'Guild Credit' | 'Guild Debit' | 'Fiat Credit' | 'Fiat Debit';
   @MoneyText('$12.00', 'a positive magnitude; `type` says the direction') amount: string;
   @Cents(1200) amount_cents: number;
+  @ApiProperty({
+    enum: ['charge', 'payment', 'reward', 'refund', 'payout', 'bonus', 'appeal'],
+    example: 'reward',
+    description: 'what moved the money (API.md §11.6): a card charge, a batch payment, a reward, a refund, a payout, a bonus, an approved appeal',
+  })
+  reason: 'charge' | 'payment' | 'reward' | 'refund' | 'payout' | 'bonus' | 'appeal';
+  @WireIdOrNull({ description: 'the batch the movement belongs to (payments, rewards, refunds, bonuses, appeals); null for charges and payouts' })
+  batch_id: string | null;
   @Timestamp() created: string;
 }
 

@@ -10,6 +10,12 @@ export class Member {
   @ApiProperty({ type: Number, minimum: 0, maximum: 1, example: 1 }) quality_score: number;
   @MoneyText('$12.00', "the member's wallet balance in the guild") credit: string;
   @Cents(1200) credit_cents: number;
+  @ApiProperty({ type: Boolean, description: 'blocked in the guild now (§12.4): no claims; false again once `blocked_until` has passed', example: false })
+  blocked: boolean;
+  @ApiProperty({ type: String, nullable: true, description: "the owner's reason while blocked, else null", example: null }) blocked_reason: string | null;
+  @Timestamp({ nullable: true, description: 'when the block in force began, else null', example: null }) blocked_at: string | null;
+  @Timestamp({ nullable: true, description: 'when the block in force ends by itself; null: until unblocked (or not blocked)', example: null })
+  blocked_until: string | null;
   @Timestamp() created: string;
   @Timestamp() updated: string;
 }

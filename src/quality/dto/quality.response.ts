@@ -47,3 +47,28 @@ export class Gold {
 
 export const GoldList = ListOf(Gold, '/api/tasks/1/gold');
 export const DeletedGold = DeletedOf('Gold');
+
+/** A member's figures at a task (API.md §11.4), GET /api/tasks/:id/workers. */
+export class WorkerSkill {
+  @ObjectName('WorkerSkill') object: 'WorkerSkill';
+  @WireId({ description: 'the member id' }) id: string;
+  @WireId() member_id: string;
+  @ApiProperty({ type: 'integer', description: 'answers given at the task, control answers included', example: 12 }) answers: number;
+  @ApiProperty({ type: 'integer', description: 'control (gold) answers given', example: 5 }) gold_answers: number;
+  @ApiProperty({ type: 'integer', description: 'control answers that were right', example: 4 }) gold_right: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      "estimated share of right answers: the Dawid–Skene model's once it has fitted the member (dawid_skene), else right/answered on gold; null without either",
+    example: 0.8,
+  })
+  accuracy: number | null;
+  @ApiProperty({ type: Boolean, description: 'passed the qualification (true when none is asked); false while testing or after failing', example: true })
+  qualified: boolean;
+  @ApiProperty({ type: Boolean, description: 'blocked in the guild (§12.4)', example: false }) blocked: boolean;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'median seconds from claim to submit of approved answers', example: 41 })
+  median_seconds: number | null;
+}
+
+export const WorkerSkillList = ListOf(WorkerSkill, '/api/tasks/1/workers');

@@ -40,10 +40,12 @@ export function qualification(
   // decided on the first `required` answers only: later gold answers feed the skill, not this
   const right = Math.min(member.goldRight, required);
   if (right / required >= q.minAccuracy - 1e-12) return { state: 'qualified' };
-  return {
-    state: 'failed',
-    message: `not qualified for this task: ${right} of ${required} control answers right (${percent(right / required)}), ${needed(q.minAccuracy)} needed`,
-  };
+  return { state: 'failed', message: notQualifiedMessage(right, required, q.minAccuracy) };
+}
+
+/** The §11.3 refusal: `not qualified for this task: 3 of 5 control answers right (60%), 80% needed`. */
+export function notQualifiedMessage(right: number, answered: number, minAccuracy: number): string {
+  return `not qualified for this task: ${right} of ${answered} control answers right (${percent(answered === 0 ? 0 : right / answered)}), ${needed(minAccuracy)} needed`;
 }
 
 /**

@@ -19,6 +19,22 @@ export class Task {
   @MoneyText('$5.00', 'what one datum costs at this task and what the worker who does it earns') minimum_amount: string;
   @Cents(500) minimum_amount_cents: number;
   @ApiProperty({ type: 'integer', description: 'how long a claim holds the work', example: 1800 }) lease_seconds: number;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'API.md §12.3: the median whole seconds from claim to submit over the most recent 200 approved answers at the task; null before the first',
+    example: 41,
+  })
+  median_seconds: number | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    pattern: '^-?\\$[0-9]{1,3}(,[0-9]{3})*\\.[0-9]{2}$',
+    description: 'the reward per hour of median work time (reward × 3600 / median_seconds, whole cents); null without a median',
+    example: '$4.39',
+  })
+  effective_hourly: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'effective_hourly in cents', example: 439 }) effective_hourly_cents: number | null;
   @ApiProperty({ type: () => Quality, nullable: true, description: 'API.md §11; null: one answer per datum, approved at once' }) quality: Quality | null;
   @ApiProperty({ type: () => NestedWorkspace, nullable: true }) workspace: NestedWorkspace | null;
   @ApiProperty({ type: () => [Connection], description: 'inbound and outbound connections (a List under OpenGuilds-Version 2018-12-18)' })
