@@ -15,6 +15,7 @@ import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { runMigrations } from '../src/database/migrate';
 import * as W from '../src/work/work-sql';
 import { ANSWERS_STREAM_SQL, RESULTS_CSV_SQL } from '../src/results/result-sql';
+import { crowdSection, crowdTable } from './crowd/http-section';
 import { fillCompletedBatch } from './lib/export-fill';
 import { expect, request } from './lib/http';
 import { checkIntegrity } from './lib/integrity';
@@ -33,6 +34,11 @@ const ONLY = [...args]
   .split(',')
   .flatMap((s) => (s === 'issue15' ? ISSUE15 : [s]));
 const want = (section: string) => !ONLY || ONLY.includes(section);
+/** `--name=N` (a number) */
+const numArg = (name: string, fallback: number) => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.slice(name.length + 3)) : fallback;
+};
 
 const CFG = {
   workers: 50,
@@ -47,6 +53,14 @@ const CFG = {
   scaleSteps: QUICK ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
   exportAnswers: QUICK ? 100_000 : 1_000_000,
   sseStreams: 200,
+  /** the crowd section (issue 16, API.md §11.5): `--crowd-data=N` for a smaller quick run */
+  crowdData: numArg('crowd-data', QUICK ? 1000 : 5000),
+  crowdMembers: 200,
+  crowdConcurrency: numArg('crowd-concurrency', 32),
+  crowdSeed: numArg('crowd-seed', 11),
+  /** the adaptive runs' `qualification.gold` and `min_quality` (the contract's example, as the model bench); 0 = off */
+  crowdQualGold: numArg('crowd-qual-gold', 5),
+  crowdMinQuality: numArg('crowd-min-quality', 0.7) || null,
   ssePhases: QUICK ? 5 : 9,
   ssePhaseSeconds: QUICK ? 6 : 10,
 };
@@ -540,6 +554,51 @@ async function main() {
         if (!ok) integrityFailed = true;
         await integrity('1c overlap');
       }
+    }
+
+    // ---------------------------------------------------------------- 1d. the synthetic crowd (issue 16, API.md §11.5)
+    if (want('crowd')) {
+      const runs = await crowdSection({
+        url: app.url,
+        owner,
+        seed: CFG.crowdSeed,
+        data: CFG.crowdData,
+        members: CFG.crowdMembers,
+        concurrency: CFG.crowdConcurrency,
+        qualGold: CFG.crowdQualGold,
+        minQuality: CFG.crowdMinQuality,
+        runs: process.argv
+          .find((a) => a.startsWith('--crowd-runs='))
+          ?.slice(13)
+          .split(',')
+          .filter(Boolean),
+        log,
+      });
+      const settings = `seed ${CFG.crowdSeed}, ${CFG.crowdData} data, ${CFG.crowdMembers} members, ${CFG.crowdConcurrency} claims in flight, 100 gold items, reward 5¢, adaptive runs: overlap 1–7 @ 0.95, dawid_skene, gold_rate 0.1, qualification.gold ${CFG.crowdQualGold}, min_quality ${CFG.crowdMinQuality}; load average ${loadAverage()}`;
+      console.log(`\n### crowd (${settings})\n\n${crowdTable(runs)}\n`);
+      for (const { report: r, seconds, met, retried503 } of runs) {
+        record(
+          '1d crowd',
+          r.name,
+          `${round(r.accuracy * 100, 2)} % right at ${round(r.answersPerDatum, 2)} answers/datum (+${round(r.goldAnswersPerDatum, 2)} gold); ${r.unfinished} unfinished; ${round(r.submitted / seconds)} answers/s; ${r.late} late submits (410); ${retried503} claims/submits answered 503 and retried`,
+          '',
+          '',
+          met === undefined ? '' : r.name.startsWith('binary') ? '≥ 95 % at ≤ 4.3' : '≥ 97 % at ≤ 3.5',
+          met,
+        );
+        record(
+          '1d crowd',
+          `${r.name}: money (Batch fields)`,
+          `reserved $${(r.reservedCents / 100).toFixed(2)} (gold share $${(r.goldCents / 100).toFixed(2)}), spent $${(r.spentCents / 100).toFixed(2)}, refunded $${(r.refundedCents / 100).toFixed(2)}`,
+          '',
+          '',
+          'spent + refunded = reserved',
+          r.balanced,
+        );
+        if (!r.balanced || r.unfinished > 0) integrityFailed = true;
+      }
+      record('1d crowd', 'settings', settings);
+      await integrity('1d crowd');
     }
 
     // ---------------------------------------------------------------- 2. batch ingest

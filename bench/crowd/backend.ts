@@ -1,6 +1,6 @@
 /**
  * What the crowd simulation talks to. Today `ModelBackend` (model-backend.ts) implements it in
- * memory on top of src/quality's pure model; the integration adds an `HttpBackend` that does the
+ * memory on top of src/quality's pure model; `HttpBackend` (http-backend.ts) does the
  * same through the API (POST task with `quality`, POST gold, POST batch + debits, POST claims /
  * submit as each member, GET results and the Batch's money fields). Everything is async and keyed
  * by what the API shows (assignment ids, datum parameters), so the harness (crowd.ts) does not
@@ -51,11 +51,10 @@ export interface MoneyOutcome {
 export interface CrowdBackend {
   setup(s: CrowdSetup): Promise<void>;
   claim(member: number): Promise<ClaimOutcome>;
-  submit(member: number, assignmentId: string, answer: string): Promise<void>;
+  /** false when the answer came too late (410: the task is already done with the datum) */
+  submit(member: number, assignmentId: string, answer: string): Promise<boolean>;
   /** every datum done (the batch is completed) */
   finished(): Promise<boolean>;
   results(): Promise<DatumOutcome[]>;
   money(): Promise<MoneyOutcome>;
-  /** gold answers served (for the report) */
-  goldAnswers(): Promise<number>;
 }

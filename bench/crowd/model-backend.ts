@@ -140,7 +140,7 @@ export class ModelBackend implements CrowdBackend {
     return -1;
   }
 
-  async submit(member: number, assignmentId: string, answer: string): Promise<void> {
+  async submit(member: number, assignmentId: string, answer: string): Promise<boolean> {
     const p = this.pending.get(assignmentId);
     if (!p || p.member !== member) throw new Error('404: no such assignment');
     this.pending.delete(assignmentId);
@@ -172,6 +172,7 @@ export class ModelBackend implements CrowdBackend {
       }
     }
     if (++this.sinceRefresh >= this.o.refreshEvery && this.s.quality.aggregation === 'dawid_skene') this.refresh();
+    return true;
   }
 
   /** The submit path: O(answers of this datum), with the matrices of the last refresh. */
@@ -237,10 +238,6 @@ export class ModelBackend implements CrowdBackend {
 
   async money(): Promise<MoneyOutcome> {
     return { reservedCents: this.reserved.costCents, goldCents: this.reserved.goldCents, spentCents: this.spentCents, refundedCents: this.refundedCents };
-  }
-
-  async goldAnswers(): Promise<number> {
-    return this.goldLog.length;
   }
 }
 

@@ -187,13 +187,18 @@ export class SubmitAnswer {
     // the reservation pays it (a bug guard: by the slot rules one is always left)
     const approved = (await countApprovedAnswer(em, w.id))?.approved_answers;
     if (approved === undefined) throw new Error(`work item ${w.id} has no reserved answer left for answer ${p.answerId}`);
-    await this.payAnswer(em, w, p, reward);
+    // The reward itself is paid last, after the datum and batch rows, as the lock order says: the
+    // escrow's shard rows are the rows concurrent submits of the guild share, so they are locked
+    // for the shortest time, just before commit, and never before a datum or batch row (under load
+    // a reward paid first held an escrow shard across four more round trips; a bench of 32
+    // concurrent adaptive submits queued on them and deadlocked reward/refund pairs).
     await countMemberAnswer(em, p.memberId, w.task_id, null);
     // every N-th answer (by id: no counter row) refreshes the task's model, after this commits (B.7)
     if (q.aggregation === 'dawid_skene' && p.answerId && BigInt(p.answerId) % BigInt(this.config.qualityRefreshEveryAnswers) === 0n) {
       await this.queue.add(em, SKILLS_REFRESH_TASK, { task_id: String(w.task_id) }, { key: `${SKILLS_REFRESH_TASK}:${w.task_id}` });
     }
     if (w.status !== 'collecting') {
+      await this.payAnswer(em, w, p, reward);
       await afterSubmit?.();
       return;
     }
@@ -213,6 +218,7 @@ export class SubmitAnswer {
       // a gold answer paid from this datum's reservation lowered reserved_answers: that is its max now
       if (!doneWithDatum(cappedOverlap(q.overlap, w.reserved_answers), approved, agg)) {
         await sql(em, ONE_MORE_SLOT_SQL, [w.id, Math.min(w.reserved_answers, Math.max(q.overlap.min, approved + 1)) - approved]);
+        await this.payAnswer(em, w, p, reward);
         await afterSubmit?.();
         return;
       }
@@ -236,6 +242,7 @@ export class SubmitAnswer {
       w.batch_id,
       JSON.stringify(merged),
     ]))!;
+    await this.payAnswer(em, w, p, reward);
     if (refund > 0) {
       await this.money.refund(em, {
         guildId: p.guildId,
