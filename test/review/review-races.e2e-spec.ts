@@ -4,6 +4,7 @@ import { addMember, subscribe } from '../support/guild-fixtures';
 import { giveCard, walletCents } from '../support/work-fixtures';
 import { createTestDatabase, startTestServer, TestDatabase, TestServer } from '../support/server';
 import { eventually } from '../support/webhook-receiver';
+import { startProcessServer } from '../support/process-server';
 
 jest.setTimeout(240_000);
 
@@ -156,5 +157,43 @@ describe('review races (API.md §12.2, §12.3)', () => {
     await eventually(async () => (await a.sql(`SELECT status FROM submissions WHERE id = $1`, [subs[0]]))[0]?.status === 'approved', 60_000);
     expect(await payments(subs)).toBe(1);
     expect(await walletCents(a, guildId, workers[0])).toBe(9);
+  });
+
+  it('two operating-system processes run the auto-approval jobs (each queued twice): every submission paid exactly once', async () => {
+    const { guildId, workers, subs } = await pendingSubmissions(8);
+    // only the two child processes run the queue: the in-process server stops first
+    await b?.close();
+    b = undefined;
+    await a.close();
+    const procs = await Promise.all([startProcessServer({ db, readyTimeoutMs: 180_000 }), startProcessServer({ db, readyTimeoutMs: 180_000 })]);
+    try {
+      const [p] = procs;
+      for (const id of subs) await p.sql(`SELECT graphile_worker.add_job('submission-auto-approve', json_build_object('submission_id', $1::text))`, [id]);
+      await p.sql(`UPDATE submissions SET auto_approve_at = now() - interval '1 second' WHERE id = ANY($1::bigint[])`, [subs]);
+      await p.sql(
+        `SELECT graphile_worker.reschedule_jobs(array_agg(id), run_at => now()) FROM graphile_worker.jobs WHERE task_identifier = 'submission-auto-approve'`,
+      );
+      await eventually(async () => (await p.sql(`SELECT 1 FROM graphile_worker.jobs WHERE task_identifier = 'submission-auto-approve'`)).length === 0, 120_000);
+      expect((await p.sql(`SELECT 1 FROM submissions WHERE id = ANY($1::bigint[]) AND status = 'pending'`, [subs])).length).toBe(0);
+      const [paid] = await p.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ledger_transactions WHERE business_key = ANY($1::text[])`, [
+        subs.map((x) => `submission:${x}:reward`),
+      ]);
+      expect(paid.n).toBe(subs.length);
+      const wallets = await p.sql<{ b: string }>(
+        `SELECT la.balance_cents AS b FROM ledger_accounts la JOIN users u ON u.id = la.user_id WHERE la.kind = 'wallet' AND la.guild_id = $1 AND u.email = ANY($2::text[])`,
+        [guildId, workers.map((w) => w.email)],
+      );
+      expect(wallets.map((w) => Number(w.b))).toEqual(workers.map(() => 9));
+      const approvals = procs
+        .map((x) => x.logs())
+        .join('\n')
+        .split('\n')
+        .filter((l) => l.includes('submission approved automatically'));
+      expect(approvals).toHaveLength(subs.length);
+    } finally {
+      await Promise.all(procs.map((x) => x.close()));
+      // the invariant check after the test reads through an in-process server again
+      a = await startTestServer({ leaseSweepIntervalMs: 3_600_000 }, {}, { db });
+    }
   });
 });
