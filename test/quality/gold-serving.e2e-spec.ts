@@ -154,6 +154,14 @@ describe('gold serving, qualification and skills (API.md §11.2–§11.4)', () =
       const g = gold.find((x) => x.parameters.image_url === served[3 + i].datum.parameters.image_url)!;
       expect(r).toMatchObject({ reject_reason: 'gold_mismatch', evidence: { gold_id: g.id, expected: g.answer, given: g.answer === 'cat' ? 'dog' : 'cat' } });
     }
+    // …and the member sees both as rejected Submissions with that evidence (§12.1, §12.3), newest first
+    const mine = await s.http.get('/api/me/submissions?status=rejected').set('Authorization', a.auth);
+    expect(mine.status).toBe(200);
+    expect(mine.body.data.map((x: { assignment_id: string }) => x.assignment_id)).toEqual([served[4].id, served[3].id]);
+    for (const x of mine.body.data as Array<Record<string, unknown>>) {
+      const r = rejections.find((y) => y.assignment_id === x.assignment_id)!;
+      expect(x).toMatchObject({ object: 'Submission', status: 'rejected', reject_reason: 'gold_mismatch', evidence: r.evidence });
+    }
 
     // member b: five right gold answers, then real work of the batch, with the same shape
     const bGold: string[] = [];
